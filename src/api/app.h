@@ -1,0 +1,28 @@
+/*
+ * The application's state shared by all handlers: configuration, the
+ * store, metrics and the readiness flag. Created by `seau serve`, read
+ * concurrently by HTTP threads; everything here is immutable after start
+ * except the atomics.
+ */
+#ifndef SEAU_API_APP_H
+#define SEAU_API_APP_H
+
+#include "auth/accounts.h"
+#include "core/cfg.h"
+#include "db/db.h"
+#include "metrics/metrics.h"
+
+#include <stdatomic.h>
+
+struct http_server;
+
+struct app {
+    const struct cfg *cfg;
+    struct db *db;
+    struct metrics *metrics;
+    struct auth_limits limits;
+    atomic_int ready;            /* 1 while serving; 0 once shutdown begins */
+    struct http_server *server;  /* for the in-flight gauge; NULL in tests */
+};
+
+#endif

@@ -1,0 +1,86 @@
+/* POST /api/auth/login, POST /api/auth/logout, GET /api/auth/me. */
+#include "api/api.h"
+
+#include "auth/accounts.h"
+#include "auth/password.h"
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_session_cookie(struct http_req *req, const char *token, int64_t max_age_s)
+{
+    char cookie[256];
+    snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
+             AUTH_COOKIE_NAME, token, (long long)max_age_s, req->secure ? "; Secure" : "");
+    http_add_header(req, "Set-Cookie", cookie);
+    str_wipe(cookie, sizeof(cookie));
+}
+
+int api_login(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    /* Login CSRF: a cross-site page must not sign the browser into an attacker's account. */
+    int rc = api_csrf_check(req, false);
+    if (rc)
+        return rc;
+    json_t *body;
+    rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
+    /* No policy check here: a password that could never be set still gets a plain 401. */
+    const char *password = jsonx_get_string(&check, body, "password", true, AUTH_PASSWORD_MAX);
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    struct auth_login_result res;
+    int64_t retry = 0;
+    rc = auth_login(app->db, &app->limits, email, password, &actor.actor, time_now_ms(), &res,
+                    &retry);
+    if (rc == SEAU_E_RATE_LIMITED) {
+        char v[32];
+        snprintf(v, sizeof(v), "%lld", (long long)retry);
+        http_add_header(req, "Retry-After", v);
+        return http_reply_error(req, rc, NULL, json_pack("{s:I}", "retryAfter", (json_int_t)retry));
+    }
+    if (rc)
+        return rc;
+    req->log_user = NULL; /* the access log names users from their session, not from a body */
+    set_session_cookie(req, res.token, app->limits.session.max_age_ms / 1000);
+    char expires[TIME_RFC3339_LEN];
+    time_rfc3339(res.expires_at, expires);
+    json_t *out = json_pack("{s:s, s:o, s:s}", "token", res.token, "user", api_user_json(&res.user),
+                            "expiresAt", expires);
+    str_wipe(&res, sizeof(res));
+    return http_reply_json(req, 200, out);
+}
+
+int api_logout(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    int rc = auth_logout(app->db, api_principal(req), &actor.actor, time_now_ms());
+    if (rc)
+        return rc;
+    char cookie[128];
+    snprintf(cookie, sizeof(cookie), "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
+             AUTH_COOKIE_NAME, req->secure ? "; Secure" : "");
+    http_add_header(req, "Set-Cookie", cookie);
+    return http_reply_empty(req, 204);
+}
+
+int api_me(struct http_req *req)
+{
+    return http_reply_json(req, 200, json_pack("{s:o}", "user",
+                                               api_user_json(&api_principal(req)->user)));
+}

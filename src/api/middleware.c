@@ -1,0 +1,186 @@
+/* What happens around every request: authentication, CSRF, logging, metrics. */
+#include "api/api.h"
+
+#include "auth/policy.h"
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_safe_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/* The origin this request should come from: the public URL's, else its own Host's. */
+static bool expected_origin(struct http_req *req, char *out, size_t n)
+{
+    const struct cfg *cfg = api_app(req)->cfg;
+    if (cfg->public_origin) {
+        snprintf(out, n, "%s", cfg->public_origin);
+        return true;
+    }
+    const char *host = http_req_header(req, "Host");
+    if (!host || !*host)
+        return false;
+    snprintf(out, n, "%s://%s", req->secure ? "https" : "http", host);
+    for (char *p = out; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    return true;
+}
+
+int api_csrf_check(struct http_req *req, bool require)
+{
+    const char *site = http_req_header(req, "Sec-Fetch-Site");
+    if (site)
+        return strcmp(site, "same-origin") == 0 ? 0 : SEAU_E_CSRF;
+    const char *origin = http_req_header(req, "Origin");
+    if (!origin)
+        return require ? SEAU_E_CSRF : 0;
+    char expect[512];
+    if (!expected_origin(req, expect, sizeof(expect)))
+        return SEAU_E_CSRF;
+    return str_ieq(origin, expect) ? 0 : SEAU_E_CSRF;
+}
+
+/* The token from "Authorization: Bearer X", or NULL. */
+static const char *bearer_token(struct http_req *req)
+{
+    const char *h = http_req_header(req, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+int api_authenticate(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    const char *token = bearer_token(req);
+    bool via_cookie = false;
+    if (!token) {
+        token = http_req_cookie(req, AUTH_COOKIE_NAME);
+        via_cookie = token != NULL;
+    }
+    if (!token)
+        return SEAU_E_UNAUTHORIZED;
+    struct auth_principal *p = calloc(1, sizeof(*p));
+    if (!p)
+        return SEAU_E_NOMEM;
+    int rc = auth_session_authenticate(app->db, &app->limits.session, token, time_now_ms(), p);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    req->principal = p;
+    req->access = (int)p->role;
+    req->via_cookie = via_cookie;
+    req->log_user = p->user.email;
+    /* Cookies ride along on cross-site requests; bearer tokens cannot be forged that way. */
+    if (via_cookie && !is_safe_method(req->method))
+        return api_csrf_check(req, true);
+    return 0;
+}
+
+void api_release(struct http_req *req)
+{
+    struct auth_principal *p = req->principal;
+    if (p) {
+        str_wipe(p, sizeof(*p));
+        free(p);
+        req->principal = NULL;
+    }
+}
+
+void api_completed(struct http_req *req, double seconds)
+{
+    struct app *app = api_app(req);
+    if (app->metrics)
+        metrics_observe_http(app->metrics, req->method, req->route_label, req->status, seconds);
+    if (!log_enabled(LOG_INFO))
+        return;
+    /* Never the query string, a header value, a cookie or a body: they may hold secrets. */
+    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId",
+                          req->request_id, "method", req->method, "path", req->path, "status",
+                          req->status, "durationMs", seconds * 1000.0, "bytes",
+                          (json_int_t)req->bytes_out, "ip", req->client_ip, "route",
+                          req->route_label);
+    if (f && req->log_user)
+        json_object_set_new(f, "user", json_string(req->log_user));
+    log_event(LOG_INFO, "request", f);
+}
+
+void api_actor_init(struct api_actor *a, struct http_req *req)
+{
+    memset(a, 0, sizeof(*a));
+    const struct auth_principal *p = req->principal;
+    if (p) {
+        a->actor.user_id = p->user.id;
+        a->actor.email = p->user.email;
+    }
+    a->actor.ip = req->client_ip;
+    const char *ua = http_req_header(req, "User-Agent");
+    if (ua) {
+        /* Bounded, and cut only at a UTF-8 character boundary. */
+        size_t n = strlen(ua);
+        if (n >= sizeof(a->user_agent)) {
+            n = sizeof(a->user_agent) - 1;
+            while (n > 0 && ((unsigned char)ua[n] & 0xC0) == 0x80)
+                n--;
+        }
+        memcpy(a->user_agent, ua, n);
+        a->user_agent[n] = '\0';
+        a->actor.user_agent = a->user_agent;
+    }
+}
+
+json_t *api_user_json(const struct db_user *u)
+{
+    char created[TIME_RFC3339_LEN], last[TIME_RFC3339_LEN];
+    time_rfc3339(u->created_at, created);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email",
+                          u->email, "name", u->name, "role", u->role, "disabled", u->disabled,
+                          "createdAt", created);
+    if (!j)
+        return NULL;
+    if (u->last_login_at) {
+        time_rfc3339(u->last_login_at, last);
+        json_object_set_new(j, "lastLoginAt", json_string(last));
+    } else {
+        json_object_set_new(j, "lastLoginAt", json_null());
+    }
+    return j;
+}
+
+int api_param_id(struct http_req *req, size_t i, int64_t *ret)
+{
+    int64_t id;
+    if (slice_to_int64(http_req_param(req, i), 1, INT64_MAX, &id))
+        return SEAU_E_NOT_FOUND;
+    *ret = id;
+    return 0;
+}
+
+int api_query_limit(struct http_req *req, struct jsonx_check *check, size_t *ret)
+{
+    const char *s = http_req_query(req, "limit");
+    int64_t v = 100;
+    if (s && str_to_int64(s, 1, 1000, &v)) {
+        jsonx_check_fail(check, "limit", "must be a whole number from 1 to 1000");
+        return SEAU_E_VALIDATION;
+    }
+    *ret = (size_t)v;
+    return 0;
+}
+
+int api_reply_invalid(struct http_req *req, struct jsonx_check *check)
+{
+    return http_reply_error(req, SEAU_E_VALIDATION, NULL, jsonx_check_take_details(check));
+}

@@ -1,0 +1,264 @@
+/* The users and grants API of API.md ("Authentication and users"). */
+#include "api/api.h"
+
+#include "auth/accounts.h"
+#include "auth/password.h"
+#include "auth/policy.h"
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Records a refused change, so the activity log shows attempts as well as changes. */
+static void audit_refusal(struct http_req *req, const char *action, int64_t target, int err)
+{
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    json_t *d = json_pack("{s:I, s:s}", "targetId", (json_int_t)target, "error", err_api_code(err));
+    char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    struct db_audit_entry e;
+    audit_entry_init(&e, &actor.actor, action, "failure", details, time_now_ms());
+    (void)db_audit_append(api_app(req)->db, &e);
+    free(details);
+}
+
+static bool is_refusal(int rc)
+{
+    return rc == SEAU_E_FORBIDDEN || rc == SEAU_E_CONFLICT || rc == SEAU_E_CURRENT_PASSWORD;
+}
+
+int api_users_list(struct http_req *req)
+{
+    struct db_user *users = NULL;
+    size_t n = 0;
+    int rc = db_user_list(api_app(req)->db, &users, &n);
+    if (rc)
+        return rc;
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, api_user_json(&users[i]));
+    free(users);
+    return http_reply_json(req, 200, json_pack("{s:o}", "users", list));
+}
+
+int api_users_create(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    json_t *body;
+    int rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"email", "name", "password", "role", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
+    const char *name = jsonx_get_string(&check, body, "name", true, DB_NAME_MAX);
+    const char *password = jsonx_get_string(&check, body, "password", true, AUTH_PASSWORD_MAX);
+    const char *role = jsonx_get_string(&check, body, "role", true, 16);
+    const char *why;
+    if (email && (why = auth_email_problem(email)))
+        jsonx_check_fail(&check, "email", why);
+    if (name && (why = auth_name_problem(name)))
+        jsonx_check_fail(&check, "name", why);
+    if (password && (why = auth_password_problem(password)))
+        jsonx_check_fail(&check, "password", why);
+    if (role && auth_role_parse(role) == AUTH_ROLE_NONE)
+        jsonx_check_fail(&check, "role", "must be admin, manager or user");
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    struct db_user u;
+    rc = auth_user_create(app->db, &actor.actor, email, name, password, auth_role_parse(role),
+                          time_now_ms(), &u);
+    if (rc == SEAU_E_CONFLICT)
+        return http_reply_error(req, rc, "A user with this email already exists.",
+                                json_pack("{s:{s:s}}", "fields", "email", "is already taken"));
+    if (rc)
+        return rc;
+    return http_reply_json(req, 201, json_pack("{s:o}", "user", api_user_json(&u)));
+}
+
+int api_users_update(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    struct auth_principal *who = api_principal(req);
+    int64_t id;
+    int rc = api_param_id(req, 0, &id);
+    if (rc)
+        return rc;
+    /* Only admins learn whether someone else's account exists. */
+    if (who->role != AUTH_ROLE_ADMIN && id != who->user.id) {
+        audit_refusal(req, "user.update", id, SEAU_E_FORBIDDEN);
+        return SEAU_E_FORBIDDEN;
+    }
+    json_t *body;
+    rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"name",     "role", "password", "disabled",
+                                          "currentPassword", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    struct auth_user_patch patch;
+    memset(&patch, 0, sizeof(patch));
+    patch.name = jsonx_get_string(&check, body, "name", false, DB_NAME_MAX);
+    patch.role = jsonx_get_string(&check, body, "role", false, 16);
+    patch.password = jsonx_get_string(&check, body, "password", false, AUTH_PASSWORD_MAX);
+    patch.current_password =
+        jsonx_get_string(&check, body, "currentPassword", false, AUTH_PASSWORD_MAX);
+    patch.has_disabled = jsonx_get_bool(&check, body, "disabled", &patch.disabled);
+    const char *why;
+    if (patch.name && (why = auth_name_problem(patch.name)))
+        jsonx_check_fail(&check, "name", why);
+    if (patch.password && (why = auth_password_problem(patch.password)))
+        jsonx_check_fail(&check, "password", why);
+    if (patch.role && auth_role_parse(patch.role) == AUTH_ROLE_NONE)
+        jsonx_check_fail(&check, "role", "must be admin, manager or user");
+    if (patch.password && id == who->user.id && !patch.current_password)
+        jsonx_check_fail(&check, "currentPassword", "is required to change your own password");
+    if (jsonx_check_ok(&check) && !patch.name && !patch.role && !patch.password &&
+        !patch.has_disabled)
+        jsonx_check_fail(&check, "body", "names nothing to change");
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    struct db_user u;
+    rc = auth_user_update(app->db, &app->limits, who, &actor.actor, id, &patch, time_now_ms(), &u);
+    if (is_refusal(rc))
+        audit_refusal(req, "user.update", id, rc);
+    if (rc == SEAU_E_CURRENT_PASSWORD)
+        return http_reply_error(req, rc, NULL,
+                                json_pack("{s:{s:s}}", "fields", "currentPassword", "is wrong"));
+    if (rc == SEAU_E_CONFLICT)
+        return http_reply_error(req, rc, "At least one enabled admin must remain.", NULL);
+    if (rc)
+        return rc;
+    return http_reply_json(req, 200, json_pack("{s:o}", "user", api_user_json(&u)));
+}
+
+int api_users_delete(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    int64_t id;
+    int rc = api_param_id(req, 0, &id);
+    if (rc)
+        return rc;
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    rc = auth_user_delete(app->db, &actor.actor, id, time_now_ms());
+    if (rc == SEAU_E_CONFLICT) {
+        audit_refusal(req, "user.delete", id, rc);
+        return http_reply_error(req, rc, "At least one enabled admin must remain.", NULL);
+    }
+    if (rc)
+        return rc;
+    return http_reply_empty(req, 204);
+}
+
+static json_t *grants_json(const struct db_grant *g, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s}", "bucket", g[i].bucket, "prefix", g[i].prefix));
+    return json_pack("{s:o}", "grants", list);
+}
+
+int api_grants_get(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    int64_t id;
+    int rc = api_param_id(req, 0, &id);
+    if (rc)
+        return rc;
+    struct db_user u;
+    rc = db_user_get(app->db, id, &u);
+    if (rc)
+        return rc;
+    struct db_grant *g = NULL;
+    size_t n = 0;
+    rc = db_grants_get(app->db, id, &g, &n);
+    if (rc)
+        return rc;
+    json_t *out = grants_json(g, n);
+    free(g);
+    return http_reply_json(req, 200, out);
+}
+
+int api_grants_put(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    int64_t id;
+    int rc = api_param_id(req, 0, &id);
+    if (rc)
+        return rc;
+    json_t *body;
+    rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"grants", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    json_t *list = json_object_get(body, "grants");
+    if (!json_is_array(list))
+        jsonx_check_fail(&check, "grants", "must be a list of {bucket, prefix}");
+    else if (json_array_size(list) > AUTH_MAX_GRANTS)
+        jsonx_check_fail(&check, "grants", "must hold at most 256 entries");
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+
+    size_t n = json_array_size(list);
+    struct db_grant *g = calloc(n ? n : 1, sizeof(*g));
+    if (!g) {
+        jsonx_check_done(&check);
+        return SEAU_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(list, i);
+        char field[48];
+        snprintf(field, sizeof(field), "grants[%zu]", i);
+        json_t *b = json_object_get(item, "bucket"), *p = json_object_get(item, "prefix");
+        if (!json_is_object(item) || !json_is_string(b) || (p && !json_is_string(p) && !json_is_null(p))) {
+            jsonx_check_fail(&check, field, "must be {\"bucket\": string, \"prefix\": string}");
+            continue;
+        }
+        const char *bucket = json_string_value(b);
+        const char *prefix = json_is_string(p) ? json_string_value(p) : "";
+        const char *why = auth_bucket_problem(bucket);
+        if (!why && (strlen(prefix) != (p && json_is_string(p) ? json_string_length(p) : 0)))
+            why = "prefix must not contain NUL";
+        if (!why)
+            why = auth_prefix_problem(prefix);
+        if (why) {
+            jsonx_check_fail(&check, field, why);
+            continue;
+        }
+        snprintf(g[i].bucket, sizeof(g[i].bucket), "%s", bucket);
+        snprintf(g[i].prefix, sizeof(g[i].prefix), "%s", prefix);
+    }
+    if (!jsonx_check_ok(&check)) {
+        free(g);
+        return api_reply_invalid(req, &check);
+    }
+    jsonx_check_done(&check);
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    rc = auth_grants_replace(app->db, &actor.actor, id, g, n, time_now_ms());
+    json_t *out = rc == 0 ? grants_json(g, n) : NULL;
+    free(g);
+    if (rc)
+        return rc;
+    return http_reply_json(req, 200, out);
+}

@@ -1,0 +1,366 @@
+#include "auth/accounts.h"
+
+#include "auth/password.h"
+#include "core/err.h"
+#include "core/str.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *auth_email_problem(const char *email)
+{
+    size_t n = strlen(email);
+    if (n < 3 || n > DB_EMAIL_MAX)
+        return "must be an email address of at most 254 characters";
+    if (!str_utf8_valid(email, n) || str_has_control(email, n) || strchr(email, ' '))
+        return "must not contain spaces or control characters";
+    const char *at = strchr(email, '@');
+    if (!at || at == email || at[1] == '\0' || strchr(at + 1, '@'))
+        return "must be an email address like name@example.com";
+    return NULL;
+}
+
+const char *auth_name_problem(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > DB_NAME_MAX)
+        return "must be 1 to 200 characters long";
+    if (!str_utf8_valid(name, n) || str_has_control(name, n))
+        return "must be text without control characters";
+    return NULL;
+}
+
+const char *auth_bucket_problem(const char *bucket)
+{
+    /* S3's rules: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit. */
+    size_t n = strlen(bucket);
+    if (n < 3 || n > DB_BUCKET_MAX)
+        return "must be a bucket name of 3 to 63 characters";
+    for (size_t i = 0; i < n; i++) {
+        char c = bucket[i];
+        bool edge = i == 0 || i == n - 1;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  (!edge && (c == '.' || c == '-'));
+        if (!ok)
+            return "must use lower-case letters, digits, dots and hyphens";
+    }
+    return NULL;
+}
+
+const char *auth_prefix_problem(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (n == 0)
+        return NULL; /* the whole bucket */
+    if (n > DB_PREFIX_MAX)
+        return "must be at most 1024 bytes";
+    if (!str_utf8_valid(prefix, n) || str_has_control(prefix, n))
+        return "must be UTF-8 text without control characters";
+    if (prefix[0] == '/')
+        return "must not start with '/'";
+    const char *seg = prefix;
+    while (*seg) {
+        size_t len = strcspn(seg, "/");
+        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return "must not contain '.' or '..' segments";
+        seg += len;
+        if (*seg == '/')
+            seg++;
+    }
+    return NULL;
+}
+
+void auth_email_normalize(char *email)
+{
+    for (char *p = email; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+}
+
+/* Builds a JSON object text from a jansson value (taken); NULL on no memory. */
+static char *details_text(json_t *obj)
+{
+    char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(obj);
+    return s;
+}
+
+/* "acct:email" or "ip:address", the keys of the login throttle. */
+static void throttle_key(char *out, size_t n, const char *kind, const char *value)
+{
+    snprintf(out, n, "%s:%s", kind, value ? value : "");
+}
+
+/* Seconds until the window of t ends, at least 1. */
+static int64_t retry_after(const struct db_throttle *t, int64_t window_ms, int64_t now)
+{
+    int64_t ms = t->window_start + window_ms - now;
+    return ms <= 1000 ? 1 : (ms + 999) / 1000;
+}
+
+/* Returns SEAU_E_RATE_LIMITED when key has used up its failures in the current window. */
+static int throttle_check(struct db *db, const char *key, int64_t max, int64_t window_ms,
+                          int64_t now, int64_t *ret_retry)
+{
+    struct db_throttle t;
+    int rc = db_throttle_get(db, key, &t);
+    if (rc)
+        return rc;
+    if (t.failures >= max && t.window_start + window_ms > now) {
+        *ret_retry = retry_after(&t, window_ms, now);
+        return SEAU_E_RATE_LIMITED;
+    }
+    return 0;
+}
+
+static void audit_login_failure(struct db *db, const struct audit_actor *from, const char *email,
+                                const char *reason, int64_t user_id, int64_t now)
+{
+    char *details = details_text(json_pack("{s:s}", "reason", reason));
+    struct audit_actor a = *from;
+    a.user_id = user_id;
+    a.email = email;
+    struct db_audit_entry e;
+    audit_entry_init(&e, &a, "auth.login", "failure", details, now);
+    /*
+     * A store failure here cannot be reported to anyone useful: the client
+     * gets its 401 either way. The login itself changed nothing.
+     */
+    (void)db_audit_append(db, &e);
+    free(details);
+}
+
+int auth_login(struct db *db, const struct auth_limits *lim, const char *email_in,
+               const char *password, const struct audit_actor *from, int64_t now,
+               struct auth_login_result *ret, int64_t *ret_retry_after_s)
+{
+    char email[DB_EMAIL_MAX + 1];
+    snprintf(email, sizeof(email), "%s", email_in);
+    auth_email_normalize(email);
+    char acct_key[DB_EMAIL_MAX + 8], ip_key[80];
+    throttle_key(acct_key, sizeof(acct_key), "acct", email);
+    throttle_key(ip_key, sizeof(ip_key), "ip", from->ip);
+
+    int64_t retry = 0;
+    int rc = throttle_check(db, ip_key, lim->max_failures_ip, lim->window_ms, now, &retry);
+    if (rc == 0)
+        rc = throttle_check(db, acct_key, lim->max_failures_account, lim->window_ms, now, &retry);
+    if (rc == SEAU_E_RATE_LIMITED) {
+        audit_login_failure(db, from, email, "rate_limited", 0, now);
+        *ret_retry_after_s = retry;
+        return rc;
+    }
+    if (rc)
+        return rc;
+
+    struct db_user u;
+    rc = db_user_get_by_email(db, email, &u);
+    const char *reason = NULL;
+    if (rc == SEAU_E_NOT_FOUND) {
+        auth_password_verify_decoy(password);
+        reason = "unknown_email";
+        u.id = 0;
+    } else if (rc) {
+        return rc;
+    } else if (!auth_password_verify(u.password_hash, password)) {
+        reason = "wrong_password";
+    } else if (u.disabled) {
+        reason = "disabled";
+    }
+    if (reason) {
+        struct db_throttle t;
+        (void)db_throttle_fail(db, ip_key, now, lim->window_ms, &t);
+        (void)db_throttle_fail(db, acct_key, now, lim->window_ms, &t);
+        audit_login_failure(db, from, email, reason, u.id, now);
+        return SEAU_E_INVALID_CREDENTIALS;
+    }
+
+    struct auth_login_result res;
+    memset(&res, 0, sizeof(res));
+    struct db_session s;
+    memset(&s, 0, sizeof(s));
+    auth_token_new(res.token, s.token_hash);
+    s.user_id = u.id;
+    s.created_at = s.last_seen_at = now;
+    s.expires_at = now + lim->session.max_age_ms;
+    struct audit_actor a = *from;
+    a.user_id = u.id;
+    a.email = u.email;
+    struct db_audit_entry e;
+    audit_entry_init(&e, &a, "auth.login", "success", NULL, now);
+    rc = db_session_create(db, &s, &e);
+    if (rc) {
+        str_wipe(res.token, sizeof(res.token));
+        return rc;
+    }
+    (void)db_throttle_clear(db, acct_key);
+    /* Housekeeping on a path that is rare and already slow (argon2id): drop dead sessions. */
+    (void)db_session_purge(db, now - lim->session.idle_ms, now);
+    u.last_login_at = now;
+    memset(u.password_hash, 0, sizeof(u.password_hash));
+    res.user = u;
+    res.expires_at = s.expires_at;
+    *ret = res;
+    str_wipe(&res, sizeof(res));
+    return 0;
+}
+
+int auth_logout(struct db *db, const struct auth_principal *p, const struct audit_actor *from,
+                int64_t now)
+{
+    struct db_audit_entry e;
+    audit_entry_init(&e, from, "auth.logout", "success", NULL, now);
+    int rc = db_session_delete(db, p->token_hash, &e);
+    /* Already gone (a concurrent logout, or expiry purge): the goal is reached. */
+    return rc == SEAU_E_NOT_FOUND ? 0 : rc;
+}
+
+int auth_user_create(struct db *db, const struct audit_actor *actor, const char *email_in,
+                     const char *name, const char *password, enum auth_role role, int64_t now,
+                     struct db_user *ret)
+{
+    if (auth_email_problem(email_in) || auth_name_problem(name) ||
+        auth_password_problem(password) || role == AUTH_ROLE_NONE)
+        return SEAU_E_VALIDATION;
+    struct db_user u;
+    memset(&u, 0, sizeof(u));
+    snprintf(u.email, sizeof(u.email), "%s", email_in);
+    auth_email_normalize(u.email);
+    snprintf(u.name, sizeof(u.name), "%s", name);
+    snprintf(u.role, sizeof(u.role), "%s", auth_role_name(role));
+    u.created_at = now;
+    int rc = auth_password_hash(password, u.password_hash);
+    if (rc)
+        return rc;
+    char *details = details_text(json_pack("{s:s, s:s}", "email", u.email, "role", u.role));
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, "user.create", "success", details, now);
+    e.key = NULL;
+    rc = db_user_insert(db, &u, &e);
+    free(details);
+    str_wipe(u.password_hash, sizeof(u.password_hash));
+    if (rc)
+        return rc;
+    *ret = u;
+    return 0;
+}
+
+int auth_user_update(struct db *db, const struct auth_limits *lim, const struct auth_principal *who,
+                     const struct audit_actor *actor, int64_t target_id,
+                     const struct auth_user_patch *patch, int64_t now, struct db_user *ret)
+{
+    bool self = who->user.id == target_id;
+    bool admin = who->role == AUTH_ROLE_ADMIN;
+    if (!admin && !self)
+        return SEAU_E_FORBIDDEN;
+    if (!admin && (patch->role || patch->has_disabled))
+        return SEAU_E_FORBIDDEN;
+    struct db_user u;
+    int rc = db_user_get(db, target_id, &u);
+    if (rc)
+        return rc;
+    enum auth_role role = patch->role ? auth_role_parse(patch->role) : AUTH_ROLE_NONE;
+    if ((patch->name && auth_name_problem(patch->name)) ||
+        (patch->password && auth_password_problem(patch->password)) ||
+        (patch->role && role == AUTH_ROLE_NONE))
+        return SEAU_E_VALIDATION;
+
+    enum db_revoke revoke = DB_REVOKE_NONE;
+    if (patch->password && self) {
+        /* A stolen session alone must not be enough to take over the account. */
+        char acct_key[DB_EMAIL_MAX + 8];
+        throttle_key(acct_key, sizeof(acct_key), "acct", u.email);
+        int64_t retry = 0;
+        rc = throttle_check(db, acct_key, lim->max_failures_account, lim->window_ms, now, &retry);
+        if (rc)
+            return rc;
+        if (!patch->current_password || !auth_password_verify(u.password_hash,
+                                                               patch->current_password)) {
+            struct db_throttle t;
+            (void)db_throttle_fail(db, acct_key, now, lim->window_ms, &t);
+            return SEAU_E_CURRENT_PASSWORD;
+        }
+        revoke = DB_REVOKE_OTHERS;
+    } else if (patch->password) {
+        revoke = DB_REVOKE_ALL;
+    }
+
+    json_t *changed = json_array();
+    if (patch->name) {
+        snprintf(u.name, sizeof(u.name), "%s", patch->name);
+        json_array_append_new(changed, json_string("name"));
+    }
+    if (patch->role) {
+        snprintf(u.role, sizeof(u.role), "%s", auth_role_name(role));
+        json_array_append_new(changed, json_string("role"));
+    }
+    if (patch->has_disabled) {
+        u.disabled = patch->disabled;
+        if (u.disabled)
+            revoke = DB_REVOKE_ALL;
+        json_array_append_new(changed, json_string("disabled"));
+    }
+    if (patch->password) {
+        rc = auth_password_hash(patch->password, u.password_hash);
+        if (rc) {
+            json_decref(changed);
+            return rc;
+        }
+        json_array_append_new(changed, json_string("password"));
+    }
+    char *details = details_text(json_pack("{s:I, s:s, s:s, s:b, s:o}", "targetId",
+                                           (json_int_t)u.id, "targetEmail", u.email, "role", u.role,
+                                           "disabled", u.disabled, "changed", changed));
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, "user.update", "success", details, now);
+    rc = db_user_update(db, &u, revoke, who->token_hash, &e);
+    free(details);
+    str_wipe(u.password_hash, sizeof(u.password_hash));
+    if (rc)
+        return rc;
+    *ret = u;
+    return 0;
+}
+
+int auth_user_delete(struct db *db, const struct audit_actor *actor, int64_t target_id, int64_t now)
+{
+    struct db_user u;
+    int rc = db_user_get(db, target_id, &u);
+    if (rc)
+        return rc;
+    char *details = details_text(
+        json_pack("{s:I, s:s, s:s}", "targetId", (json_int_t)u.id, "targetEmail", u.email,
+                  "role", u.role));
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, "user.delete", "success", details, now);
+    rc = db_user_delete(db, target_id, &e);
+    free(details);
+    return rc;
+}
+
+int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t target_id,
+                        const struct db_grant *grants, size_t n, int64_t now)
+{
+    if (n > AUTH_MAX_GRANTS)
+        return SEAU_E_VALIDATION;
+    for (size_t i = 0; i < n; i++)
+        if (auth_bucket_problem(grants[i].bucket) || auth_prefix_problem(grants[i].prefix))
+            return SEAU_E_VALIDATION;
+    struct db_user u;
+    int rc = db_user_get(db, target_id, &u);
+    if (rc)
+        return rc;
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "bucket", grants[i].bucket, "prefix",
+                                              grants[i].prefix));
+    char *details = details_text(json_pack("{s:I, s:s, s:o}", "targetId", (json_int_t)u.id,
+                                           "targetEmail", u.email, "grants", list));
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, "grants.update", "success", details, now);
+    rc = db_grants_set(db, target_id, grants, n, &e);
+    free(details);
+    return rc;
+}

@@ -1,0 +1,96 @@
+/*
+ * The account service: sign-in and sign-out, users and their grants.
+ *
+ * Every function here validates its inputs (the API layer may have done so
+ * already to report field errors), enforces the rules of API.md's
+ * "Authentication and users", and records an audit entry in the same
+ * transaction as the change. Nothing here logs or knows about HTTP.
+ */
+#ifndef SEAU_AUTH_ACCOUNTS_H
+#define SEAU_AUTH_ACCOUNTS_H
+
+#include "audit/audit.h"
+#include "auth/policy.h"
+#include "auth/session.h"
+#include "db/db.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define AUTH_MAX_GRANTS 256
+
+struct auth_limits {
+    int64_t max_failures_account;
+    int64_t max_failures_ip;
+    int64_t window_ms;
+    struct auth_session_cfg session;
+};
+
+/* NULL when acceptable, else why not (a sentence fragment for the field). */
+const char *auth_email_problem(const char *email);
+const char *auth_name_problem(const char *name);
+const char *auth_bucket_problem(const char *bucket);
+const char *auth_prefix_problem(const char *prefix);
+
+/* Lower-cases ASCII letters of an email in place: addresses are compared case-insensitively. */
+void auth_email_normalize(char *email);
+
+struct auth_login_result {
+    char token[AUTH_TOKEN_LEN + 1]; /* secret: wipe after use */
+    struct db_user user;
+    int64_t expires_at;
+};
+
+/*
+ * Signs in. Returns 0 with a new session, SEAU_E_INVALID_CREDENTIALS (the
+ * same for an unknown email, a wrong password or a disabled account, after
+ * the same work), or SEAU_E_RATE_LIMITED with *ret_retry_after_s set.
+ */
+int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
+               const char *password, const struct audit_actor *from, int64_t now,
+               struct auth_login_result *ret, int64_t *ret_retry_after_s);
+
+/* Ends the caller's session. */
+int auth_logout(struct db *db, const struct auth_principal *p, const struct audit_actor *from,
+                int64_t now);
+
+/*
+ * Creates an account. actor may have user_id 0 (the command line, or the
+ * first admin at start-up). Returns 0, SEAU_E_VALIDATION, or
+ * SEAU_E_CONFLICT when the email is taken.
+ */
+int auth_user_create(struct db *db, const struct audit_actor *actor, const char *email,
+                     const char *name, const char *password, enum auth_role role, int64_t now,
+                     struct db_user *ret);
+
+/* A partial update; NULL / has_* false leave a field as it is. */
+struct auth_user_patch {
+    const char *name;
+    const char *role;
+    const char *password;
+    const char *current_password;
+    bool has_disabled;
+    bool disabled;
+};
+
+/*
+ * Applies patch to account target_id on behalf of who (see API.md: admins
+ * change anything; everyone may change their own name and password, giving
+ * the current password). Returns 0 with the updated account,
+ * SEAU_E_NOT_FOUND, SEAU_E_FORBIDDEN, SEAU_E_VALIDATION, SEAU_E_CURRENT_PASSWORD
+ * (missing or wrong), SEAU_E_RATE_LIMITED (too many wrong current passwords), or SEAU_E_CONFLICT when no enabled
+ * admin would remain.
+ */
+int auth_user_update(struct db *db, const struct auth_limits *lim, const struct auth_principal *who,
+                     const struct audit_actor *actor, int64_t target_id,
+                     const struct auth_user_patch *patch, int64_t now, struct db_user *ret);
+
+/* Deletes an account with its sessions and grants; SEAU_E_CONFLICT for the last admin. */
+int auth_user_delete(struct db *db, const struct audit_actor *actor, int64_t target_id,
+                     int64_t now);
+
+/* Replaces an account's grants. */
+int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t target_id,
+                        const struct db_grant *grants, size_t n, int64_t now);
+
+#endif

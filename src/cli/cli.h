@@ -1,0 +1,31 @@
+/*
+ * The `seau` commands. Each takes the arguments after its name and returns
+ * the process exit status: 0 success, 1 failure, 2 usage or configuration
+ * error. Commands print for people; only `serve` logs.
+ */
+#ifndef SEAU_CLI_CLI_H
+#define SEAU_CLI_CLI_H
+
+#include "core/cfg.h"
+#include "db/db.h"
+
+int cli_serve(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+
+/*
+ * Loads and validates the configuration from the environment and argv
+ * (configuration flags only). On problems prints each one to stderr and
+ * returns 2; else 0 with c filled (free with cfg_done).
+ */
+int cli__load_config(int argc, char **argv, struct cfg *c);
+
+/* Opens and migrates the configured store. Prints the problem and returns non-zero on failure. */
+int cli__open_db(const struct cfg *c, int conns, struct db **ret);
+
+/* True when argv holds -h or --help. */
+int cli__wants_help(int argc, char **argv);
+
+#endif

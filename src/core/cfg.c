@@ -1,0 +1,300 @@
+#include "core/cfg.h"
+
+#include "core/err.h"
+#include "core/str.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cfg_option {
+    const char *env;
+    const char *flag;
+    size_t offset; /* of the char * field in struct cfg */
+    const char *def;
+    const char *help;
+    bool secret;
+};
+
+#define OPT(env, flag, field, def, help, secret)                                                   \
+    {env, flag, offsetof(struct cfg, field), def, help, secret}
+
+static const struct cfg_option cfg_options[] = {
+    OPT("SEAU_LISTEN", "listen", listen, "127.0.0.1:8080", "address and port to listen on", false),
+    OPT("SEAU_DATABASE_URL", "database-url", database_url, "sqlite:./data/seau.db",
+        "database: sqlite:PATH", false),
+    OPT("SEAU_PUBLIC_URL", "public-url", public_url, NULL,
+        "address users reach Seau at, e.g. https://files.example.com", false),
+    OPT("SEAU_LOG_LEVEL", "log-level", log_level_text, "info", "debug, info, warn or error", false),
+    OPT("SEAU_LOG_FORMAT", "log-format", log_format_text, "json", "json or text", false),
+    OPT("SEAU_TRUSTED_PROXIES", "trusted-proxies", trusted_proxies_text, NULL,
+        "comma-separated addresses/CIDRs whose X-Forwarded-For is believed", false),
+    OPT("SEAU_WEB_ROOT", "web-root", web_root, "./web/out", "folder of the web client's files",
+        false),
+    OPT("SEAU_ADMIN_EMAIL", "admin-email", admin_email, NULL,
+        "first admin's email, created when there is no user", false),
+    /* No flag: a password on the command line is visible to every local user in ps. */
+    OPT("SEAU_ADMIN_PASSWORD", NULL, admin_password, NULL,
+        "first admin's password (environment only)", true),
+    OPT("SEAU_SESSION_IDLE_TIMEOUT", "session-idle-timeout", session_idle_text, "12h",
+        "a session unused this long expires", false),
+    OPT("SEAU_SESSION_MAX_AGE", "session-max-age", session_max_age_text, "7d",
+        "a session expires this long after login, used or not", false),
+    OPT("SEAU_HTTP_THREADS", "http-threads", http_threads_text, "0",
+        "HTTP worker threads (0: one per core, at least 2)", false),
+    OPT("SEAU_MAX_CONNECTIONS", "max-connections", max_connections_text, "4096",
+        "concurrent HTTP connections", false),
+    OPT("SEAU_SHUTDOWN_TIMEOUT", "shutdown-timeout", shutdown_timeout_text, "15s",
+        "how long in-flight requests may take to finish at shutdown", false),
+    OPT("SEAU_SHUTDOWN_DRAIN", "shutdown-drain", shutdown_drain_text, "0s",
+        "how long to keep serving with /api/ready at 503 before shutting down", false),
+    OPT("SEAU_LOGIN_MAX_FAILURES", "login-max-failures", login_max_failures_text, "5",
+        "failed logins per account within the window before 429", false),
+    OPT("SEAU_LOGIN_MAX_FAILURES_IP", "login-max-failures-ip", login_max_failures_ip_text, "20",
+        "failed logins per client address within the window before 429", false),
+    OPT("SEAU_LOGIN_WINDOW", "login-window", login_window_text, "15m",
+        "window of the login failure limits", false),
+};
+
+#define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
+
+static char **field(struct cfg *c, const struct cfg_option *o)
+{
+    return (char **)(void *)((char *)c + o->offset);
+}
+
+static char *const *cfield(const struct cfg *c, const struct cfg_option *o)
+{
+    return (char *const *)(const void *)((const char *)c + o->offset);
+}
+
+static void problem(struct cfg_problems *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void problem(struct cfg_problems *p, const char *fmt, ...)
+{
+    if (p->len == CFG_MAX_PROBLEMS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) >= 0)
+        p->items[p->len++] = s;
+    va_end(ap);
+}
+
+void cfg_problems_done(struct cfg_problems *p)
+{
+    for (size_t i = 0; i < p->len; i++)
+        free(p->items[i]);
+    p->len = 0;
+}
+
+static void set_value(struct cfg *c, const struct cfg_option *o, const char *v)
+{
+    char **f = field(c, o);
+    if (o->secret)
+        str_free_secret(*f);
+    else
+        free(*f);
+    *f = str_dup(v);
+}
+
+static const struct cfg_option *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < CFG_NOPTIONS; i++) {
+        const char *f = cfg_options[i].flag;
+        if (f && strlen(f) == len && memcmp(f, name, len) == 0)
+            return &cfg_options[i];
+    }
+    return NULL;
+}
+
+bool cfg_is_flag(const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0)
+        return false;
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    return find_flag(name, eq ? (size_t)(eq - name) : strlen(name)) != NULL;
+}
+
+int cfg_load(struct cfg *c, int argc, char **argv, struct cfg_problems *problems)
+{
+    memset(c, 0, sizeof(*c));
+    size_t before = problems->len;
+    for (size_t i = 0; i < CFG_NOPTIONS; i++) {
+        const struct cfg_option *o = &cfg_options[i];
+        const char *env = getenv(o->env);
+        set_value(c, o, env && *env ? env : o->def);
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            problem(problems, "unexpected argument '%s'", arg);
+            continue;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        const struct cfg_option *o = find_flag(name, eq ? (size_t)(eq - name) : strlen(name));
+        if (!o) {
+            problem(problems, "unknown option '%s' (see --help)", arg);
+            continue;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc) {
+                problem(problems, "option --%s needs a value", o->flag);
+                continue;
+            }
+            value = argv[++i];
+        }
+        set_value(c, o, value);
+    }
+    return problems->len > before ? SEAU_E_VALIDATION : 0;
+}
+
+static void check_duration(struct cfg_problems *p, const char *env, const char *text, int64_t min,
+                           int64_t *ret)
+{
+    if (str_to_duration_ms(text, ret) || *ret < min)
+        problem(p, "%s='%s' is not a valid duration (e.g. 30s, 15m, 12h, 7d)", env, text);
+}
+
+static void check_int(struct cfg_problems *p, const char *env, const char *text, int64_t min,
+                      int64_t max, int64_t *ret)
+{
+    if (str_to_int64(text, min, max, ret))
+        problem(p, "%s='%s' must be a whole number from %lld to %lld", env, text, (long long)min,
+                (long long)max);
+}
+
+const char *cfg_sqlite_path(const char *database_url)
+{
+    if (!database_url || strncmp(database_url, "sqlite:", 7) != 0)
+        return NULL;
+    const char *path = database_url + 7;
+    /* Also accept the URL form sqlite:///abs/path. */
+    if (strncmp(path, "//", 2) == 0)
+        path += 2;
+    return path;
+}
+
+static void check_public_url(struct cfg *c, struct cfg_problems *p)
+{
+    free(c->public_origin);
+    c->public_origin = NULL;
+    c->public_https = false;
+    if (!c->public_url)
+        return;
+    const char *u = c->public_url;
+    size_t scheme_len;
+    if (strncmp(u, "https://", 8) == 0) {
+        c->public_https = true;
+        scheme_len = 8;
+    } else if (strncmp(u, "http://", 7) == 0) {
+        scheme_len = 7;
+    } else {
+        problem(p, "SEAU_PUBLIC_URL='%s' must start with http:// or https://", u);
+        return;
+    }
+    size_t host_len = strcspn(u + scheme_len, "/?#");
+    if (host_len == 0 || str_has_control(u, strlen(u)) || strchr(u, ' ')) {
+        problem(p, "SEAU_PUBLIC_URL='%s' has no valid host", u);
+        return;
+    }
+    /* The origin is scheme://host[:port], lower-cased as browsers send it. */
+    char *origin = malloc(scheme_len + host_len + 1);
+    if (!origin)
+        return;
+    for (size_t i = 0; i < scheme_len + host_len; i++) {
+        char ch = u[i];
+        origin[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    origin[scheme_len + host_len] = '\0';
+    c->public_origin = origin;
+}
+
+int cfg_validate(struct cfg *c, struct cfg_problems *p)
+{
+    size_t before = p->len;
+    if (net_listen_parse(c->listen, &c->listen_addr, &c->listen_addr_len))
+        problem(p, "SEAU_LISTEN='%s' must be IP:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
+                c->listen);
+    const char *db = c->database_url;
+    if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0)
+        problem(p, "SEAU_DATABASE_URL: PostgreSQL is not supported by this build yet; use "
+                   "sqlite:PATH");
+    else if (!cfg_sqlite_path(db) || !*cfg_sqlite_path(db))
+        problem(p, "SEAU_DATABASE_URL='%s' must be sqlite:PATH, e.g. sqlite:./data/seau.db", db);
+    if (log_level_parse(c->log_level_text, &c->log_level))
+        problem(p, "SEAU_LOG_LEVEL='%s' must be debug, info, warn or error", c->log_level_text);
+    if (log_format_parse(c->log_format_text, &c->log_format))
+        problem(p, "SEAU_LOG_FORMAT='%s' must be json or text", c->log_format_text);
+    memset(&c->trusted_proxies, 0, sizeof(c->trusted_proxies));
+    if (c->trusted_proxies_text && net_cidr_list_parse(c->trusted_proxies_text, &c->trusted_proxies))
+        problem(p, "SEAU_TRUSTED_PROXIES='%s' must be a comma-separated list of IP addresses or "
+                   "CIDR ranges (at most %d)",
+                c->trusted_proxies_text, NET_MAX_CIDRS);
+    check_public_url(c, p);
+    if (c->admin_email && !strchr(c->admin_email, '@'))
+        problem(p, "SEAU_ADMIN_EMAIL='%s' is not an email address", c->admin_email);
+    if (c->admin_password && strlen(c->admin_password) < 12)
+        problem(p, "SEAU_ADMIN_PASSWORD must be at least 12 characters long");
+    if (c->admin_password && !c->admin_email)
+        problem(p, "SEAU_ADMIN_PASSWORD is set but SEAU_ADMIN_EMAIL is not");
+    check_duration(p, "SEAU_SESSION_IDLE_TIMEOUT", c->session_idle_text, 60000, &c->session_idle_ms);
+    check_duration(p, "SEAU_SESSION_MAX_AGE", c->session_max_age_text, 60000,
+                   &c->session_max_age_ms);
+    check_int(p, "SEAU_HTTP_THREADS", c->http_threads_text, 0, 256, &c->http_threads);
+    check_int(p, "SEAU_MAX_CONNECTIONS", c->max_connections_text, 16, 1000000, &c->max_connections);
+    check_duration(p, "SEAU_SHUTDOWN_TIMEOUT", c->shutdown_timeout_text, 0,
+                   &c->shutdown_timeout_ms);
+    check_duration(p, "SEAU_SHUTDOWN_DRAIN", c->shutdown_drain_text, 0, &c->shutdown_drain_ms);
+    check_int(p, "SEAU_LOGIN_MAX_FAILURES", c->login_max_failures_text, 1, 1000000,
+              &c->login_max_failures);
+    check_int(p, "SEAU_LOGIN_MAX_FAILURES_IP", c->login_max_failures_ip_text, 1, 1000000,
+              &c->login_max_failures_ip);
+    check_duration(p, "SEAU_LOGIN_WINDOW", c->login_window_text, 1000, &c->login_window_ms);
+    return p->len > before ? SEAU_E_VALIDATION : 0;
+}
+
+void cfg_done(struct cfg *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < CFG_NOPTIONS; i++) {
+        char **f = field(c, &cfg_options[i]);
+        if (cfg_options[i].secret)
+            str_free_secret(*f);
+        else
+            free(*f);
+        *f = NULL;
+    }
+    free(c->public_origin);
+    c->public_origin = NULL;
+}
+
+void cfg_print_help(FILE *f)
+{
+    fprintf(f, "Configuration (environment variable, flag; flags win):\n");
+    for (size_t i = 0; i < CFG_NOPTIONS; i++) {
+        const struct cfg_option *o = &cfg_options[i];
+        char flag[64];
+        snprintf(flag, sizeof(flag), "--%s", o->flag ? o->flag : "(no flag)");
+        fprintf(f, "  %-27s %-24s %s", o->env, flag, o->help);
+        if (o->def)
+            fprintf(f, " [default: %s]", o->def);
+        fputc('\n', f);
+    }
+}
+
+void cfg_print(const struct cfg *c, FILE *f)
+{
+    for (size_t i = 0; i < CFG_NOPTIONS; i++) {
+        const struct cfg_option *o = &cfg_options[i];
+        const char *v = *cfield(c, o);
+        fprintf(f, "%s=%s\n", o->env, !v ? "" : o->secret ? "(set, redacted)" : v);
+    }
+}

@@ -1,0 +1,97 @@
+/*
+ * Configuration: SEAU_* environment variables, each overridable by a flag
+ * of the same name (SEAU_LISTEN -> --listen). One table in cfg.c lists every
+ * option with its default, help text and whether it is a secret; `seau
+ * check`, `--help` and the start-up summary are all generated from it.
+ */
+#ifndef SEAU_CORE_CFG_H
+#define SEAU_CORE_CFG_H
+
+#include "core/log.h"
+#include "core/net.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+struct cfg {
+    /* Raw values (owned strings; NULL when unset and without default). */
+    char *listen;
+    char *database_url;
+    char *public_url;
+    char *log_level_text;
+    char *log_format_text;
+    char *trusted_proxies_text;
+    char *web_root;
+    char *admin_email;
+    char *admin_password; /* secret: wiped on free, never printed */
+    char *session_idle_text;
+    char *session_max_age_text;
+    char *http_threads_text;
+    char *max_connections_text;
+    char *shutdown_timeout_text;
+    char *shutdown_drain_text;
+    char *login_max_failures_text;
+    char *login_max_failures_ip_text;
+    char *login_window_text;
+
+    /* Parsed by cfg_validate(). */
+    struct sockaddr_storage listen_addr;
+    socklen_t listen_addr_len;
+    enum log_level log_level;
+    enum log_format log_format;
+    struct net_cidr_list trusted_proxies;
+    bool public_https;     /* the public URL is https: Secure cookies, HSTS */
+    char *public_origin;   /* "https://files.example.com" or NULL */
+    int64_t session_idle_ms;
+    int64_t session_max_age_ms;
+    int64_t http_threads;
+    int64_t max_connections;
+    int64_t shutdown_timeout_ms;
+    int64_t shutdown_drain_ms;
+    int64_t login_max_failures;
+    int64_t login_max_failures_ip;
+    int64_t login_window_ms;
+};
+
+/* A list of human sentences naming configuration problems. */
+#define CFG_MAX_PROBLEMS 64
+struct cfg_problems {
+    char *items[CFG_MAX_PROBLEMS];
+    size_t len;
+};
+
+void cfg_problems_done(struct cfg_problems *p);
+
+/*
+ * Fills c from defaults, then the environment, then the flags in
+ * argv[0..argc) (which must all be configuration flags). Every problem
+ * found is appended to problems; c is usable for --help even then.
+ * Returns 0, or SEAU_E_VALIDATION when there was any problem.
+ */
+int cfg_load(struct cfg *c, int argc, char **argv, struct cfg_problems *problems);
+
+/* Parses and checks the raw values; appends every problem found. */
+int cfg_validate(struct cfg *c, struct cfg_problems *problems);
+
+/* Frees everything; secrets are wiped first. Accepts NULL. */
+void cfg_done(struct cfg *c);
+
+/* Prints the flags with their variables, defaults and help to f. */
+void cfg_print_help(FILE *f);
+
+/* Prints the effective configuration with secrets redacted. */
+void cfg_print(const struct cfg *c, FILE *f);
+
+/*
+ * Splits argv into configuration flags (--name=value or --name value) and
+ * the rest, for commands that take both. Returns true when arg is a
+ * configuration flag name (without "=value").
+ */
+bool cfg_is_flag(const char *arg);
+
+/* The database file path of a sqlite: URL, or NULL for other schemes. */
+const char *cfg_sqlite_path(const char *database_url);
+
+#endif

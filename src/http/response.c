@@ -1,0 +1,148 @@
+/* Request accessors and the http_reply_* family (see request.h). */
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/str.h"
+#include "http/request.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Request bodies nest at most this deep; API.md's shapes need 3. */
+#define HTTP_JSON_MAX_DEPTH 16
+
+const char *http_req_header(struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_req_cookie(struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+struct slice http_req_param(struct http_req *req, size_t i)
+{
+    if (i >= req->match.nparams)
+        return (struct slice){"", 0};
+    return req->match.params[i];
+}
+
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+int http_req_json(struct http_req *req, json_t **ret)
+{
+    if (req->json) {
+        *ret = req->json;
+        return 0;
+    }
+    if (!is_json_type(http_req_header(req, "Content-Type")))
+        return SEAU_E_MEDIA_TYPE;
+    json_t *j = NULL;
+    int rc = jsonx_parse_object(buf_cstr(&req->body), req->body.len, HTTP_JSON_MAX_DEPTH, &j);
+    if (rc)
+        return rc;
+    req->json = j;
+    *ret = j;
+    return 0;
+}
+
+int http_add_header(struct http_req *req, const char *name, const char *value)
+{
+    if (req->nextra == HTTP_MAX_EXTRA_HEADERS)
+        return SEAU_E_RANGE;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return SEAU_E_NOMEM;
+    }
+    req->extra[req->nextra].name = n;
+    req->extra[req->nextra].value = v;
+    req->nextra++;
+    return 0;
+}
+
+int http_reply_response(struct http_req *req, int status, struct MHD_Response *response,
+                        uint64_t bytes)
+{
+    if (!response)
+        return SEAU_E_NOMEM;
+    if (req->response)
+        MHD_destroy_response(req->response);
+    req->response = response;
+    req->status = status;
+    req->bytes_out = bytes;
+    return 0;
+}
+
+int http_reply_bytes(struct http_req *req, int status, const char *content_type, const void *data,
+                     size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return SEAU_E_NOMEM;
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
+    return http_reply_response(req, status, r, len);
+}
+
+int http_reply_json(struct http_req *req, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text)
+        return SEAU_E_NOMEM;
+    size_t len = strlen(text);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return SEAU_E_NOMEM;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    return http_reply_response(req, status, r, len);
+}
+
+int http_reply_error(struct http_req *req, int err, const char *message, json_t *details)
+{
+    json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", err_api_code(err), "message",
+                             message ? message : err_message(err));
+    if (body && details)
+        json_object_set_new(json_object_get(body, "error"), "details", details);
+    else
+        json_decref(details);
+    if (err == SEAU_E_METHOD || err == SEAU_E_TOO_LARGE || err == SEAU_E_HEADERS_TOO_LARGE) {
+        /* The rest of the request may still be on the wire: do not reuse the connection. */
+        if (err != SEAU_E_METHOD)
+            http_add_header(req, "Connection", "close");
+    }
+    int rc = http_reply_json(req, err_http_status(err), body);
+    if (rc) {
+        /* Not even JSON could be built: a static body still tells the client what happened. */
+        static const char fallback[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"The server ran out of memory.\"}}";
+        rc = http_reply_bytes(req, 500, "application/json; charset=utf-8", fallback,
+                              sizeof(fallback) - 1);
+    }
+    return rc;
+}
+
+int http_reply_empty(struct http_req *req, int status)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    return http_reply_response(req, status, r, 0);
+}

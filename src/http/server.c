@@ -1,0 +1,362 @@
+#include "http/server.h"
+
+#include "core/err.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "http/clientip.h"
+#include "http/static.h"
+
+#include <microhttpd.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct http_server_opts o;
+    atomic_uint in_flight;
+};
+
+/* Per-request state the handlers do not see. */
+struct req_state {
+    struct http_req req;
+    int match_rc;
+};
+
+static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+static void apply_headers(struct http_server *s, struct http_req *req)
+{
+    struct MHD_Response *r = req->response;
+    MHD_add_response_header(r, "X-Request-Id", req->request_id);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    MHD_add_response_header(r, "Permissions-Policy",
+                            "camera=(), microphone=(), geolocation=(), payment=()");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            req->api || !s->o.web_csp ? api_csp : s->o.web_csp);
+    if (s->o.public_https || req->secure)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+    if (req->api)
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+    for (size_t i = 0; i < req->nextra; i++)
+        MHD_add_response_header(r, req->extra[i].name, req->extra[i].value);
+}
+
+static enum MHD_Result queue(struct http_server *s, struct http_req *req)
+{
+    if (!req->response)
+        http_reply_error(req, SEAU_E_INTERNAL, NULL, NULL);
+    if (!req->response)
+        return MHD_NO; /* Out of memory even for an error: drop the connection. */
+    apply_headers(s, req);
+    enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)req->status, req->response);
+    MHD_destroy_response(req->response);
+    req->response = NULL;
+    return r;
+}
+
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    size_t *total = cls;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* Accepts a client's X-Request-Id when it is short and plain; else makes one. */
+static void set_request_id(struct http_req *req)
+{
+    const char *given = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given) {
+        size_t n = strlen(given);
+        bool ok = n > 0 && n <= HTTP_REQUEST_ID_MAX;
+        for (size_t i = 0; ok && i < n; i++) {
+            char c = given[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.' || c == ':';
+        }
+        if (ok) {
+            memcpy(req->request_id, given, n + 1);
+            return;
+        }
+    }
+    unsigned char rnd[12];
+    randombytes_buf(rnd, sizeof(rnd));
+    str_hex(rnd, sizeof(rnd), req->request_id);
+}
+
+static void set_client(struct http_server *s, struct http_req *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[INET6_ADDRSTRLEN];
+    net_addr_text(ci ? ci->client_addr : NULL, peer, sizeof(peer));
+    const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    bool trusted = http_client_ip(peer, xff, s->o.trusted_proxies, req->client_ip,
+                                  sizeof(req->client_ip));
+    const char *proto =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    req->secure = s->o.public_https || (trusted && proto && str_ieq(proto, "https"));
+}
+
+static bool is_api_path(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+}
+
+/* First call for a request: only headers are known. */
+static int begin_request(struct http_server *s, struct req_state *st)
+{
+    struct http_req *req = &st->req;
+    size_t header_bytes = 0;
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, sum_header, &header_bytes);
+    if (header_bytes > s->o.header_limit)
+        return SEAU_E_HEADERS_TOO_LARGE;
+    st->match_rc = http_router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->match);
+    if (st->match_rc == 0)
+        snprintf(req->route_label, sizeof(req->route_label), "%s", req->match.route->pattern);
+    else if (req->api || st->match_rc == SEAU_E_METHOD)
+        snprintf(req->route_label, sizeof(req->route_label), "unmatched");
+    else
+        snprintf(req->route_label, sizeof(req->route_label), "static");
+    size_t limit = st->match_rc == 0 ? req->match.route->body_limit : 0;
+    buf_init(&req->body, limit);
+    const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
+    int64_t declared = 0;
+    if (cl && str_to_int64(cl, 0, INT64_MAX, &declared) == 0 && (uint64_t)declared > limit &&
+        st->match_rc == 0)
+        return SEAU_E_TOO_LARGE;
+    return 0;
+}
+
+static void dispatch(struct http_server *s, struct req_state *st)
+{
+    struct http_req *req = &st->req;
+    req->dispatched = true;
+    if (st->match_rc == 0) {
+        const struct http_route *r = req->match.route;
+        int rc = 0;
+        if (r->access != HTTP_PUBLIC) {
+            rc = s->o.authenticate(req);
+            if (rc == 0 && req->access < (int)r->access)
+                rc = SEAU_E_FORBIDDEN;
+        }
+        if (rc == 0)
+            rc = r->handler(req);
+        if (rc != 0 && !req->response)
+            http_reply_error(req, rc, NULL, NULL);
+        return;
+    }
+    if (st->match_rc == SEAU_E_METHOD) {
+        http_add_header(req, "Allow", req->match.allow);
+        http_reply_error(req, SEAU_E_METHOD, NULL, NULL);
+        return;
+    }
+    if (req->api || !s->o.web_root) {
+        http_reply_error(req, SEAU_E_NOT_FOUND, NULL, NULL);
+        return;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        http_add_header(req, "Allow", "GET, HEAD");
+        http_reply_error(req, SEAU_E_METHOD, NULL, NULL);
+        return;
+    }
+    int rc = http_static_reply(req, s->o.web_root);
+    if (rc && !req->response)
+        http_reply_error(req, rc, NULL, NULL);
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    (void)version;
+    struct http_server *s = cls;
+    struct req_state *st = *con_cls;
+    if (!st) {
+        st = calloc(1, sizeof(*st));
+        if (!st)
+            return MHD_NO;
+        *con_cls = st;
+        struct http_req *req = &st->req;
+        req->conn = conn;
+        req->app = s->o.app;
+        req->method = method;
+        req->path = url;
+        req->start_ns = time_mono_ns();
+        req->api = is_api_path(url);
+        req->counted = true;
+        atomic_fetch_add(&s->in_flight, 1);
+        set_request_id(req);
+        set_client(s, req);
+        int rc = begin_request(s, st);
+        if (rc) {
+            /* Answering now costs the keep-alive, which an oversized request deserves. */
+            http_reply_error(req, rc, NULL, NULL);
+            return queue(s, req);
+        }
+        /* Queueing in this first call would lose keep-alive (STACK-NOTES): wait for the next. */
+        return MHD_YES;
+    }
+    struct http_req *req = &st->req;
+    if (req->dispatched) {
+        *upload_data_size = 0; /* Already answered; the rest of the body is dropped. */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        int rc = st->match_rc == 0 ? buf_append(&req->body, upload_data, *upload_data_size)
+                                   : SEAU_E_NOT_FOUND;
+        *upload_data_size = 0;
+        if (rc == 0)
+            return MHD_YES;
+        if (rc == SEAU_E_NOT_FOUND) {
+            dispatch(s, st); /* 404 or 405: no need to read what nobody will handle */
+        } else {
+            req->dispatched = true;
+            http_reply_error(req, rc, NULL, NULL);
+        }
+        return queue(s, req);
+    }
+    dispatch(s, st);
+    return queue(s, req);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct http_server *s = cls;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return;
+    struct http_req *req = &st->req;
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && req->status == 0)
+        req->status = 499; /* The client went away before an answer was ready. */
+    double secs = (double)(time_mono_ns() - req->start_ns) / 1e9;
+    if (s->o.completed)
+        s->o.completed(req, secs);
+    if (s->o.release)
+        s->o.release(req);
+    if (req->response)
+        MHD_destroy_response(req->response);
+    json_decref(req->json);
+    buf_done(&req->body);
+    for (size_t i = 0; i < req->nextra; i++) {
+        free(req->extra[i].name);
+        free(req->extra[i].value);
+    }
+    if (req->counted)
+        atomic_fetch_sub(&s->in_flight, 1);
+    free(st);
+    *con_cls = NULL;
+}
+
+/*
+ * Decodes %XX in paths and query arguments in place. A decoded NUL would
+ * silently cut the string short for everything downstream, so it becomes
+ * U+0001 instead: still a control character, which every validator
+ * rejects, rather than a different, shorter name.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == '%' && r[1] && r[2]) {
+            int hi = r[1], lo = r[2], v = 0, ok = 1;
+            for (int k = 0; k < 2 && ok; k++) {
+                int ch = k == 0 ? hi : lo;
+                v <<= 4;
+                if (ch >= '0' && ch <= '9')
+                    v |= ch - '0';
+                else if (ch >= 'a' && ch <= 'f')
+                    v |= ch - 'a' + 10;
+                else if (ch >= 'A' && ch <= 'F')
+                    v |= ch - 'A' + 10;
+                else
+                    ok = 0;
+            }
+            if (ok) {
+                *w++ = (char)(v == 0 ? 1 : v);
+                r += 2;
+                continue;
+            }
+        }
+        *w++ = *r;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct http_server *s = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    if (s->o.library_log)
+        s->o.library_log(msg);
+}
+
+int http_server_start(const struct http_server_opts *opts, struct http_server **ret)
+{
+    struct http_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return SEAU_E_NOMEM;
+    s->o = *opts;
+    atomic_init(&s->in_flight, 0);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    if (opts->listen_addr->sa_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, opts->listen_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT,
+        opts->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->conn_memory,
+        MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        request_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        free(s);
+        return SEAU_E_IO;
+    }
+    *ret = s;
+    return 0;
+}
+
+unsigned http_server_in_flight(const struct http_server *s)
+{
+    return atomic_load(&s->in_flight);
+}
+
+unsigned http_server_stop(struct http_server *s, int64_t timeout_ms)
+{
+    if (!s)
+        return 0;
+    MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
+    int64_t deadline = time_mono_ns() + timeout_ms * 1000000;
+    while (atomic_load(&s->in_flight) > 0 && time_mono_ns() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    unsigned left = atomic_load(&s->in_flight);
+    MHD_stop_daemon(s->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    free(s);
+    return left;
+}

@@ -1,0 +1,66 @@
+/*
+ * The HTTP server on libmicrohttpd: request lifecycle, limits, security
+ * headers, request ids, the route table, static files and graceful
+ * shutdown. It knows nothing of users or JSON shapes beyond the error
+ * envelope; the application plugs in through the hooks below.
+ */
+#ifndef SEAU_HTTP_SERVER_H
+#define SEAU_HTTP_SERVER_H
+
+#include "core/net.h"
+#include "http/request.h"
+#include "http/router.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct http_server_opts {
+    const struct sockaddr *listen_addr;
+    socklen_t listen_addr_len;
+    unsigned threads;         /* worker threads (>= 2, see STACK-NOTES) */
+    unsigned max_connections;
+    size_t header_limit;      /* total bytes of request headers; past it 431 */
+    size_t conn_memory;       /* libmicrohttpd's per-connection memory */
+    unsigned idle_timeout_s;  /* idle keep-alive connections are closed after this */
+
+    const struct http_route *routes;
+    size_t nroutes;
+    const char *web_root; /* static files for non-/api paths; NULL: none */
+
+    const struct net_cidr_list *trusted_proxies;
+    bool public_https; /* the public URL is https: HSTS and Secure cookies */
+    const char *web_csp; /* Content-Security-Policy for the web client's pages */
+
+    void *app;
+    /*
+     * Authenticates the request (sets req->principal, req->access,
+     * req->via_cookie, req->log_user) and applies CSRF rules. Returns 0,
+     * or an error to answer with. Called only for non-public routes and
+     * for public routes that want an optional principal is not supported.
+     */
+    int (*authenticate)(struct http_req *req);
+    /* Frees req->principal. */
+    void (*release)(struct http_req *req);
+    /* Called once per request after the response is sent (logs, metrics). */
+    void (*completed)(struct http_req *req, double seconds);
+    /* libmicrohttpd's own error messages. */
+    void (*library_log)(const char *message);
+};
+
+struct http_server;
+
+/* Binds and starts serving. Returns 0 or SEAU_E_IO (e.g. address in use). */
+int http_server_start(const struct http_server_opts *opts, struct http_server **ret);
+
+/* Requests being handled right now (headers received, response not yet sent). */
+unsigned http_server_in_flight(const struct http_server *s);
+
+/*
+ * Stops accepting connections, waits up to timeout_ms for in-flight
+ * requests to finish, then closes everything. Returns the number of
+ * requests that were still running when the bound was reached.
+ */
+unsigned http_server_stop(struct http_server *s, int64_t timeout_ms);
+
+#endif
