@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct cfg_option {
     const char *env;
@@ -190,10 +191,10 @@ static void check_public_url(struct cfg *c, struct cfg_problems *p)
         return;
     const char *u = c->public_url;
     size_t scheme_len;
-    if (strncmp(u, "https://", 8) == 0) {
+    if (strncasecmp(u, "https://", 8) == 0) {
         c->public_https = true;
         scheme_len = 8;
-    } else if (strncmp(u, "http://", 7) == 0) {
+    } else if (strncasecmp(u, "http://", 7) == 0) {
         scheme_len = 7;
     } else {
         problem(p, "SEAU_PUBLIC_URL='%s' must start with http:// or https://", u);

@@ -58,14 +58,18 @@ static uint64_t fnv1a(uint64_t h, const char *s)
     return h;
 }
 
+/*
+ * Finds or adds the series. The last free slot is kept for the "overflow"
+ * series, so a flood of odd statuses can never hide requests entirely.
+ */
 static struct series *find_series(struct metrics *m, const char *method, const char *route,
-                                  int status)
+                                  int status, bool may_take_last)
 {
     uint64_t h = fnv1a(fnv1a(14695981039346656037ULL, method), route) ^ (uint64_t)status;
     for (size_t probe = 0; probe < NSLOTS; probe++) {
         struct series *s = &m->slots[(h + probe) & (NSLOTS - 1)];
         if (!s->used) {
-            if (m->nused >= NSLOTS - 1)
+            if (m->nused >= NSLOTS - (may_take_last ? 0 : 1))
                 return NULL;
             s->used = true;
             snprintf(s->method, sizeof(s->method), "%s", method);
@@ -91,9 +95,9 @@ void metrics_observe_http(struct metrics *m, const char *method, const char *rou
     while (b < NBUCKETS && seconds > buckets[b])
         b++;
     pthread_mutex_lock(&m->lock);
-    struct series *s = find_series(m, label, route, status);
+    struct series *s = find_series(m, label, route, status, false);
     if (!s)
-        s = find_series(m, "OTHER", "overflow", 0);
+        s = find_series(m, "OTHER", "overflow", 0, true);
     if (s) {
         if (b < NBUCKETS)
             s->counts[b]++;

@@ -390,7 +390,7 @@ static int sigv4__qent_cmp(const void *pa, const void *pb)
 /*
  * Contract in sigv4.h. Encodes every name and value into one scratch buffer,
  * sorts pointers into it and joins them: O(n log n) over at most
- * SIGV4_MAX_QUERY_PARAMS parameters (more: SEAU_E_TOO_LARGE).
+ * SIGV4_MAX_QUERY_PARAMS parameters plus the six presigning adds.
  */
 int sigv4_canonical_query(const struct sigv4_pair *query, size_t count, struct buf *ret)
 {
@@ -780,7 +780,10 @@ static int sigv4__preset_header(const struct sigv4_request *req, const char *nam
  * string to sign, key, signature. Writes the signature into ret_signature
  * and, when the pointers are not NULL, appends the canonical query to
  * ret_query, and the canonical request and the string to sign to dbg_creq
- * and dbg_sts (tests only; never to be logged). The signing key is wiped.
+ * and dbg_sts (tests only; never to be logged). The dbg_* outputs are
+ * written here even if a later step of the caller fails, which is fine for
+ * tests and the reason they are not part of the public API. The signing key
+ * is wiped.
  */
 static int sigv4__sign_core(const struct sigv4_request *req, const struct sigv4_params *p, bool s3,
                             struct slice canonical_headers, struct slice signed_headers,
@@ -981,6 +984,9 @@ static int sigv4__presign_ex(const struct sigv4_request *req, const struct sigv4
         rc = sigv4__check_request(req);
     if (rc == 0 && (p->expires < 1 || p->expires > SIGV4_MAX_EXPIRES))
         rc = SEAU_E_RANGE;
+    /* S3 verifies presigned URLs over UNSIGNED-PAYLOAD: the body is unknown when they are made. */
+    if (rc == 0 && s3 && !slice_eq_cstr(p->payload_hash, SIGV4_UNSIGNED_PAYLOAD))
+        rc = SEAU_E_VALIDATION;
     for (size_t i = 0; rc == 0 && i < req->query_count; i++)
         for (size_t k = 0; k < SIGV4__AUTH_PARAM_COUNT; k++)
             if (sigv4__slice_ieq(req->query[i].name, sigv4__auth_params[k]))

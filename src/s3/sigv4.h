@@ -62,12 +62,15 @@ struct sigv4_pair {
  * The request to sign; every field is borrowed for the duration of the call.
  *
  * path:    the path as sent, already percent-encoded, starting with '/'.
+ *          For s3 it must be well formed (unreserved bytes, '/' and %XX only).
  * query:   the query parameters, decoded (name "prefix", value "a b/"); an
  *          empty value stands for both "name=" and a bare "name".
- * headers: every header to sign, with any case and unnormalised values. Host
- *          must be among them and equal to the Host header that is sent.
- *          X-Amz-Date and X-Amz-Content-SHA256 may be present, in which case
- *          they must equal what the signer would add; Authorization and
+ * headers: every header to sign, with any case and unnormalised values; names
+ *          are tokens and values hold no CR, LF or NUL. Host must be among
+ *          them, with the exact value sent (keep a non-default port, drop
+ *          :80 and :443). For header signing, X-Amz-Date and
+ *          X-Amz-Content-SHA256 may be present if they equal what the signer
+ *          would add (it then does not add them); Authorization and
  *          X-Amz-Security-Token may not.
  */
 struct sigv4_request {
@@ -115,7 +118,7 @@ struct sigv4_params {
 };
 
 /*
- * Appends in percent-encoded for SigV4: A-Z a-z 0-9 - _ . ~ stay, '/' stays
+ * Appends in, percent-encoded for SigV4: A-Z a-z 0-9 - _ . ~ stay, '/' stays
  * when keep_slash is true (paths), and every other byte becomes %XX with
  * uppercase hex (a space is %20, never '+'). Use it to build the path that is
  * sent, from an object key. O(n); the output is at most 3n bytes.
@@ -135,7 +138,8 @@ int sigv4_payload_hash(const void *body, size_t len, bool sign_payload,
  * Appends the canonical query string: each name and value encoded, sorted by
  * encoded name and then encoded value, joined with '=' and '&' ("acl=" for a
  * parameter without a value). It is also a valid query string to send, which
- * guarantees that what is sent is what was signed.
+ * guarantees that what is sent is what was signed. Takes at most
+ * SIGV4_MAX_QUERY_PARAMS + 6 parameters (room for what presigning adds).
  */
 int sigv4_canonical_query(const struct sigv4_pair *query, size_t count, struct buf *ret);
 
@@ -163,7 +167,8 @@ int sigv4_sign_headers(const struct sigv4_request *req, const struct sigv4_param
  * X-Amz-Security-Token, all encoded and sorted, then X-Amz-Signature last.
  * Every request header is signed, so the caller of the URL must send the same
  * headers (Host at least). The request's query may not contain X-Amz-*
- * authentication parameters.
+ * authentication parameters, and for s3 the payload hash must be
+ * SIGV4_UNSIGNED_PAYLOAD.
  */
 int sigv4_presign(const struct sigv4_request *req, const struct sigv4_params *params,
                   struct buf *ret_query);

@@ -667,10 +667,26 @@ static void test_sign_headers_errors(void **state)
     sigv4_test_sign_error(&r, &okp, SEAU_E_TOO_LARGE, "query past the limit");
 }
 
+/* Signs req one way or the other, with the canonical request appended to creq. */
+static int sigv4_test_sign_either(bool presign, const struct sigv4_request *req,
+                                  const struct sigv4_params *p, struct buf *creq)
+{
+    struct buf a, b;
+    buf_init(&a, SIGV4_MAX_CANONICAL_REQUEST);
+    buf_init(&b, SIGV4_MAX_CANONICAL_REQUEST);
+    int rc = presign ? sigv4__presign_ex(req, p, creq, NULL, &a)
+                     : sigv4__sign_headers_ex(req, p, creq, NULL, &a, &b);
+    if (rc)
+        assert_true(a.len == 0 && b.len == 0);
+    buf_done(&a);
+    buf_done(&b);
+    return rc;
+}
+
 /*
  * The canonical request may be exactly SIGV4_MAX_CANONICAL_REQUEST bytes and
- * no more. A padding header whose length is chosen from a first run brings
- * it to the limit, then one byte past it.
+ * no more, in both modes. A padding header whose length is chosen from a
+ * first run brings it to the limit, then one byte past it.
  */
 static void test_canonical_request_limit(void **state)
 {
@@ -680,29 +696,25 @@ static void test_canonical_request_limit(void **state)
     struct sigv4_pair h[] = {{SLICE_LIT("Host"), SLICE_LIT("h")}, {SLICE_LIT("x-pad"), {pad, 0}}};
     struct sigv4_request req = {SLICE_LIT("PUT"), SLICE_LIT("/k"), NULL, 0, h, 2};
     struct sigv4_params p = sigv4_test_s3_params();
-    struct buf creq, auth, lines;
+    struct buf creq;
     buf_init(&creq, 2 * SIGV4_MAX_CANONICAL_REQUEST);
-    buf_init(&auth, 4096);
-    buf_init(&lines, 4096);
 
-    assert_int_equal(sigv4__sign_headers_ex(&req, &p, &creq, NULL, &auth, &lines), 0);
-    size_t base = creq.len;
-    h[1].value.len = SIGV4_MAX_CANONICAL_REQUEST - base;
-    buf_reset(&creq);
-    assert_int_equal(sigv4__sign_headers_ex(&req, &p, &creq, NULL, &auth, &lines), 0);
-    assert_int_equal(creq.len, SIGV4_MAX_CANONICAL_REQUEST);
-    h[1].value.len++;
-    buf_reset(&creq);
-    buf_reset(&auth);
-    buf_reset(&lines);
-    assert_int_equal(sigv4__sign_headers_ex(&req, &p, &creq, NULL, &auth, &lines),
-                     SEAU_E_TOO_LARGE);
-    assert_int_equal(creq.len + auth.len + lines.len, 0);
-    assert_int_equal(sigv4__presign_ex(&req, &p, &creq, NULL, &auth), SEAU_E_TOO_LARGE);
-
+    for (int presign = 0; presign <= 1; presign++) {
+        if (presign)
+            p.payload_hash = SLICE_LIT(SIGV4_UNSIGNED_PAYLOAD);
+        h[1].value.len = 0;
+        buf_reset(&creq);
+        assert_int_equal(sigv4_test_sign_either(presign, &req, &p, &creq), 0);
+        h[1].value.len = SIGV4_MAX_CANONICAL_REQUEST - creq.len;
+        buf_reset(&creq);
+        assert_int_equal(sigv4_test_sign_either(presign, &req, &p, &creq), 0);
+        assert_int_equal(creq.len, SIGV4_MAX_CANONICAL_REQUEST);
+        h[1].value.len++;
+        buf_reset(&creq);
+        assert_int_equal(sigv4_test_sign_either(presign, &req, &p, &creq), SEAU_E_TOO_LARGE);
+        assert_int_equal(creq.len, 0);
+    }
     buf_done(&creq);
-    buf_done(&auth);
-    buf_done(&lines);
 }
 
 static void test_presign(void **state)
@@ -737,6 +749,13 @@ static void test_presign(void **state)
     buf_reset(&q);
     assert_int_equal(sigv4_presign(&req, &p, &q), 0);
     assert_non_null(strstr(buf_cstr(&q), "&X-Amz-Expires=604800&"));
+
+    /* S3 presigned URLs are over UNSIGNED-PAYLOAD, never a body hash. */
+    p.payload_hash = SLICE_LIT("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    buf_reset(&q);
+    assert_int_equal(sigv4_presign(&req, &p, &q), SEAU_E_VALIDATION);
+    assert_int_equal(q.len, 0);
+    p.payload_hash = SLICE_LIT(SIGV4_UNSIGNED_PAYLOAD);
 
     /* The request may not bring its own authentication parameters. */
     const struct sigv4_pair own[] = {{SLICE_LIT("x-amz-signature"), SLICE_LIT("0")}};

@@ -1,0 +1,117 @@
+/* Tests of src/core/cfg.c: environment, flags, and naming every problem. */
+#include "../testutil.h"
+
+#include "core/cfg.h"
+#include "core/err.h"
+
+static const char *const seau_vars[] = {
+    "SEAU_LISTEN",        "SEAU_DATABASE_URL", "SEAU_PUBLIC_URL",    "SEAU_LOG_LEVEL",
+    "SEAU_LOG_FORMAT",    "SEAU_TRUSTED_PROXIES", "SEAU_WEB_ROOT",   "SEAU_ADMIN_EMAIL",
+    "SEAU_ADMIN_PASSWORD", "SEAU_SESSION_MAX_AGE", "SEAU_HTTP_THREADS", NULL};
+
+static int clear_env(void **state)
+{
+    (void)state;
+    for (const char *const *v = seau_vars; *v; v++)
+        unsetenv(*v);
+    return 0;
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), 0);
+    assert_string_equal(c.listen, "127.0.0.1:8080");
+    assert_string_equal(c.database_url, "sqlite:./data/seau.db");
+    assert_null(c.public_url);
+    assert_false(c.public_https);
+    assert_int_equal(c.log_level, LOG_INFO);
+    assert_true(c.session_idle_ms == 12 * 3600 * 1000);
+    assert_true(c.login_window_ms == 15 * 60 * 1000);
+    cfg_done(&c);
+}
+
+static void test_env_and_flags(void **state)
+{
+    (void)state;
+    setenv("SEAU_LISTEN", "127.0.0.1:9000", 1);
+    setenv("SEAU_LOG_LEVEL", "debug", 1);
+    setenv("SEAU_PUBLIC_URL", "HTTPS://Files.Example.com/base", 1);
+    char *argv[] = {"--listen=127.0.0.1:9001", "--log-format", "text"};
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 3, argv, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), 0);
+    assert_string_equal(c.listen, "127.0.0.1:9001"); /* the flag wins */
+    assert_int_equal(c.log_level, LOG_DEBUG);
+    assert_int_equal(c.log_format, LOG_FORMAT_TEXT);
+    assert_true(c.public_https);
+    assert_string_equal(c.public_origin, "https://files.example.com");
+    cfg_done(&c);
+    clear_env(NULL);
+}
+
+static void test_every_problem_named(void **state)
+{
+    (void)state;
+    setenv("SEAU_LISTEN", "nope", 1);
+    setenv("SEAU_LOG_LEVEL", "loud", 1);
+    setenv("SEAU_SESSION_MAX_AGE", "forever", 1);
+    setenv("SEAU_TRUSTED_PROXIES", "10.0.0.0/99", 1);
+    setenv("SEAU_ADMIN_PASSWORD", "short", 1);
+    char *argv[] = {"--bogus=1", "stray"};
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 2, argv, &p), SEAU_E_VALIDATION);
+    assert_int_equal(cfg_validate(&c, &p), SEAU_E_VALIDATION);
+    const char *expect[] = {"--bogus", "stray", "SEAU_LISTEN", "SEAU_LOG_LEVEL",
+                            "SEAU_SESSION_MAX_AGE", "SEAU_TRUSTED_PROXIES", "SEAU_ADMIN_PASSWORD"};
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+        bool found = false;
+        for (size_t k = 0; k < p.len; k++)
+            found = found || strstr(p.items[k], expect[i]) != NULL;
+        if (!found)
+            fail_msg("no problem names %s", expect[i]);
+    }
+    /* The password's value never appears in a message. */
+    for (size_t k = 0; k < p.len; k++)
+        assert_null(strstr(p.items[k], "short"));
+    cfg_problems_done(&p);
+    cfg_done(&c);
+    clear_env(NULL);
+}
+
+static void test_print_redacts(void **state)
+{
+    (void)state;
+    setenv("SEAU_ADMIN_EMAIL", "root@example.com", 1);
+    setenv("SEAU_ADMIN_PASSWORD", "correct horse battery staple", 1);
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cfg_print(&c, f);
+    fclose(f);
+    assert_null(strstr(text, "battery"));
+    assert_non_null(strstr(text, "SEAU_ADMIN_PASSWORD=(set, redacted)"));
+    assert_non_null(strstr(text, "SEAU_ADMIN_EMAIL=root@example.com"));
+    free(text);
+    cfg_done(&c);
+    clear_env(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_defaults, clear_env),
+        cmocka_unit_test_setup(test_env_and_flags, clear_env),
+        cmocka_unit_test_setup(test_every_problem_named, clear_env),
+        cmocka_unit_test_setup(test_print_redacts, clear_env),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
