@@ -230,15 +230,15 @@ int api_grants_put(struct http_req *req)
         char field[48];
         snprintf(field, sizeof(field), "grants[%zu]", i);
         json_t *b = json_object_get(item, "bucket"), *p = json_object_get(item, "prefix");
-        if (!json_is_object(item) || !json_is_string(b) || (p && !json_is_string(p) && !json_is_null(p))) {
+        bool prefix_ok = !p || json_is_string(p) || json_is_null(p);
+        if (!json_is_object(item) || !json_is_string(b) || !prefix_ok) {
             jsonx_check_fail(&check, field, "must be {\"bucket\": string, \"prefix\": string}");
             continue;
         }
+        /* jansson refuses \u0000 while parsing, so these are whole C strings. */
         const char *bucket = json_string_value(b);
         const char *prefix = json_is_string(p) ? json_string_value(p) : "";
         const char *why = auth_bucket_problem(bucket);
-        if (!why && (strlen(prefix) != (p && json_is_string(p) ? json_string_length(p) : 0)))
-            why = "prefix must not contain NUL";
         if (!why)
             why = auth_prefix_problem(prefix);
         if (why) {

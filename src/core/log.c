@@ -58,6 +58,17 @@ static void write_all(const char *p, size_t n)
     }
 }
 
+/* True when s can be printed bare in a key=value line without being misread. */
+static bool is_plain(const char *s)
+{
+    if (!*s)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == '"' || *p == '=' || *p == 0x7F)
+            return false;
+    return true;
+}
+
 static void format_text(struct buf *b, const char *ts, enum log_level level, const char *msg,
                         json_t *fields)
 {
@@ -66,8 +77,12 @@ static void format_text(struct buf *b, const char *ts, enum log_level level, con
     json_t *v;
     json_object_foreach(fields, key, v)
     {
-        char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        buf_printf(b, " %s=%s", key, s ? s : json_string_value(v));
+        /* Anything a client may have sent is quoted and escaped: no forged log lines. */
+        const char *plain = json_is_string(v) && is_plain(json_string_value(v))
+                                ? json_string_value(v)
+                                : NULL;
+        char *s = plain ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+        buf_printf(b, " %s=%s", key, plain ? plain : s ? s : "?");
         free(s);
     }
     buf_append_char(b, '\n');

@@ -100,25 +100,23 @@ int http_static_reply(struct http_req *req, const char *web_root)
     if (!http_static_path_ok(path) || strlen(path) > 1024)
         return SEAU_E_NOT_FOUND;
     /* Candidates in order: the file, folder index, Next.js "route.html", the app shell. */
-    char cand[1100], served[1100];
     size_t plen = strlen(path);
+    bool dir = path[plen - 1] == '/';
+    char cand[4][1100];
+    size_t ncand = 0;
+    if (!dir)
+        snprintf(cand[ncand++], sizeof(cand[0]), "%s", path);
+    snprintf(cand[ncand++], sizeof(cand[0]), "%s%sindex.html", path, dir ? "" : "/");
+    if (!dir)
+        snprintf(cand[ncand++], sizeof(cand[0]), "%s.html", path);
+    if (!has_extension(path))
+        snprintf(cand[ncand++], sizeof(cand[0]), "/index.html");
     struct stat st;
     int fd = -1;
-    if (path[plen - 1] != '/')
-        fd = open_file(web_root, path, &st), snprintf(served, sizeof(served), "%s", path);
-    if (fd < 0) {
-        snprintf(cand, sizeof(cand), "%s%sindex.html", path, path[plen - 1] == '/' ? "" : "/");
-        fd = open_file(web_root, cand, &st);
-        snprintf(served, sizeof(served), "%s", cand);
-    }
-    if (fd < 0 && path[plen - 1] != '/') {
-        snprintf(cand, sizeof(cand), "%s.html", path);
-        fd = open_file(web_root, cand, &st);
-        snprintf(served, sizeof(served), "%s", cand);
-    }
-    if (fd < 0 && !has_extension(path)) {
-        fd = open_file(web_root, "/index.html", &st);
-        snprintf(served, sizeof(served), "/index.html");
+    const char *served = NULL;
+    for (size_t i = 0; i < ncand && fd < 0; i++) {
+        fd = open_file(web_root, cand[i], &st);
+        served = cand[i];
     }
     if (fd < 0)
         return SEAU_E_NOT_FOUND;
