@@ -68,6 +68,9 @@ int api_query_limit(struct http_req *req, struct jsonx_check *check, size_t *ret
 /* Answers validation_failed with the fields collected in check (consumed). */
 int api_reply_invalid(struct http_req *req, struct jsonx_check *check);
 
+/* Answers 429 with Retry-After (and details.retryAfter) in seconds. */
+int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s);
+
 /* Handlers, grouped by file. */
 int api_health(struct http_req *req);
 int api_ready(struct http_req *req);

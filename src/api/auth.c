@@ -46,12 +46,8 @@ int api_login(struct http_req *req)
     int64_t retry = 0;
     rc = auth_login(app->db, &app->limits, email, password, &actor.actor, time_now_ms(), &res,
                     &retry);
-    if (rc == SEAU_E_RATE_LIMITED) {
-        char v[32];
-        snprintf(v, sizeof(v), "%lld", (long long)retry);
-        http_add_header(req, "Retry-After", v);
-        return http_reply_error(req, rc, NULL, json_pack("{s:I}", "retryAfter", (json_int_t)retry));
-    }
+    if (rc == SEAU_E_RATE_LIMITED)
+        return api_reply_rate_limited(req, retry);
     if (rc)
         return rc;
     req->log_user = NULL; /* the access log names users from their session, not from a body */

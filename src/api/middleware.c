@@ -184,3 +184,12 @@ int api_reply_invalid(struct http_req *req, struct jsonx_check *check)
 {
     return http_reply_error(req, SEAU_E_VALIDATION, NULL, jsonx_check_take_details(check));
 }
+
+int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "%lld", (long long)retry_after_s);
+    http_add_header(req, "Retry-After", v);
+    return http_reply_error(req, SEAU_E_RATE_LIMITED, NULL,
+                            json_pack("{s:I}", "retryAfter", (json_int_t)retry_after_s));
+}

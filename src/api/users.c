@@ -134,7 +134,11 @@ int api_users_update(struct http_req *req)
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct db_user u;
-    rc = auth_user_update(app->db, &app->limits, who, &actor.actor, id, &patch, time_now_ms(), &u);
+    int64_t retry = 0;
+    rc = auth_user_update(app->db, &app->limits, who, &actor.actor, id, &patch, time_now_ms(), &u,
+                          &retry);
+    if (rc == SEAU_E_RATE_LIMITED)
+        return api_reply_rate_limited(req, retry);
     if (is_refusal(rc))
         audit_refusal(req, "user.update", id, rc);
     if (rc == SEAU_E_CURRENT_PASSWORD)

@@ -249,7 +249,8 @@ int auth_user_create(struct db *db, const struct audit_actor *actor, const char 
 
 int auth_user_update(struct db *db, const struct auth_limits *lim, const struct auth_principal *who,
                      const struct audit_actor *actor, int64_t target_id,
-                     const struct auth_user_patch *patch, int64_t now, struct db_user *ret)
+                     const struct auth_user_patch *patch, int64_t now, struct db_user *ret,
+                     int64_t *ret_retry_after_s)
 {
     bool self = who->user.id == target_id;
     bool admin = who->role == AUTH_ROLE_ADMIN;
@@ -274,6 +275,8 @@ int auth_user_update(struct db *db, const struct auth_limits *lim, const struct 
         throttle_key(acct_key, sizeof(acct_key), "acct", u.email);
         int64_t retry = 0;
         rc = throttle_check(db, acct_key, lim->max_failures_account, lim->window_ms, now, &retry);
+        if (rc == SEAU_E_RATE_LIMITED)
+            *ret_retry_after_s = retry;
         if (rc)
             return rc;
         if (!patch->current_password || !auth_password_verify(u.password_hash,

@@ -78,12 +78,13 @@ struct auth_user_patch {
  * change anything; everyone may change their own name and password, giving
  * the current password). Returns 0 with the updated account,
  * SEAU_E_NOT_FOUND, SEAU_E_FORBIDDEN, SEAU_E_VALIDATION, SEAU_E_CURRENT_PASSWORD
- * (missing or wrong), SEAU_E_RATE_LIMITED (too many wrong current passwords), or SEAU_E_CONFLICT when no enabled
- * admin would remain.
+ * (missing or wrong), SEAU_E_RATE_LIMITED (too many wrong current passwords;
+ * *ret_retry_after_s set), or SEAU_E_CONFLICT when no enabled admin would remain.
  */
 int auth_user_update(struct db *db, const struct auth_limits *lim, const struct auth_principal *who,
                      const struct audit_actor *actor, int64_t target_id,
-                     const struct auth_user_patch *patch, int64_t now, struct db_user *ret);
+                     const struct auth_user_patch *patch, int64_t now, struct db_user *ret,
+                     int64_t *ret_retry_after_s);
 
 /* Deletes an account with its sessions and grants; SEAU_E_CONFLICT for the last admin. */
 int auth_user_delete(struct db *db, const struct audit_actor *actor, int64_t target_id,

@@ -169,32 +169,42 @@ static void test_update_rules(void **state)
 
     struct db_user out;
     struct auth_user_patch p = {.name = "Robert"};
-    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &p, 5000, &out), 0);
+    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &p, 5000, &out, &retry), 0);
     assert_string_equal(out.name, "Robert");
     /* A user may not change its role, nor touch anyone else. */
     struct auth_user_patch promote = {.role = "admin"};
-    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &promote, 5000, &out),
+    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &promote, 5000, &out, &retry),
                      SEAU_E_FORBIDDEN);
-    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, admin.id, &p, 5000, &out),
+    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, admin.id, &p, 5000, &out, &retry),
                      SEAU_E_FORBIDDEN);
     /* Own password: current password required; other sessions end, this one stays. */
     struct auth_user_patch pwch = {.password = "a new password 42", .current_password = "nope"};
-    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &pwch, 5000, &out),
+    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &pwch, 5000, &out, &retry),
                      SEAU_E_CURRENT_PASSWORD);
     pwch.current_password = pw;
-    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &pwch, 5001, &out), 0);
+    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &pwch, 5001, &out, &retry), 0);
+    /* Guessing the current password is throttled like logins (3 failures per window here). */
+    struct auth_user_patch guess = {.password = "yet another one 42", .current_password = "nope"};
+    retry = 0;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &guess, 5001, &out,
+                                          &retry),
+                         SEAU_E_CURRENT_PASSWORD);
+    assert_int_equal(auth_user_update(t->db, &l, &bob_p, &from, bob.id, &guess, 5001, &out, &retry),
+                     SEAU_E_RATE_LIMITED);
+    assert_true(retry >= 59 && retry <= 60);
     struct auth_principal tmp;
     assert_int_equal(auth_session_authenticate(t->db, &l.session, r1.token, 5002, &tmp), 0);
     assert_int_equal(auth_session_authenticate(t->db, &l.session, r2.token, 5002, &tmp),
                      SEAU_E_UNAUTHORIZED);
     /* Disabling ends every session. */
     struct auth_user_patch dis = {.has_disabled = true, .disabled = true};
-    assert_int_equal(auth_user_update(t->db, &l, &admin_p, &from, bob.id, &dis, 5003, &out), 0);
+    assert_int_equal(auth_user_update(t->db, &l, &admin_p, &from, bob.id, &dis, 5003, &out, &retry), 0);
     assert_int_equal(auth_session_authenticate(t->db, &l.session, r1.token, 5004, &tmp),
                      SEAU_E_UNAUTHORIZED);
     /* The last admin stays. */
     struct auth_user_patch demote = {.role = "user"};
-    assert_int_equal(auth_user_update(t->db, &l, &admin_p, &from, admin.id, &demote, 5005, &out),
+    assert_int_equal(auth_user_update(t->db, &l, &admin_p, &from, admin.id, &demote, 5005, &out, &retry),
                      SEAU_E_CONFLICT);
     assert_int_equal(auth_user_delete(t->db, &from, admin.id, 5006), SEAU_E_CONFLICT);
     struct db_user still;
