@@ -107,11 +107,13 @@ void api_completed(struct http_req *req, double seconds)
     if (!log_enabled(LOG_INFO))
         return;
     /* Never the query string, a header value, a cookie or a body: they may hold secrets. */
+    char method[16], path[1024];
+    str_utf8_copy_lossy(method, sizeof(method), req->method);
+    str_utf8_copy_lossy(path, sizeof(path), req->path);
     json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId",
-                          req->request_id, "method", req->method, "path", req->path, "status",
-                          req->status, "durationMs", seconds * 1000.0, "bytes",
-                          (json_int_t)req->bytes_out, "ip", req->client_ip, "route",
-                          req->route_label);
+                          req->request_id, "method", method, "path", path, "status", req->status,
+                          "durationMs", seconds * 1000.0, "bytes", (json_int_t)req->bytes_out,
+                          "ip", req->client_ip, "route", req->route_label);
     if (f && req->log_user)
         json_object_set_new(f, "user", json_string(req->log_user));
     log_event(LOG_INFO, "request", f);
@@ -128,15 +130,8 @@ void api_actor_init(struct api_actor *a, struct http_req *req)
     a->actor.ip = req->client_ip;
     const char *ua = http_req_header(req, "User-Agent");
     if (ua) {
-        /* Bounded, and cut only at a UTF-8 character boundary. */
-        size_t n = strlen(ua);
-        if (n >= sizeof(a->user_agent)) {
-            n = sizeof(a->user_agent) - 1;
-            while (n > 0 && ((unsigned char)ua[n] & 0xC0) == 0x80)
-                n--;
-        }
-        memcpy(a->user_agent, ua, n);
-        a->user_agent[n] = '\0';
+        /* Bounded and valid UTF-8, so the entry can always be shown again. */
+        str_utf8_copy_lossy(a->user_agent, sizeof(a->user_agent), ua);
         a->actor.user_agent = a->user_agent;
     }
 }

@@ -260,9 +260,9 @@ int api_grants_put(struct http_req *req)
     struct api_actor actor;
     api_actor_init(&actor, req);
     rc = auth_grants_replace(app->db, &actor.actor, id, g, n, time_now_ms());
-    json_t *out = rc == 0 ? grants_json(g, n) : NULL;
     free(g);
     if (rc)
         return rc;
-    return http_reply_json(req, 200, out);
+    /* Answer with what was stored (duplicates collapse), as GET would show it. */
+    return api_grants_get(req);
 }

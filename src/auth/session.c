@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
-/* Refreshing last_seen_at costs a write; once a minute is precise enough for idle expiry. */
+/* Refreshing last_seen_at costs a write; at most once a minute is precise enough for idle expiry. */
 #define TOUCH_INTERVAL_MS 60000
 
 static void sha256(const void *p, size_t n, unsigned char out[DB_TOKEN_HASH_LEN])
@@ -60,7 +60,9 @@ int auth_session_authenticate(struct db *db, const struct auth_session_cfg *cfg,
     if (p.role == AUTH_ROLE_NONE)
         return SEAU_E_UNAUTHORIZED;
     memcpy(p.token_hash, hash, sizeof(hash));
-    if (now - p.session.last_seen_at >= TOUCH_INTERVAL_MS) {
+    /* Short idle timeouts need fresher timestamps: refresh within a quarter of the timeout. */
+    int64_t interval = cfg->idle_ms / 4 < TOUCH_INTERVAL_MS ? cfg->idle_ms / 4 : TOUCH_INTERVAL_MS;
+    if (now - p.session.last_seen_at >= interval) {
         /* A failed refresh only shortens this session's idle window: not worth failing for. */
         if (db_session_touch(db, hash, now) == 0)
             p.session.last_seen_at = now;

@@ -107,6 +107,37 @@ int str_to_duration_ms(const char *s, int64_t *ret_ms)
     return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 when none starts there. */
+static size_t utf8_seq_len(const unsigned char *p, size_t len)
+{
+    size_t n = p[0] < 0x80 ? 1 : p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+    if (n > len || !str_utf8_valid((const char *)p, n))
+        return 0;
+    return n;
+}
+
+size_t str_utf8_copy_lossy(char *out, size_t outlen, const char *in)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t len = strlen(in), w = 0;
+    if (outlen == 0)
+        return 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        size_t take = n ? n : 1;
+        if (w + take >= outlen)
+            break;
+        if (n)
+            memcpy(out + w, p + i, n);
+        else
+            out[w] = '?';
+        w += take;
+        i += take;
+    }
+    out[w] = '\0';
+    return w;
+}
+
 bool str_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

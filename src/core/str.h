@@ -41,6 +41,14 @@ int str_to_duration_ms(const char *s, int64_t *ret_ms);
 
 /* True when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 bool str_utf8_valid(const char *s, size_t len);
+/*
+ * Copies in into out (outlen bytes, NUL-terminated) as valid UTF-8: each
+ * byte that does not start a valid sequence becomes '?', and the copy is cut
+ * on a character boundary when out is too small. For text that came from a
+ * client and must be stored or logged as JSON. Returns the bytes written.
+ */
+size_t str_utf8_copy_lossy(char *out, size_t outlen, const char *in);
+
 /* True when s[0..len) holds a control character (C0, DEL, or C1). */
 bool str_has_control(const char *s, size_t len);
 

@@ -24,7 +24,11 @@ struct http_server {
 struct req_state {
     struct http_req req;
     int match_rc;
+    size_t discarded; /* body bytes dropped after an early answer */
 };
+
+/* Body bytes read and dropped after an early error answer before the connection is cut. */
+#define HTTP_DISCARD_MAX (1024 * 1024)
 
 static const char api_csp[] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -116,6 +120,7 @@ static bool is_api_path(const char *path)
 static int begin_request(struct http_server *s, struct req_state *st)
 {
     struct http_req *req = &st->req;
+    snprintf(req->route_label, sizeof(req->route_label), "unmatched");
     size_t header_bytes = 0;
     MHD_get_connection_values(req->conn, MHD_HEADER_KIND, sum_header, &header_bytes);
     if (header_bytes > s->o.header_limit)
@@ -201,6 +206,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         int rc = begin_request(s, st);
         if (rc) {
             /* Answering now costs the keep-alive, which an oversized request deserves. */
+            req->dispatched = true;
             http_reply_error(req, rc, NULL, NULL);
             return queue(s, req);
         }
@@ -208,25 +214,29 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         return MHD_YES;
     }
     struct http_req *req = &st->req;
-    if (req->dispatched) {
-        *upload_data_size = 0; /* Already answered; the rest of the body is dropped. */
-        return MHD_YES;
-    }
     if (*upload_data_size) {
-        int rc = st->match_rc == 0 ? buf_append(&req->body, upload_data, *upload_data_size)
-                                   : SEAU_E_NOT_FOUND;
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (rc == 0)
-            return MHD_YES;
+        if (req->dispatched) {
+            /*
+             * Already answered (404, 405, 413): libmicrohttpd sends the answer
+             * only once the body has been read, so the rest is read and
+             * dropped, up to a bound; past it the connection is simply closed.
+             */
+            st->discarded += n;
+            return st->discarded <= HTTP_DISCARD_MAX ? MHD_YES : MHD_NO;
+        }
+        int rc = st->match_rc == 0 ? buf_append(&req->body, upload_data, n) : SEAU_E_NOT_FOUND;
         if (rc == SEAU_E_NOT_FOUND) {
-            dispatch(s, st); /* 404 or 405: no need to read what nobody will handle */
-        } else {
+            dispatch(s, st); /* 404 or 405: no need to keep what nobody will handle */
+        } else if (rc) {
             req->dispatched = true;
             http_reply_error(req, rc, NULL, NULL);
         }
-        return queue(s, req);
+        return MHD_YES;
     }
-    dispatch(s, st);
+    if (!req->dispatched)
+        dispatch(s, st);
     return queue(s, req);
 }
 

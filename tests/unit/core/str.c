@@ -82,6 +82,22 @@ static void test_utf8(void **state)
         assert_int_equal(str_utf8_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
 }
 
+static void test_utf8_lossy(void **state)
+{
+    (void)state;
+    char out[8];
+    assert_int_equal(str_utf8_copy_lossy(out, sizeof(out), "ok"), 2);
+    assert_string_equal(out, "ok");
+    str_utf8_copy_lossy(out, sizeof(out), "a\xff\xfe" "b");
+    assert_string_equal(out, "a??b");
+    str_utf8_copy_lossy(out, sizeof(out), "\xc3\xa9\xc3");
+    assert_string_equal(out, "\xc3\xa9?"); /* a truncated sequence is replaced */
+    /* Cut on a character boundary: 7 bytes of room, the euro sign would need 8. */
+    str_utf8_copy_lossy(out, sizeof(out), "abcde\xe2\x82\xac");
+    assert_string_equal(out, "abcde");
+    assert_true(str_utf8_valid(out, strlen(out)));
+}
+
 static void test_control(void **state)
 {
     (void)state;
@@ -115,7 +131,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_int64),   cmocka_unit_test(test_duration),
-        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_control),
+        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_utf8_lossy),
+        cmocka_unit_test(test_control),
         cmocka_unit_test(test_ct_equal), cmocka_unit_test(test_hex_and_ieq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

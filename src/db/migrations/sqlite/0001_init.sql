@@ -1,8 +1,10 @@
 -- Seau schema, version 1: accounts, sessions, grants, the audit log and
 -- login throttling. Times are milliseconds since the Unix epoch (UTC).
 
+-- AUTOINCREMENT: a deleted account's id is never given to a new one, so
+-- the audit log's user ids keep naming one person each.
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     email         TEXT    NOT NULL UNIQUE COLLATE NOCASE,
     name          TEXT    NOT NULL,
     role          TEXT    NOT NULL CHECK (role IN ('admin', 'manager', 'user')),
