@@ -5,6 +5,7 @@
 #include "auth/password.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/jsonx.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -97,6 +98,7 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    jsonx_use_wiping_allocator();
     struct cfg c;
     if (cli__load_config(argc, argv, &c))
         return 2;

@@ -3,7 +3,26 @@
 #include "core/err.h"
 #include "core/str.h"
 
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
+
+static void *wiping_malloc(size_t n)
+{
+    return malloc(n);
+}
+
+static void wiping_free(void *p)
+{
+    if (p)
+        str_wipe(p, malloc_usable_size(p));
+    free(p);
+}
+
+void jsonx_use_wiping_allocator(void)
+{
+    json_set_alloc_funcs(wiping_malloc, wiping_free);
+}
 
 int jsonx_depth(const char *p, size_t n)
 {

@@ -27,6 +27,13 @@ int jsonx_depth(const char *p, size_t n);
 int jsonx_parse_object(const char *p, size_t n, int max_depth, json_t **ret);
 
 /*
+ * Makes jansson wipe every block it frees, so that passwords parsed from
+ * request bodies do not linger in freed memory (STYLE.md rule 16). Call
+ * once at start-up, before any JSON is built.
+ */
+void jsonx_use_wiping_allocator(void);
+
+/*
  * Collects field errors: details = {"fields": {"name": "message", ...}}.
  * jsonx_check_init() never fails; out of memory only loses details.
  */

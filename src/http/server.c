@@ -259,7 +259,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     if (req->response)
         MHD_destroy_response(req->response);
     json_decref(req->json);
-    buf_done(&req->body);
+    /* Bodies may hold passwords (login, users): wipe them, they are small and bounded. */
+    buf_done_secure(&req->body);
     for (size_t i = 0; i < req->nextra; i++) {
         free(req->extra[i].name);
         free(req->extra[i].value);
