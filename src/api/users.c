@@ -5,6 +5,7 @@
 #include "auth/password.h"
 #include "auth/policy.h"
 #include "core/err.h"
+#include "core/s3name.h"
 #include "core/jsonx.h"
 #include "core/timeutil.h"
 
@@ -242,9 +243,9 @@ int api_grants_put(struct http_req *req)
         /* jansson refuses \u0000 while parsing, so these are whole C strings. */
         const char *bucket = json_string_value(b);
         const char *prefix = json_is_string(p) ? json_string_value(p) : "";
-        const char *why = auth_bucket_problem(bucket);
+        const char *why = s3name_bucket_problem(bucket);
         if (!why)
-            why = auth_prefix_problem(prefix);
+            why = s3name_prefix_problem(prefix);
         if (why) {
             jsonx_check_fail(&check, field, why);
             continue;

@@ -2,6 +2,7 @@
 
 #include "auth/password.h"
 #include "core/err.h"
+#include "core/s3name.h"
 #include "core/str.h"
 
 #include <jansson.h>
@@ -29,46 +30,6 @@ const char *auth_name_problem(const char *name)
         return "must be 1 to 200 characters long";
     if (!str_utf8_valid(name, n) || str_has_control(name, n))
         return "must be text without control characters";
-    return NULL;
-}
-
-const char *auth_bucket_problem(const char *bucket)
-{
-    /* S3's rules: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit. */
-    size_t n = strlen(bucket);
-    if (n < 3 || n > DB_BUCKET_MAX)
-        return "must be a bucket name of 3 to 63 characters";
-    for (size_t i = 0; i < n; i++) {
-        char c = bucket[i];
-        bool edge = i == 0 || i == n - 1;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  (!edge && (c == '.' || c == '-'));
-        if (!ok)
-            return "must use lower-case letters, digits, dots and hyphens";
-    }
-    return NULL;
-}
-
-const char *auth_prefix_problem(const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (n == 0)
-        return NULL; /* the whole bucket */
-    if (n > DB_PREFIX_MAX)
-        return "must be at most 1024 bytes";
-    if (!str_utf8_valid(prefix, n) || str_has_control(prefix, n))
-        return "must be UTF-8 text without control characters";
-    if (prefix[0] == '/')
-        return "must not start with '/'";
-    const char *seg = prefix;
-    while (*seg) {
-        size_t len = strcspn(seg, "/");
-        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
-            return "must not contain '.' or '..' segments";
-        seg += len;
-        if (*seg == '/')
-            seg++;
-    }
     return NULL;
 }
 
@@ -349,7 +310,7 @@ int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t 
     if (n > AUTH_MAX_GRANTS)
         return SEAU_E_VALIDATION;
     for (size_t i = 0; i < n; i++)
-        if (auth_bucket_problem(grants[i].bucket) || auth_prefix_problem(grants[i].prefix))
+        if (s3name_bucket_problem(grants[i].bucket) || s3name_prefix_problem(grants[i].prefix))
             return SEAU_E_VALIDATION;
     struct db_user u;
     int rc = db_user_get(db, target_id, &u);

@@ -29,8 +29,6 @@ struct auth_limits {
 /* NULL when acceptable, else why not (a sentence fragment for the field). */
 const char *auth_email_problem(const char *email);
 const char *auth_name_problem(const char *name);
-const char *auth_bucket_problem(const char *bucket);
-const char *auth_prefix_problem(const char *prefix);
 
 /* Lower-cases ASCII letters of an email in place: addresses are compared case-insensitively. */
 void auth_email_normalize(char *email);
