@@ -1,6 +1,7 @@
 #include "core/cfg.h"
 
 #include "core/err.h"
+#include "core/s3name.h"
 #include "core/str.h"
 
 #include <stdarg.h>
@@ -56,6 +57,12 @@ static const struct cfg_option cfg_options[] = {
         "failed logins per client address within the window before 429", false),
     OPT("SEAU_LOGIN_WINDOW", "login-window", login_window_text, "15m",
         "window of the login failure limits", false),
+    OPT("SEAU_S3_ENDPOINT", "s3-endpoint", s3_endpoint, NULL,
+        "S3-compatible endpoint URL (else AWS_ENDPOINT_URL_S3, else AWS)", false),
+    OPT("SEAU_S3_FORCE_PATH_STYLE", "s3-force-path-style", s3_force_path_style_text, "false",
+        "address buckets as endpoint/bucket/key even on AWS", false),
+    OPT("SEAU_BUCKETS", "buckets", buckets_text, NULL,
+        "comma-separated buckets Seau offers; the first is the default", false),
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
@@ -130,6 +137,10 @@ int cfg_load(struct cfg *c, int argc, char **argv, struct cfg_problems *problems
         const char *env = getenv(o->env);
         set_value(c, o, env && *env ? env : o->def);
     }
+    /* The AWS tools' own variable counts when Seau's is not set. */
+    const char *aws_endpoint = getenv("AWS_ENDPOINT_URL_S3");
+    if (!c->s3_endpoint && aws_endpoint && *aws_endpoint)
+        c->s3_endpoint = str_dup(aws_endpoint);
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0) {
@@ -217,6 +228,77 @@ static void check_public_url(struct cfg *c, struct cfg_problems *p)
     c->public_origin = origin;
 }
 
+static bool parse_bool(const char *s, bool *ret)
+{
+    if (str_ieq(s, "true") || str_ieq(s, "1") || str_ieq(s, "yes")) {
+        *ret = true;
+        return true;
+    }
+    if (str_ieq(s, "false") || str_ieq(s, "0") || str_ieq(s, "no")) {
+        *ret = false;
+        return true;
+    }
+    return false;
+}
+
+static void free_buckets(struct cfg *c)
+{
+    for (size_t i = 0; c->buckets && i < c->nbuckets; i++)
+        free(c->buckets[i]);
+    free(c->buckets);
+    c->buckets = NULL;
+    c->nbuckets = 0;
+}
+
+/* Splits SEAU_BUCKETS, naming each bad bucket and refusing duplicates. */
+static void check_buckets(struct cfg *c, struct cfg_problems *p)
+{
+    free_buckets(c);
+    const char *s = c->buckets_text ? c->buckets_text : "";
+    size_t cap = 1;
+    for (const char *q = s; *q; q++)
+        cap += *q == ',';
+    c->buckets = calloc(cap + 1, sizeof(char *));
+    if (!c->buckets)
+        return;
+    while (*s) {
+        while (*s == ',' || *s == ' ')
+            s++;
+        size_t n = strcspn(s, ", ");
+        if (n == 0)
+            break;
+        char *name = slice_dup((struct slice){s, n});
+        s += n;
+        if (!name)
+            return;
+        const char *why = s3name_bucket_problem(name);
+        bool dup = false;
+        for (size_t i = 0; i < c->nbuckets; i++)
+            dup = dup || strcmp(c->buckets[i], name) == 0;
+        if (why || dup) {
+            problem(p, "SEAU_BUCKETS: '%s' %s", name, why ? why : "is listed twice");
+            free(name);
+            continue;
+        }
+        c->buckets[c->nbuckets++] = name;
+    }
+}
+
+/* An endpoint is scheme://host[:port] and nothing more: buckets and keys go after it. */
+static void check_endpoint(const char *e, struct cfg_problems *p)
+{
+    size_t scheme = strncasecmp(e, "https://", 8) == 0  ? 8
+                    : strncasecmp(e, "http://", 7) == 0 ? 7
+                                                        : 0;
+    const char *host = e + scheme;
+    size_t host_len = strcspn(host, "/?#@");
+    bool bare = host[host_len] == '\0' || (host[host_len] == '/' && host[host_len + 1] == '\0');
+    if (!scheme || host_len == 0 || !bare || str_has_control(e, strlen(e)) || strchr(e, ' '))
+        problem(p, "SEAU_S3_ENDPOINT='%s' must be an http:// or https:// URL with a host and "
+                   "an optional port, e.g. http://127.0.0.1:9000",
+                e);
+}
+
 int cfg_validate(struct cfg *c, struct cfg_problems *p)
 {
     size_t before = p->len;
@@ -258,6 +340,12 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
     check_int(p, "SEAU_LOGIN_MAX_FAILURES_IP", c->login_max_failures_ip_text, 1, 1000000,
               &c->login_max_failures_ip);
     check_duration(p, "SEAU_LOGIN_WINDOW", c->login_window_text, 1000, &c->login_window_ms);
+    if (c->s3_endpoint)
+        check_endpoint(c->s3_endpoint, p);
+    if (!parse_bool(c->s3_force_path_style_text, &c->s3_force_path_style))
+        problem(p, "SEAU_S3_FORCE_PATH_STYLE='%s' must be true or false",
+                c->s3_force_path_style_text);
+    check_buckets(c, p);
     return p->len > before ? SEAU_E_VALIDATION : 0;
 }
 
@@ -275,6 +363,7 @@ void cfg_done(struct cfg *c)
     }
     free(c->public_origin);
     c->public_origin = NULL;
+    free_buckets(c);
 }
 
 void cfg_print_help(FILE *f)

@@ -35,6 +35,9 @@ struct cfg {
     char *login_max_failures_text;
     char *login_max_failures_ip_text;
     char *login_window_text;
+    char *s3_endpoint;          /* SEAU_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3; NULL: AWS */
+    char *s3_force_path_style_text;
+    char *buckets_text;         /* SEAU_BUCKETS: comma-separated, the first is the default */
 
     /* Parsed by cfg_validate(). */
     struct sockaddr_storage listen_addr;
@@ -53,6 +56,9 @@ struct cfg {
     int64_t login_max_failures;
     int64_t login_max_failures_ip;
     int64_t login_window_ms;
+    bool s3_force_path_style;
+    char **buckets; /* NULL-terminated list parsed from buckets_text; never NULL after validate */
+    size_t nbuckets;
 };
 
 /* A list of human sentences naming configuration problems. */

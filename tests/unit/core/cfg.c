@@ -7,7 +7,8 @@
 static const char *const seau_vars[] = {
     "SEAU_LISTEN",        "SEAU_DATABASE_URL", "SEAU_PUBLIC_URL",    "SEAU_LOG_LEVEL",
     "SEAU_LOG_FORMAT",    "SEAU_TRUSTED_PROXIES", "SEAU_WEB_ROOT",   "SEAU_ADMIN_EMAIL",
-    "SEAU_ADMIN_PASSWORD", "SEAU_SESSION_MAX_AGE", "SEAU_HTTP_THREADS", NULL};
+    "SEAU_ADMIN_PASSWORD", "SEAU_SESSION_MAX_AGE", "SEAU_HTTP_THREADS", "SEAU_S3_ENDPOINT",
+    "AWS_ENDPOINT_URL_S3", "SEAU_S3_FORCE_PATH_STYLE", "SEAU_BUCKETS", NULL};
 
 static int clear_env(void **state)
 {
@@ -105,6 +106,43 @@ static void test_print_redacts(void **state)
     clear_env(NULL);
 }
 
+static void test_s3_settings(void **state)
+{
+    (void)state;
+    setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000", 1);
+    setenv("SEAU_BUCKETS", "media, team-a,,archive.2026", 1);
+    setenv("SEAU_S3_FORCE_PATH_STYLE", "yes", 1);
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), 0);
+    assert_string_equal(c.s3_endpoint, "http://127.0.0.1:9000"); /* the AWS variable counts */
+    assert_true(c.s3_force_path_style);
+    assert_int_equal(c.nbuckets, 3);
+    assert_string_equal(c.buckets[0], "media"); /* the default bucket */
+    assert_string_equal(c.buckets[2], "archive.2026");
+    cfg_done(&c);
+
+    setenv("SEAU_S3_ENDPOINT", "ftp://example.com/path", 1); /* SEAU_ wins, and is checked */
+    setenv("SEAU_BUCKETS", "Media,ok-bucket,ok-bucket", 1);
+    setenv("SEAU_S3_FORCE_PATH_STYLE", "maybe", 1);
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), SEAU_E_VALIDATION);
+    const char *expect[] = {"SEAU_S3_ENDPOINT", "'Media'", "'ok-bucket' is listed twice",
+                            "SEAU_S3_FORCE_PATH_STYLE"};
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+        bool found = false;
+        for (size_t k = 0; k < p.len; k++)
+            found = found || strstr(p.items[k], expect[i]) != NULL;
+        if (!found)
+            fail_msg("no problem names %s", expect[i]);
+    }
+    assert_int_equal(c.nbuckets, 1);
+    cfg_problems_done(&p);
+    cfg_done(&c);
+    clear_env(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +150,7 @@ int main(void)
         cmocka_unit_test_setup(test_env_and_flags, clear_env),
         cmocka_unit_test_setup(test_every_problem_named, clear_env),
         cmocka_unit_test_setup(test_print_redacts, clear_env),
+        cmocka_unit_test_setup(test_s3_settings, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
