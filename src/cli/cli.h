@@ -14,6 +14,7 @@ int cli_migrate(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_s3(int argc, char **argv);
 
 /*
  * Loads and validates the configuration from the environment and argv
@@ -24,6 +25,15 @@ int cli__load_config(int argc, char **argv, struct cfg *c);
 
 /* Opens and migrates the configured store. Prints the problem and returns non-zero on failure. */
 int cli__open_db(const struct cfg *c, int conns, struct db **ret);
+
+/*
+ * Builds the S3 client from the configuration and the AWS credentials
+ * chain. Prints the problem and returns non-zero on failure; on success the
+ * caller frees both (client first).
+ */
+struct s3_cred_provider;
+struct s3_client;
+int cli__open_s3(const struct cfg *c, struct s3_cred_provider **ret_p, struct s3_client **ret_c);
 
 /* True when argv holds -h or --help. */
 int cli__wants_help(int argc, char **argv);
