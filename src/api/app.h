@@ -12,9 +12,19 @@
 #include "db/db.h"
 #include "metrics/metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 struct http_server;
+struct s3_client;
+
+/* The last S3 readiness probe, shared by every /api/ready (one probe at a time). */
+struct app_s3_probe {
+    pthread_mutex_t lock;
+    int64_t checked_at; /* ms; 0: never */
+    int rc;
+    char why[512];
+};
 
 struct app {
     const struct cfg *cfg;
@@ -23,6 +33,9 @@ struct app {
     struct auth_limits limits;
     atomic_int ready;            /* 1 while serving; 0 once shutdown begins */
     struct http_server *server;  /* for the in-flight gauge; NULL in tests */
+    struct s3_client *s3;        /* NULL when S3 is not configured */
+    struct s3_client *s3_probe;  /* same storage, short timeouts, no retries */
+    struct app_s3_probe probe;
 };
 
 #endif

@@ -2,6 +2,9 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "s3/client.h"
+#include "s3/credentials.h"
+#include "s3/probe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,9 +47,33 @@ int cli_check(int argc, char **argv)
     if (cli__load_config(argc, argv, &c))
         return 2;
     cfg_print(&c, stdout);
-    printf("The configuration is valid.\n");
+    int status = 0;
+    if (cli__s3_configured(&c)) {
+        /* A valid configuration that cannot reach its storage is not a working one. */
+        struct s3_cred_provider *p = NULL;
+        struct s3_client *s3 = NULL;
+        if (cli__s3_credentials(&p) || cli__s3_client(&c, p, true, &s3)) {
+            status = 1;
+        } else {
+            printf("S3 credentials: %s\n", s3_credentials_source(p));
+            char why[512] = "";
+            if (s3_probe(s3, c.buckets, c.nbuckets, why, sizeof(why)) != 0) {
+                fprintf(stderr, "seau: S3 is not reachable as configured: %s\n", why);
+                status = 1;
+            } else {
+                for (size_t i = 0; i < c.nbuckets; i++)
+                    printf("bucket %s: reachable\n", c.buckets[i]);
+                if (c.nbuckets == 0)
+                    printf("S3: reachable (ListBuckets); set SEAU_BUCKETS to choose buckets\n");
+            }
+        }
+        s3_client_free(s3);
+        s3_credentials_free(p);
+    }
+    if (status == 0)
+        printf("The configuration is valid.\n");
     cfg_done(&c);
-    return 0;
+    return status;
 }
 
 int cli_audit(int argc, char **argv)

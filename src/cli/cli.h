@@ -9,6 +9,9 @@
 #include "core/cfg.h"
 #include "db/db.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_check(int argc, char **argv);
@@ -34,6 +37,15 @@ int cli__open_db(const struct cfg *c, int conns, struct db **ret);
 struct s3_cred_provider;
 struct s3_client;
 int cli__open_s3(const struct cfg *c, struct s3_cred_provider **ret_p, struct s3_client **ret_c);
+/* The two halves of cli__open_s3: the credentials chain, and a client on it
+ * (probe: short timeouts and no retries, for readiness checks). */
+int cli__s3_credentials(struct s3_cred_provider **ret);
+int cli__s3_client(const struct cfg *c, struct s3_cred_provider *p, bool probe,
+                   struct s3_client **ret);
+
+/* True when S3 is configured at all (buckets or an endpoint). */
+bool cli__s3_configured(const struct cfg *c);
+
 
 /* True when argv holds -h or --help. */
 int cli__wants_help(int argc, char **argv);

@@ -27,32 +27,56 @@
 #define PART_SIZE (16ull * 1024 * 1024)
 #define TRANSFER_THREADS 4
 
-int cli__open_s3(const struct cfg *c, struct s3_cred_provider **ret_p, struct s3_client **ret_c)
+int cli__s3_credentials(struct s3_cred_provider **ret)
 {
     struct s3_cred_env env;
     s3_cred_env_from_process(&env);
     char why[S3_CRED_WHY_SIZE] = "";
-    struct s3_cred_provider *p = NULL;
-    int rc = s3_credentials_open_why(&env, why, &p);
-    if (rc) {
+    int rc = s3_credentials_open_why(&env, why, ret);
+    if (rc)
         fprintf(stderr, "seau: no usable S3 credentials: %s\n", *why ? why : err_message(rc));
-        return 1;
-    }
+    return rc ? 1 : 0;
+}
+
+int cli__s3_client(const struct cfg *c, struct s3_cred_provider *p, bool probe,
+                   struct s3_client **ret)
+{
+    const char *region = getenv("AWS_REGION");
+    if (!region || !*region)
+        region = getenv("AWS_DEFAULT_REGION");
     struct s3_config conf;
     memset(&conf, 0, sizeof(conf));
     conf.endpoint = c->s3_endpoint;
-    conf.region = env.region && *env.region ? env.region : s3_credentials_region(p);
+    conf.region = region && *region ? region : s3_credentials_region(p);
     conf.addressing = c->s3_force_path_style ? S3_ADDRESSING_PATH : S3_ADDRESSING_AUTO;
-    struct s3_client *client = NULL;
-    rc = s3_client_new(&conf, p, &client);
-    if (rc) {
+    if (probe) {
+        /* Readiness must answer quickly, and say "no" rather than wait out retries. */
+        conf.connect_timeout_ms = 2000;
+        conf.request_timeout_ms = 3000;
+        conf.max_retries = S3_NO_RETRIES;
+    }
+    int rc = s3_client_new(&conf, p, ret);
+    if (rc)
         fprintf(stderr, "seau: the S3 settings are not usable: %s\n", err_message(rc));
+    return rc ? 1 : 0;
+}
+
+int cli__open_s3(const struct cfg *c, struct s3_cred_provider **ret_p, struct s3_client **ret_c)
+{
+    struct s3_cred_provider *p = NULL;
+    if (cli__s3_credentials(&p))
+        return 1;
+    if (cli__s3_client(c, p, false, ret_c)) {
         s3_credentials_free(p);
         return 1;
     }
     *ret_p = p;
-    *ret_c = client;
     return 0;
+}
+
+bool cli__s3_configured(const struct cfg *c)
+{
+    return c->nbuckets > 0 || c->s3_endpoint != NULL;
 }
 
 static int fail_s3(const char *what, int rc, const struct s3_error *e)

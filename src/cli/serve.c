@@ -10,6 +10,8 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/server.h"
+#include "s3/client.h"
+#include "s3/credentials.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -136,6 +138,18 @@ int cli_serve(int argc, char **argv)
             },
     };
     atomic_init(&app.ready, 1);
+    pthread_mutex_init(&app.probe.lock, NULL);
+    struct s3_cred_provider *s3_creds = NULL;
+    if (cli__s3_configured(&c) &&
+        (cli__s3_credentials(&s3_creds) || cli__s3_client(&c, s3_creds, false, &app.s3) ||
+         cli__s3_client(&c, s3_creds, true, &app.s3_probe))) {
+        s3_client_free(app.s3);
+        s3_credentials_free(s3_creds);
+        metrics_free(app.metrics);
+        db_close(db);
+        cfg_done(&c);
+        return 1;
+    }
     const char *web_root = access(c.web_root, R_OK | X_OK) == 0 ? c.web_root : NULL;
     struct http_server_opts opts = {
         .listen_addr = (const struct sockaddr *)&c.listen_addr,
@@ -163,6 +177,9 @@ int cli_serve(int argc, char **argv)
         log_event(LOG_ERROR, "cannot listen",
                   json_pack("{s:s, s:s}", "listen", c.listen, "error",
                             "the address is in use or not available"));
+        s3_client_free(app.s3_probe);
+        s3_client_free(app.s3);
+        s3_credentials_free(s3_creds);
         metrics_free(app.metrics);
         db_close(db);
         cfg_done(&c);
@@ -170,9 +187,11 @@ int cli_serve(int argc, char **argv)
     }
     app.server = server;
     log_event(LOG_INFO, "seau is serving",
-              json_pack("{s:s, s:s, s:s, s:s?, s:i}", "version", SEAU_VERSION, "listen", c.listen,
-                        "database", c.database_url, "webRoot", web_root, "threads",
-                        (int)threads));
+              json_pack("{s:s, s:s, s:s, s:s?, s:i, s:s?, s:s?}", "version", SEAU_VERSION,
+                        "listen", c.listen, "database", c.database_url, "webRoot", web_root,
+                        "threads", (int)threads, "s3Endpoint",
+                        app.s3 ? (c.s3_endpoint ? c.s3_endpoint : "AWS") : NULL,
+                        "s3Credentials", s3_creds ? s3_credentials_source(s3_creds) : NULL));
 
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
@@ -193,6 +212,10 @@ int cli_serve(int argc, char **argv)
         log_event(LOG_WARN, "requests were cut off at the shutdown deadline",
                   json_pack("{s:i}", "requests", (int)left));
     log_event(LOG_INFO, "stopped", NULL);
+    s3_client_free(app.s3_probe);
+    s3_client_free(app.s3);
+    s3_credentials_free(s3_creds);
+    pthread_mutex_destroy(&app.probe.lock);
     metrics_free(app.metrics);
     db_close(db);
     cfg_done(&c);

@@ -60,6 +60,28 @@ if [ "${S3_PEER:-}" = rgw ]; then
         "! AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrong '$SEAU' s3 ls 2>'$work/err' &&
          grep -q 'SignatureDoesNotMatch' '$work/err' && ! grep -q wrongwrong '$work/err'"
 fi
+# seau check and /api/ready reach the storage, and name what is missing.
+check "seau check reaches the bucket" sh -c "'$SEAU' check | grep -q 'bucket $bucket: reachable'"
+check "seau check names a missing bucket and fails" sh -c \
+    "! SEAU_BUCKETS='$bucket,missing-$bucket' '$SEAU' check >/dev/null 2>'$work/err' &&
+     grep -q 'missing-$bucket does not exist' '$work/err'"
+ready() { # ready BUCKETS: starts serve, prints /api/ready's status and body, stops it
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    SEAU_BUCKETS=$1 SEAU_LISTEN=127.0.0.1:$port SEAU_DATABASE_URL="sqlite:$work/db-$port/seau.db" \
+        SEAU_ADMIN_EMAIL=a@example.com SEAU_ADMIN_PASSWORD=a-long-password \
+        "$SEAU" serve >"$work/serve.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+    curl -s -w ' %{http_code}' "http://127.0.0.1:$port/api/ready"
+    kill -TERM $pid
+    wait $pid
+}
+out=$(ready "$bucket")
+case "$out" in *'"s3":"ok"'*' 200') ok "/api/ready is 200 with s3 ok" ;; *) not_ok "/api/ready is 200 with s3 ok: $out" ;; esac
+out=$(ready "$bucket,missing-$bucket")
+case "$out" in *'"s3":"failed"'*' 503') ok "/api/ready is 503 naming S3 when a bucket is missing" ;;
+*) not_ok "/api/ready is 503 naming S3 when a bucket is missing: $out" ;; esac
+
 "$SEAU" s3 rm put-target >/dev/null
 "$SEAU" s3 rm big/file.bin >/dev/null
 echo "# pass $pass"
