@@ -16,7 +16,7 @@ setup:
 	@scripts/setup
 
 run: setup build
-	./build/seau serve
+	@scripts/run
 
 test: setup
 	@scripts/run-tests
