@@ -2,7 +2,7 @@
 #   make / make build   build the server at build/seau (release)
 #   make run            install what is missing, build, start Seau on its defaults
 #   make test           every test suite under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench          the benchmarks in bench/
+#   make bench          the benchmarks in bench/ (HTTP beside nginx, S3 transfers beside aws s3 cp)
 JOBS ?= $(shell nproc)
 
 .PHONY: all build run test setup bench clean format
@@ -23,6 +23,7 @@ test: setup
 
 bench: setup build
 	@bench/run
+	@BENCH_NO_BUILD=1 bench/s3-transfer
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
