@@ -126,6 +126,24 @@ static int cmd_ls(struct s3_client *s3, const char *bucket, const char *prefix)
     return status;
 }
 
+/*
+ * Runs worker on TRANSFER_THREADS threads over one job and waits for them;
+ * when no thread can be started, runs it on this one. Workers take parts
+ * from the job until none is left or one fails.
+ */
+static void run_workers(void *(*worker)(void *), void *job)
+{
+    pthread_t th[TRANSFER_THREADS];
+    int started = 0;
+    for (; started < TRANSFER_THREADS; started++)
+        if (pthread_create(&th[started], NULL, worker, job) != 0)
+            break;
+    if (started == 0)
+        worker(job);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+}
+
 /* ---------------------------------------------------------------- put */
 
 /* A window of a file read with pread, so parts can be read by several threads at once. */
@@ -240,15 +258,7 @@ static int put_multipart(struct s3_client *s3, const char *bucket, const char *k
         j.rc = j.nparts > S3_MAX_PARTS ? SEAU_E_TOO_LARGE : SEAU_E_NOMEM;
         atomic_store(&j.failed, 1);
     } else {
-        pthread_t th[TRANSFER_THREADS];
-        int started = 0;
-        for (; started < TRANSFER_THREADS; started++)
-            if (pthread_create(&th[started], NULL, put_worker, &j) != 0)
-                break;
-        if (started == 0)
-            put_worker(&j);
-        for (int i = 0; i < started; i++)
-            pthread_join(th[i], NULL);
+        run_workers(put_worker, &j);
     }
     if (!atomic_load(&j.failed)) {
         rc = s3_complete_multipart_upload(s3, bucket, key, upload_id, j.parts, j.nparts, NULL, &e);
@@ -425,15 +435,7 @@ static int cmd_get(struct s3_client *s3, const char *bucket, const char *key, co
         atomic_init(&j.next, 0);
         atomic_init(&j.failed, 0);
         pthread_mutex_init(&j.lock, NULL);
-        pthread_t th[TRANSFER_THREADS];
-        int started = 0;
-        for (; started < TRANSFER_THREADS; started++)
-            if (pthread_create(&th[started], NULL, get_worker, &j) != 0)
-                break;
-        if (started == 0)
-            get_worker(&j);
-        for (int i = 0; i < started; i++)
-            pthread_join(th[i], NULL);
+        run_workers(get_worker, &j);
         if (atomic_load(&j.failed))
             status = fail_s3("get", j.rc, &j.err);
         pthread_mutex_destroy(&j.lock);
