@@ -25,6 +25,7 @@ struct req_state {
     struct http_req req;
     int match_rc;
     size_t discarded; /* body bytes dropped after an early answer */
+    bool queued;      /* a response was handed to libmicrohttpd */
 };
 
 /* Body bytes read and dropped after an early error answer before the connection is cut. */
@@ -207,6 +208,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         if (rc) {
             /* Answering now costs the keep-alive, which an oversized request deserves. */
             req->dispatched = true;
+            st->queued = true;
             http_reply_error(req, rc, NULL, NULL);
             return queue(s, req);
         }
@@ -235,8 +237,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         }
         return MHD_YES;
     }
+    if (st->queued)
+        return MHD_YES; /* answered in the first call; nothing more to send */
     if (!req->dispatched)
         dispatch(s, st);
+    st->queued = true;
     return queue(s, req);
 }
 
