@@ -1,0 +1,227 @@
+/*
+ * Browse handlers of API.md "Buckets and objects": GET /api/buckets,
+ * GET /api/list and GET /api/object. Thin: parse and validate the query,
+ * call files/, render JSON.
+ */
+#include "api/api.h"
+
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/s3name.h"
+#include "core/timeutil.h"
+#include "files/files.h"
+#include "s3/client.h"
+
+#include <string.h>
+
+static void files_env_of(struct http_req *req, struct files_env *env)
+{
+    struct app *app = api_app(req);
+    env->s3 = app->s3;
+    env->db = app->db;
+    env->buckets = app->cfg->buckets;
+    env->nbuckets = app->cfg->nbuckets;
+}
+
+static int reply_no_s3(struct http_req *req)
+{
+    return http_reply_error(req, SEAU_E_UNAVAILABLE,
+                            "S3 is not configured on this server: set SEAU_S3_ENDPOINT (or use "
+                            "AWS) and SEAU_BUCKETS.",
+                            NULL);
+}
+
+/*
+ * Answers a service failure. S3's own refusals and outages get
+ * s3_error_describe()'s sentence (never a secret or signature); a 404 keeps
+ * the default message, so a hidden bucket and a missing key look alike.
+ */
+static int reply_failure(struct http_req *req, int rc, const struct s3_error *e)
+{
+    if (rc == SEAU_E_UNAVAILABLE && (e->http_status || e->code[0])) {
+        char why[768];
+        s3_error_describe(e, why, sizeof(why));
+        return http_reply_error(req, rc, why, NULL);
+    }
+    return rc;
+}
+
+/* ETags without their quotes: "abc" and W/"abc" read abc (API.md leaves the form open). */
+static json_t *etag_json(const char *etag)
+{
+    if (!etag || !*etag)
+        return json_null();
+    if (strncmp(etag, "W/", 2) == 0)
+        etag += 2;
+    size_t n = strlen(etag);
+    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
+        return json_stringn(etag + 1, n - 2);
+    return json_string(etag);
+}
+
+static json_t *time_json(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    char t[TIME_RFC3339_LEN];
+    time_rfc3339(ms, t);
+    return json_string(t);
+}
+
+/*
+ * API.md's object. contentType and uploadedBy are null in listings: S3's
+ * listing carries neither, and the object index that will (issue 4, item 8)
+ * does not exist yet. uploadedBy is null everywhere for the same reason.
+ */
+static json_t *object_json(const char *bucket, const char *key, int64_t size, int64_t mtime,
+                           const char *etag, const char *content_type)
+{
+    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:n}", "bucket", bucket, "key", key, "size",
+                     (json_int_t)size, "lastModified", time_json(mtime), "etag", etag_json(etag),
+                     "contentType",
+                     content_type && *content_type ? json_string(content_type) : json_null(),
+                     "uploadedBy");
+}
+
+int api_buckets(struct http_req *req)
+{
+    struct files_env env;
+    files_env_of(req, &env);
+    if (!env.s3)
+        return reply_no_s3(req);
+    struct files_who who;
+    int rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct files_bucket *b = NULL;
+    size_t n = 0;
+    rc = files_buckets(&env, &who, &b, &n);
+    files_who_done(&who);
+    if (rc)
+        return rc;
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s?, s:s?}", "name", b[i].name, "region",
+                                              b[i].region, "versioning", b[i].versioning));
+    files_buckets_free(b, n);
+    return http_reply_json(req, 200, json_pack("{s:o}", "buckets", list));
+}
+
+int api_list(struct http_req *req)
+{
+    struct files_env env;
+    files_env_of(req, &env);
+    if (!env.s3)
+        return reply_no_s3(req);
+    struct files_list_query q = {
+        .bucket = http_req_query(req, "bucket"),
+        .prefix = http_req_query(req, "prefix"),
+        .delimiter = http_req_query(req, "delimiter"),
+        .limit = http_req_query(req, "limit"),
+        .cursor = http_req_query(req, "cursor"),
+        .sort = http_req_query(req, "sort"),
+    };
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    struct files_list_params p;
+    int rc = files_list_validate(&q, env.buckets, env.nbuckets, &check, &p);
+    if (rc == SEAU_E_VALIDATION)
+        return api_reply_invalid(req, &check);
+    if (rc) {
+        jsonx_check_done(&check);
+        return rc;
+    }
+    struct files_who who;
+    rc = files_who_load(env.db, api_principal(req), &who);
+    struct files_listing l;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    if (rc == 0) {
+        rc = files_list(&env, &who, &p, &check, &l, &e);
+        files_who_done(&who);
+    }
+    if (rc == SEAU_E_VALIDATION) {
+        files_list_params_done(&p);
+        return api_reply_invalid(req, &check);
+    }
+    jsonx_check_done(&check);
+    if (rc) {
+        files_list_params_done(&p);
+        return reply_failure(req, rc, &e);
+    }
+    json_t *files = json_array(), *folders = json_array();
+    for (size_t i = 0; files && folders && i < l.count; i++) {
+        const struct files_entry *x = &l.entries[i];
+        if (x->is_folder)
+            json_array_append_new(folders, json_string(x->key));
+        else
+            json_array_append_new(files, object_json(p.bucket, x->key, x->size,
+                                                     x->last_modified_ms, x->etag, NULL));
+    }
+    json_t *out = json_pack("{s:o, s:o, s:s?}", "files", files, "folders", folders, "nextCursor",
+                            l.next_cursor);
+    if (out && !l.next_cursor)
+        json_object_set_new(out, "nextCursor", json_null());
+    files_listing_done(&l);
+    files_list_params_done(&p);
+    return http_reply_json(req, 200, out);
+}
+
+int api_object(struct http_req *req)
+{
+    struct files_env env;
+    files_env_of(req, &env);
+    if (!env.s3)
+        return reply_no_s3(req);
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    const char *name = http_req_query(req, "bucket");
+    const char *key = http_req_query(req, "key");
+    const char *bucket = NULL;
+    int brc = files_bucket_resolve(env.buckets, env.nbuckets, name, &bucket);
+    if (brc == SEAU_E_VALIDATION)
+        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(name));
+    const char *why;
+    if (!key)
+        jsonx_check_fail(&check, "key", "is required");
+    else if ((why = s3name_key_problem(key)))
+        jsonx_check_fail(&check, "key", why);
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+    if (brc)
+        return brc;
+
+    struct files_who who;
+    int rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct files_object o;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    rc = files_object_get(&env, &who, bucket, key, &o, &e);
+    files_who_done(&who);
+    if (rc)
+        return reply_failure(req, rc, &e);
+    json_t *meta = json_object();
+    for (size_t i = 0; meta && i < o.meta_count; i++)
+        json_object_set_new(meta, o.meta[i].name, json_string(o.meta[i].value));
+    json_t *out =
+        json_pack("{s:o, s:o}", "file",
+                  object_json(bucket, key, o.size, o.last_modified_ms, o.etag, o.content_type),
+                  "metadata", meta);
+    if (out && o.versioned) {
+        json_t *vs = json_array();
+        for (size_t i = 0; vs && i < o.version_count; i++) {
+            const struct files_version *v = &o.versions[i];
+            json_array_append_new(
+                vs, json_pack("{s:s, s:b, s:I, s:o, s:o, s:b}", "versionId", v->version_id,
+                              "isLatest", v->is_latest, "size", (json_int_t)v->size,
+                              "lastModified", time_json(v->last_modified_ms), "etag",
+                              etag_json(v->etag), "deleteMarker", v->delete_marker));
+        }
+        json_object_set_new(out, "versions", vs ? vs : json_null());
+    }
+    files_object_done(&o);
+    return http_reply_json(req, 200, out);
+}

@@ -1,0 +1,228 @@
+/*
+ * The object service (ARCHITECTURE.md "files/"): what a caller may see of
+ * the configured buckets, and reads of listings and objects from S3, which is
+ * the truth for what exists.
+ *
+ * Every function here returns 0 or a negative SEAU_E_* code and writes its
+ * results only on success (STYLE.md rule 7). Nothing here speaks HTTP or
+ * logs: S3 failures come back as the code s3_error_to_err() chose, with what
+ * S3 said in *ret_err (when not NULL) for the API layer to describe.
+ *
+ * Visibility. Admins see every configured bucket. Managers and users see a
+ * configured bucket only when they hold a grant on it, and inside it only
+ * what their grants cover (auth_grants_cover): anything else is
+ * SEAU_E_NOT_FOUND, never SEAU_E_FORBIDDEN, so its existence does not leak.
+ */
+#ifndef SEAU_FILES_FILES_H
+#define SEAU_FILES_FILES_H
+
+#include "auth/policy.h"
+#include "auth/session.h"
+#include "db/db.h"
+#include "s3/xml.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct s3_client;
+struct jsonx_check;
+
+/* Limits (STYLE.md rule 15). */
+#define FILES_LIST_LIMIT_DEFAULT 100
+#define FILES_LIST_LIMIT_MAX     1000
+#define FILES_DELIMITER_MAX      16     /* bytes of a delimiter */
+#define FILES_CURSOR_MAX         4096   /* characters of a cursor a client sends back */
+#define FILES_DESC_SCAN_MAX      10000  /* entries read ahead of a -name page (see below) */
+#define FILES_VERSIONS_MAX       1000   /* versions of one key shown by files_object_get */
+
+/* What the service works with; borrowed, all from struct app. */
+struct files_env {
+    struct s3_client *s3; /* NULL: S3 is not configured (SEAU_E_UNAVAILABLE) */
+    struct db *db;
+    char *const *buckets; /* configured buckets; the first is the default */
+    size_t nbuckets;
+};
+
+/*
+ * The caller as the policy sees it: the principal's account and role and,
+ * below admin, its grants loaded from the store. Release with
+ * files_who_done(). Returns 0 or SEAU_E_DB / SEAU_E_NOMEM.
+ */
+struct files_who {
+    struct auth_subject subject;
+    struct db_grant *grants; /* owned */
+};
+int files_who_load(struct db *db, const struct auth_principal *p, struct files_who *ret);
+void files_who_done(struct files_who *w);
+
+/* ===================================== buckets ===================================== */
+
+struct files_bucket {
+    const char *name;       /* borrowed from the configuration */
+    char *region;           /* NULL when S3 did not say (the call failed) */
+    const char *versioning; /* "enabled", "suspended", "off"; NULL when the call failed */
+};
+
+/*
+ * The configured buckets the caller may see, in configuration order, with
+ * region (GetBucketLocation) and versioning (GetBucketVersioning). Both calls
+ * are made per bucket; when one fails for a bucket, that bucket is still
+ * reported with NULL in the field, so one missing or unreadable bucket does
+ * not hide the others (the failure is the operator's to fix; /api/ready and
+ * the log say more). Costs 2 S3 requests per visible bucket.
+ * Release *ret with files_buckets_free(*ret, *ret_n).
+ * Returns 0, SEAU_E_UNAVAILABLE without S3, SEAU_E_DB, SEAU_E_NOMEM.
+ */
+int files_buckets(const struct files_env *env, const struct files_who *who,
+                  struct files_bucket **ret, size_t *ret_n);
+void files_buckets_free(struct files_bucket *b, size_t n);
+
+/* ===================================== listings ==================================== */
+
+enum files_sort {
+    FILES_SORT_NAME = 0, /* ascending byte order of the UTF-8 names, as S3 lists */
+    FILES_SORT_NAME_DESC,
+};
+
+/*
+ * A listing request, validated. Only name and -name sort for now: sorting by
+ * size or date across pages needs the object index (issue 4, item 8); until
+ * it exists those values are refused as invalid rather than applied to one
+ * page only, which would look sorted and be wrong.
+ */
+struct files_list_params {
+    const char *bucket; /* borrowed: a configured bucket */
+    const char *prefix; /* borrowed; "" for the bucket's root */
+    const char *delimiter;
+    size_t limit;
+    enum files_sort sort;
+    char *token; /* decoded from the cursor (owned); NULL on the first page */
+};
+void files_list_params_done(struct files_list_params *p);
+
+/* The raw query parameters (NULL when absent), as a client sent them. */
+struct files_list_query {
+    const char *bucket, *prefix, *delimiter, *limit, *cursor, *sort;
+};
+
+/*
+ * Validates a listing query: records every bad field in check and returns
+ * SEAU_E_VALIDATION; returns SEAU_E_NOT_FOUND for a well-formed bucket that
+ * is not configured; else 0 and *ret (strings borrowed from q and buckets).
+ * The bucket defaults to buckets[0], the delimiter to "/" (1 to 16 bytes of
+ * UTF-8 text), limit to 100 (1 to 1000). Pure: no S3, no store.
+ */
+int files_list_validate(const struct files_list_query *q, char *const *buckets, size_t nbuckets,
+                        struct jsonx_check *check, struct files_list_params *ret);
+
+/*
+ * Cursors are opaque to clients: base64url (no padding) of one letter for
+ * the sort they continue ('n' ascending, 'd' descending) and a token: S3's
+ * continuation token ascending, the last name shown descending. A cursor
+ * given back with another sort, or not made here, is refused.
+ * files_cursor_encode returns a new string (NULL: out of memory);
+ * files_cursor_decode returns 0 and a new string in *ret_token, or
+ * SEAU_E_VALIDATION.
+ */
+char *files_cursor_encode(enum files_sort sort, const char *token);
+int files_cursor_decode(const char *cursor, enum files_sort sort, char **ret_token);
+
+/* One entry of a listing: an object, or a folder (a common prefix). */
+struct files_entry {
+    char *key; /* the object key, or the folder's prefix ending with the delimiter */
+    bool is_folder;
+    int64_t size;             /* objects only */
+    int64_t last_modified_ms; /* objects only */
+    char *etag;               /* objects only, with its quotes as S3 sent it */
+};
+
+struct files_listing {
+    struct files_entry *entries; /* folders and objects together, in the requested order */
+    size_t count;
+    char *next_cursor; /* NULL on the last page */
+};
+void files_listing_done(struct files_listing *l);
+
+/*
+ * Lists one level of a bucket (ListObjectsV2 with the delimiter).
+ *
+ * Where a grant covers the prefix (or the caller is an admin), this is S3's
+ * listing, paged by S3's continuation token. An object whose key equals the
+ * prefix (a "folder marker" some tools create) is not shown: it is the
+ * folder itself. Where no grant covers the prefix but some grants lie below
+ * it, the answer is exactly the folders leading to those grants (made from
+ * the grants, not from S3, so nothing else at that level leaks), in one page:
+ * their number is bounded by the caller's grants. Elsewhere SEAU_E_NOT_FOUND.
+ *
+ * -name: S3 lists in ascending order only, so a descending page is found by
+ * reading the level from its start up to the cursor (the last name shown),
+ * keeping the last `limit` entries. That costs O(entries before the cursor);
+ * past FILES_DESC_SCAN_MAX entries it stops and returns SEAU_E_VALIDATION
+ * with "sort" recorded in check, rather than answer slowly or wrongly. Large
+ * folders sorted descending need the object index.
+ */
+int files_list(const struct files_env *env, const struct files_who *who,
+               const struct files_list_params *p, struct jsonx_check *check,
+               struct files_listing *ret, struct s3_error *ret_err);
+
+/*
+ * The grant filter of files_list, pure: whether the caller sees prefix in
+ * bucket fully (0, *ret_full true), only through the folders leading to its
+ * grants (0, *ret_full false, the folders in *ret_folders, sorted ascending,
+ * each a new string; free them and the array), or not at all
+ * (SEAU_E_NOT_FOUND).
+ */
+int files_visible_level(const struct auth_subject *who, const char *bucket, const char *prefix,
+                        const char *delimiter, bool *ret_full, char ***ret_folders,
+                        size_t *ret_n);
+
+/* ===================================== one object ================================== */
+
+struct files_version {
+    char *version_id;
+    bool is_latest;
+    bool delete_marker;
+    int64_t size;
+    int64_t last_modified_ms;
+    char *etag;
+};
+
+struct files_meta {
+    char *name, *value;
+};
+
+struct files_object {
+    int64_t size;
+    int64_t last_modified_ms;
+    char etag[256];
+    char content_type[256];          /* "" when S3 gave none */
+    struct files_meta *meta;         /* user metadata, names lowercased */
+    size_t meta_count;
+    bool versioned;                  /* versioning enabled or suspended: versions is set */
+    struct files_version *versions;  /* newest first, as S3 lists; at most FILES_VERSIONS_MAX */
+    size_t version_count;
+};
+void files_object_done(struct files_object *o);
+
+/*
+ * HeadObject, and when the bucket is versioned (enabled or suspended) the
+ * key's versions (ListObjectVersions with the key as prefix, keeping that
+ * exact key); when GetBucketVersioning itself fails, the object is returned
+ * without versions (versioned false) rather than not at all. Returns 0, SEAU_E_NOT_FOUND for a key the caller may not see
+ * or that does not exist (or whose latest version is a delete marker), or
+ * the S3 failure.
+ */
+int files_object_get(const struct files_env *env, const struct files_who *who,
+                     const char *bucket, const char *key, struct files_object *ret,
+                     struct s3_error *ret_err);
+
+/*
+ * The bucket a request names: NULL or "" → the default; 0 and the
+ * configured name in *ret (borrowed), SEAU_E_VALIDATION for a malformed name,
+ * SEAU_E_NOT_FOUND for one not configured.
+ */
+int files_bucket_resolve(char *const *buckets, size_t nbuckets, const char *name,
+                         const char **ret);
+
+#endif
