@@ -158,3 +158,40 @@ int db_throttle_clear(struct db *db, const char *key)
 {
     return db->ops->throttle_clear(db, key);
 }
+
+int db_object_upsert(struct db *db, const struct db_object *o)
+{
+    return db->ops->object_upsert(db, o);
+}
+
+int db_object_get(struct db *db, const char *bucket, const char *key, struct db_object *ret)
+{
+    return db->ops->object_get(db, bucket, key, ret);
+}
+
+int db_object_delete(struct db *db, const char *bucket, const char *key)
+{
+    return db->ops->object_delete(db, bucket, key);
+}
+
+int db_object_delete_prefix(struct db *db, const char *bucket, const char *prefix, int64_t *ret_n)
+{
+    return db->ops->object_delete_prefix(db, bucket, prefix, ret_n);
+}
+
+int db_object_sync_page(struct db *db, const struct db_object *objs, size_t n, int64_t seen_at,
+                        struct db_sync_counts *counts)
+{
+    return db->ops->object_sync_page(db, objs, n, seen_at, counts);
+}
+
+int db_object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started, int64_t *ret_n)
+{
+    return db->ops->object_sync_sweep(db, bucket, walk_started, ret_n);
+}
+
+int db_object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
+                     size_t *ret_n, int64_t *ret_total)
+{
+    return db->ops->object_search(db, q, ret, ret_n, ret_total);
+}

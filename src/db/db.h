@@ -107,6 +107,62 @@ struct db_throttle {
     int64_t window_start;
 };
 
+
+/* ------------------------------------------------------------ object index */
+
+#define DB_KEY_MAX 1024         /* S3 keys are at most 1024 bytes */
+#define DB_ETAG_MAX 127         /* with its quotes; multipart ETags are ~40 bytes */
+#define DB_CONTENT_TYPE_MAX 255
+#define DB_KIND_MAX 15
+
+/* One row of the object index: what Seau knows of an object in S3. */
+struct db_object {
+    char bucket[DB_BUCKET_MAX + 1];
+    char key[DB_KEY_MAX + 1];
+    int64_t size;
+    char etag[DB_ETAG_MAX + 1];                 /* "" when unknown */
+    int64_t last_modified;                      /* ms */
+    char content_type[DB_CONTENT_TYPE_MAX + 1]; /* "" when unknown */
+    char kind[DB_KIND_MAX + 1];                 /* "image", "pdf", ... "" counts as "other" */
+    int64_t uploaded_by;                        /* user id; 0 when unknown */
+    int64_t indexed_at;                         /* ms; when the row last changed */
+};
+
+/* What one sync page did to the index (added to by each call). */
+struct db_sync_counts {
+    int64_t added;
+    int64_t changed;
+    int64_t unchanged;
+};
+
+/*
+ * A part of the object space a search may look in: one bucket, and within
+ * it the keys that start with prefix ("" for the whole bucket). The caller
+ * (files/index.c) computes these from the configured buckets, the caller's
+ * grants and the request's own bucket and prefix; the store ORs them and
+ * never returns or counts a row outside them.
+ */
+struct db_object_scope {
+    const char *bucket;
+    const char *prefix;
+};
+
+#define DB_SEARCH_SCOPES_MAX 1024 /* grants of one user that one search may OR */
+
+struct db_object_query {
+    const struct db_object_scope *scopes; /* none: nothing matches */
+    size_t nscopes;                       /* at most DB_SEARCH_SCOPES_MAX */
+    const char *q;                        /* NULL, or a substring of >= 2 characters */
+    const char *kind;                     /* NULL: any */
+    int64_t min_size, max_size;           /* -1: no bound; both inclusive */
+    int64_t modified_after;               /* ms, exclusive; 0: no bound */
+    int64_t modified_before;              /* ms, exclusive; 0: no bound */
+    const char *after_bucket;             /* cursor: rows after (after_bucket, after_key) */
+    const char *after_key;                /* in (bucket, key) order; NULL: from the start */
+    size_t limit;                         /* rows wanted, 1 to 1001 */
+    int64_t count_cap;                    /* 0: do not count; else count up to cap + 1 */
+};
+
 struct db;
 
 struct db_ops {
@@ -146,6 +202,40 @@ struct db_ops {
     int (*throttle_fail)(struct db *db, const char *key, int64_t now, int64_t window_ms,
                          struct db_throttle *ret);
     int (*throttle_clear)(struct db *db, const char *key);
+
+    /*
+     * The object index. Contracts:
+     * object_upsert: inserts or replaces one row (Seau wrote the object);
+     *   the row counts as seen at o->indexed_at.
+     * object_get: SEAU_E_NOT_FOUND when the index has no such row.
+     * object_delete: 0 whether or not the row existed (the index is a cache).
+     * object_delete_prefix: every row of bucket whose key starts with prefix;
+     *   *ret_n (optional) is how many went.
+     * object_sync_page: one listing page in one transaction: each object is
+     *   marked seen at seen_at; a new key is added, a changed one (size, ETag
+     *   or time differ) replaced with content type and uploader cleared (S3
+     *   does not list them), an unchanged one only marked. Counts are added
+     *   to *counts.
+     * object_sync_sweep: deletes the bucket's rows not seen since
+     *   walk_started (neither listed by the walk nor written by Seau since it
+     *   began). Call only after a complete walk.
+     * object_search: rows of q in (bucket, key) order, at most q->limit, in
+     *   a new array (free()); *ret_total is the number of all matches
+     *   (ignoring the cursor) up to q->count_cap + 1, or -1 when not counted.
+     *   Costs: q of >= 3 characters uses the trigram index; 2 characters scan
+     *   the scopes' key ranges; the count stops at count_cap + 1 rows.
+     */
+    int (*object_upsert)(struct db *db, const struct db_object *o);
+    int (*object_get)(struct db *db, const char *bucket, const char *key, struct db_object *ret);
+    int (*object_delete)(struct db *db, const char *bucket, const char *key);
+    int (*object_delete_prefix)(struct db *db, const char *bucket, const char *prefix,
+                                int64_t *ret_n);
+    int (*object_sync_page)(struct db *db, const struct db_object *objs, size_t n,
+                            int64_t seen_at, struct db_sync_counts *counts);
+    int (*object_sync_sweep)(struct db *db, const char *bucket, int64_t walk_started,
+                             int64_t *ret_n);
+    int (*object_search)(struct db *db, const struct db_object_query *q, struct db_object **ret,
+                         size_t *ret_n, int64_t *ret_total);
 };
 
 struct db {
@@ -194,5 +284,14 @@ int db_throttle_get(struct db *db, const char *key, struct db_throttle *ret);
 int db_throttle_fail(struct db *db, const char *key, int64_t now, int64_t window_ms,
                      struct db_throttle *ret);
 int db_throttle_clear(struct db *db, const char *key);
+int db_object_upsert(struct db *db, const struct db_object *o);
+int db_object_get(struct db *db, const char *bucket, const char *key, struct db_object *ret);
+int db_object_delete(struct db *db, const char *bucket, const char *key);
+int db_object_delete_prefix(struct db *db, const char *bucket, const char *prefix, int64_t *ret_n);
+int db_object_sync_page(struct db *db, const struct db_object *objs, size_t n, int64_t seen_at,
+                        struct db_sync_counts *counts);
+int db_object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started, int64_t *ret_n);
+int db_object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
+                     size_t *ret_n, int64_t *ret_total);
 
 #endif

@@ -23,6 +23,9 @@
 #define MIGRATIONS_DIR "src/db/migrations/sqlite/"
 
 #define USER_COLS "id, email, name, role, password_hash, disabled, created_at, last_login_at"
+#define OBJECT_COLS                                                                                \
+    "o.bucket, o.key, o.size, o.etag, o.last_modified, o.content_type, o.kind, o.uploaded_by, "    \
+    "o.indexed_at"
 #define AUDIT_COLS                                                                                 \
     "id, time, user_id, user_email, action, bucket, key, ip, user_agent, status, details, "        \
     "prev_hash, hash"
@@ -78,7 +81,37 @@
     X(THROTTLE_PURGE, "DELETE FROM login_throttle WHERE window_start <= ?1")                       \
     X(MIGRATION_VERSION, "SELECT coalesce(max(version), 0) FROM schema_migrations")                \
     X(MIGRATION_RECORD, "INSERT INTO schema_migrations (version, name, applied_at) "               \
-                        "VALUES (?1, ?2, ?3)")
+                        "VALUES (?1, ?2, ?3)")                                                          \
+    X(OBJECT_INSERT,                                                                               \
+      "INSERT OR IGNORE INTO objects (bucket, key, size, etag, last_modified, content_type, kind, " \
+      "uploaded_by, indexed_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)")         \
+    X(OBJECT_UPSERT,                                                                               \
+      "INSERT INTO objects (bucket, key, size, etag, last_modified, content_type, kind, "          \
+      "uploaded_by, indexed_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "         \
+      "ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, "       \
+      "last_modified = excluded.last_modified, content_type = excluded.content_type, "             \
+      "kind = excluded.kind, uploaded_by = excluded.uploaded_by, "                                 \
+      "indexed_at = excluded.indexed_at, seen_at = max(seen_at, excluded.seen_at)")                \
+    X(OBJECT_GET, "SELECT " OBJECT_COLS " FROM objects o WHERE o.bucket = ?1 AND o.key = ?2")      \
+    X(OBJECT_DELETE, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING rowid, key")    \
+    X(OBJECT_DELETE_RANGE,                                                                         \
+      "DELETE FROM objects WHERE bucket = ?1 AND key >= ?2 AND (?3 IS NULL OR key < ?3) "         \
+      "RETURNING rowid, key")                                                                      \
+    X(OBJECT_SYNC_SAME, "UPDATE objects SET seen_at = max(seen_at, ?6) WHERE bucket = ?1 "         \
+                        "AND key = ?2 AND size = ?3 AND etag IS ?4 AND last_modified = ?5")        \
+    /* A row Seau wrote after the walk began (seen_at > ?7) is newer than the listing. */         \
+    X(OBJECT_SYNC_CHANGE,                                                                          \
+      "UPDATE objects SET size = ?3, etag = ?4, last_modified = ?5, content_type = NULL, "          \
+      "kind = ?6, uploaded_by = NULL, indexed_at = ?7, seen_at = ?7 "                              \
+      "WHERE bucket = ?1 AND key = ?2 AND seen_at <= ?7")                                          \
+    X(OBJECT_SYNC_ADD,                                                                             \
+      "INSERT OR IGNORE INTO objects (bucket, key, size, etag, last_modified, content_type, "      \
+      "kind, uploaded_by, indexed_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, NULL, ?7, ?7)") \
+    X(OBJECT_SWEEP, "DELETE FROM objects WHERE bucket = ?1 AND seen_at < ?2 RETURNING rowid, key") \
+    X(FTS_INSERT, "INSERT INTO objects_fts (rowid, key) VALUES (?1, ?2)")                          \
+    X(FTS_DELETE, "INSERT INTO objects_fts (objects_fts, rowid, key) VALUES ('delete', ?1, ?2)")   \
+    X(OBJECT_FTS_COUNT, "SELECT count(*) FROM (SELECT 1 FROM objects_fts "                         \
+                        "WHERE objects_fts MATCH ?1 LIMIT ?2)")
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) STMT_##name,
@@ -847,6 +880,713 @@ static int sq_throttle_clear(struct db *db, const char *key)
     return rc;
 }
 
+/* ------------------------------------------------------------ object index */
+
+
+/*
+ * Above this many trigram matches (over the whole index) a search walks the
+ * scopes' key ranges in order and tests each key, because matches are then
+ * dense enough that a page fills quickly; below it, the trigram index gives
+ * the matching rows and only those are sorted. Either way a page costs
+ * O(SPARSE_MAX) at worst rather than O(matches).
+ */
+#define SEARCH_SPARSE_MAX 20000
+#define SEARCH_SQL_MAX 2048
+#define SEARCH_BINDS_MAX 16
+
+/*
+ * Case folding for the key scans: the characters of ASCII, Latin-1, Latin
+ * Extended-A and Additional, Greek and Cyrillic, which covers the keys people
+ * type. The trigram index folds all of Unicode itself; this fold answers the
+ * 2-character queries and the dense case, where no index helps.
+ */
+static uint32_t fold_cp(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+        return c + 32;
+    if (c == 0x130)
+        return 'i';
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        return c | 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return c & 1 ? c + 1 : c;
+    if (c == 0x178)
+        return 0xFF;
+    if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
+        return c + 32;
+    if (c == 0x386)
+        return 0x3AC;
+    if (c >= 0x388 && c <= 0x38A)
+        return c + 37;
+    if (c == 0x38C)
+        return 0x3CC;
+    if (c == 0x38E || c == 0x38F)
+        return c + 63;
+    if (c >= 0x410 && c <= 0x42F)
+        return c + 32;
+    if (c >= 0x400 && c <= 0x40F)
+        return c + 80;
+    if ((c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF))
+        return c | 1;
+    return c;
+}
+
+/*
+ * Folds UTF-8 text of n bytes into out (room for n bytes: folding never
+ * lengthens the characters above). Bytes that are not valid UTF-8 are copied
+ * as they are. Returns the length written.
+ */
+static size_t fold_utf8(const unsigned char *s, size_t n, unsigned char *out)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        unsigned char b = s[i];
+        uint32_t c;
+        size_t len;
+        if (b < 0x80) {
+            out[o++] = (unsigned char)fold_cp(b);
+            i++;
+            continue;
+        } else if ((b & 0xE0) == 0xC0 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            c = ((uint32_t)(b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+            len = 2;
+        } else if ((b & 0xF0) == 0xE0 && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+                   (s[i + 2] & 0xC0) == 0x80) {
+            c = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) |
+                (s[i + 2] & 0x3F);
+            len = 3;
+        } else {
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        uint32_t f = fold_cp(c);
+        /* Every pair above keeps its UTF-8 length, except U+0130 -> 'i'. */
+        if (f < 0x80) {
+            out[o++] = (unsigned char)f;
+        } else if (f < 0x800 && len == 2) {
+            out[o++] = (unsigned char)(0xC0 | (f >> 6));
+            out[o++] = (unsigned char)(0x80 | (f & 0x3F));
+        } else if (len == 3 && f >= 0x800) {
+            out[o++] = (unsigned char)(0xE0 | (f >> 12));
+            out[o++] = (unsigned char)(0x80 | ((f >> 6) & 0x3F));
+            out[o++] = (unsigned char)(0x80 | (f & 0x3F));
+        } else {
+            memcpy(out + o, s + i, len);
+            o += len;
+        }
+        i += len;
+    }
+    return o;
+}
+
+/* SQL function seau_fold(text): the fold above, for the key scans. */
+static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    unsigned char stack[1100];
+    unsigned char *out = (size_t)n <= sizeof(stack) ? stack : sqlite3_malloc(n ? n : 1);
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    size_t len = fold_utf8(s, (size_t)n, out);
+    sqlite3_result_text(ctx, (const char *)out, (int)len, SQLITE_TRANSIENT);
+    if (out != stack)
+        sqlite3_free(out);
+}
+
+/* Called by conn_open for every connection. */
+static int register_object_functions(sqlite3 *h)
+{
+    return sqlite3_create_function_v2(h, "seau_fold", 1,
+                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                      sql_fold, NULL, NULL, NULL);
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    bind_text(st, i, s && *s ? s : NULL);
+}
+
+static void read_object(sqlite3_stmt *st, struct db_object *o)
+{
+    memset(o, 0, sizeof(*o));
+    copy_col(st, 0, o->bucket, sizeof(o->bucket));
+    copy_col(st, 1, o->key, sizeof(o->key));
+    o->size = sqlite3_column_int64(st, 2);
+    copy_col(st, 3, o->etag, sizeof(o->etag));
+    o->last_modified = sqlite3_column_int64(st, 4);
+    copy_col(st, 5, o->content_type, sizeof(o->content_type));
+    copy_col(st, 6, o->kind, sizeof(o->kind));
+    o->uploaded_by = sqlite3_column_int64(st, 7);
+    o->indexed_at = sqlite3_column_int64(st, 8);
+}
+
+/*
+ * The smallest string above every string that starts with prefix, for the
+ * range key >= prefix AND key < successor (the index serves both bounds).
+ * Keys compare as bytes (BINARY collation), so this is prefix with its last
+ * byte incremented; 0xFF never occurs in UTF-8, so no carry is needed.
+ * Returns false for the empty prefix (no upper bound).
+ */
+static bool prefix_successor(const char *prefix, char *out, size_t outlen)
+{
+    size_t n = strlen(prefix);
+    if (n == 0 || n >= outlen)
+        return false;
+    memcpy(out, prefix, n + 1);
+    out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+    return true;
+}
+
+/* Adds a new row's key to the trigram index; the caller holds the write transaction. */
+static int fts_insert(struct conn *c, int64_t rowid, const char *key)
+{
+    sqlite3_stmt *st = stmt(c, STMT_FTS_INSERT);
+    if (st) {
+        sqlite3_bind_int64(st, 1, rowid);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    }
+    return exec_stmt(st);
+}
+
+/*
+ * Runs a prepared "DELETE ... RETURNING rowid, key" and removes each deleted
+ * key from the trigram index. SQLite makes every change of a RETURNING
+ * statement at its first step and buffers the rows, so the FTS statement may
+ * run between steps. The caller holds the write transaction.
+ */
+static int delete_returning(struct conn *c, sqlite3_stmt *st, int64_t *ret_n)
+{
+    if (!st)
+        return SEAU_E_DB;
+    int64_t n = 0;
+    int rc = 0;
+    for (;;) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+            break;
+        }
+        int64_t rowid = sqlite3_column_int64(st, 0);
+        sqlite3_stmt *f = stmt(c, STMT_FTS_DELETE);
+        if (f) {
+            sqlite3_bind_int64(f, 1, rowid);
+            sqlite3_bind_text(f, 2, (const char *)sqlite3_column_text(st, 1), -1,
+                              SQLITE_TRANSIENT);
+        }
+        rc = exec_stmt(f);
+        if (rc)
+            break;
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc == 0 && ret_n)
+        *ret_n = n;
+    return rc;
+}
+
+static void bind_object(sqlite3_stmt *st, const struct db_object *o)
+{
+    bind_text(st, 1, o->bucket);
+    bind_text(st, 2, o->key);
+    sqlite3_bind_int64(st, 3, o->size);
+    bind_opt_text(st, 4, o->etag);
+    sqlite3_bind_int64(st, 5, o->last_modified);
+    bind_opt_text(st, 6, o->content_type);
+    bind_text(st, 7, *o->kind ? o->kind : "other");
+    if (o->uploaded_by)
+        sqlite3_bind_int64(st, 8, o->uploaded_by);
+    sqlite3_bind_int64(st, 9, o->indexed_at);
+}
+
+/* Inserts the row (and its key into the FTS index), or replaces the existing row's fields. */
+static int sq_object_upsert(struct db *db, const struct db_object *o)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_OBJECT_INSERT);
+        if (st)
+            bind_object(st, o);
+        rc = exec_stmt(st);
+        if (rc == 0 && sqlite3_changes(c->handle) == 1) {
+            rc = fts_insert(c, sqlite3_last_insert_rowid(c->handle), o->key);
+        } else if (rc == 0) {
+            st = stmt(c, STMT_OBJECT_UPSERT);
+            if (st)
+                bind_object(st, o);
+            rc = exec_stmt(st);
+        }
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_object_get(struct db *db, const char *bucket, const char *key, struct db_object *ret)
+{
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, STMT_OBJECT_GET);
+    int rc = SEAU_E_DB;
+    if (st) {
+        bind_text(st, 1, bucket);
+        bind_text(st, 2, key);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            read_object(st, ret);
+            rc = 0;
+        } else {
+            rc = r == SQLITE_DONE ? SEAU_E_NOT_FOUND : map_rc(r);
+        }
+        sqlite3_reset(st);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_object_delete(struct db *db, const char *bucket, const char *key)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_OBJECT_DELETE);
+        if (st) {
+            bind_text(st, 1, bucket);
+            bind_text(st, 2, key);
+        }
+        rc = delete_returning(c, st, NULL);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_object_delete_prefix(struct db *db, const char *bucket, const char *prefix,
+                                   int64_t *ret_n)
+{
+    char hi[DB_PREFIX_MAX + 2];
+    bool bounded = prefix_successor(prefix, hi, sizeof(hi));
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_OBJECT_DELETE_RANGE);
+        if (st) {
+            bind_text(st, 1, bucket);
+            bind_text(st, 2, prefix);
+            bind_text(st, 3, bounded ? hi : NULL);
+        }
+        rc = delete_returning(c, st, ret_n);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+/* One listed object: marks it, replaces it, or adds it; counts which. */
+static int sync_one(struct conn *c, const struct db_object *o, int64_t seen_at,
+                    struct db_sync_counts *counts)
+{
+    const char *kind = *o->kind ? o->kind : "other";
+    sqlite3_stmt *st = stmt(c, STMT_OBJECT_SYNC_SAME);
+    if (!st)
+        return SEAU_E_DB;
+    bind_text(st, 1, o->bucket);
+    bind_text(st, 2, o->key);
+    sqlite3_bind_int64(st, 3, o->size);
+    bind_opt_text(st, 4, o->etag);
+    sqlite3_bind_int64(st, 5, o->last_modified);
+    sqlite3_bind_int64(st, 6, seen_at);
+    int rc = exec_stmt(st);
+    if (rc == 0 && sqlite3_changes(c->handle) == 1) {
+        counts->unchanged++;
+        return 0;
+    }
+    st = rc == 0 ? stmt(c, STMT_OBJECT_SYNC_CHANGE) : NULL;
+    if (rc == 0 && !st)
+        return SEAU_E_DB;
+    if (rc)
+        return rc;
+    bind_text(st, 1, o->bucket);
+    bind_text(st, 2, o->key);
+    sqlite3_bind_int64(st, 3, o->size);
+    bind_opt_text(st, 4, o->etag);
+    sqlite3_bind_int64(st, 5, o->last_modified);
+    bind_text(st, 6, kind);
+    sqlite3_bind_int64(st, 7, seen_at);
+    rc = exec_stmt(st);
+    if (rc == 0 && sqlite3_changes(c->handle) == 1) {
+        counts->changed++;
+        return 0;
+    }
+    st = rc == 0 ? stmt(c, STMT_OBJECT_SYNC_ADD) : NULL;
+    if (rc == 0 && !st)
+        return SEAU_E_DB;
+    if (rc)
+        return rc;
+    bind_text(st, 1, o->bucket);
+    bind_text(st, 2, o->key);
+    sqlite3_bind_int64(st, 3, o->size);
+    bind_opt_text(st, 4, o->etag);
+    sqlite3_bind_int64(st, 5, o->last_modified);
+    bind_text(st, 6, kind);
+    sqlite3_bind_int64(st, 7, seen_at);
+    rc = exec_stmt(st);
+    if (rc == 0 && sqlite3_changes(c->handle) == 1) {
+        counts->added++;
+        rc = fts_insert(c, sqlite3_last_insert_rowid(c->handle), o->key);
+    } else if (rc == 0) {
+        /* Ignored: Seau wrote the object after the walk began; its row is newer. */
+        counts->unchanged++;
+    }
+    return rc;
+}
+
+static int sq_object_sync_page(struct db *db, const struct db_object *objs, size_t n,
+                               int64_t seen_at, struct db_sync_counts *counts)
+{
+    struct db_sync_counts local = *counts;
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            rc = sync_one(c, &objs[i], seen_at, &local);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    if (rc == 0)
+        *counts = local;
+    return rc;
+}
+
+static int sq_object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started,
+                                int64_t *ret_n)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_OBJECT_SWEEP);
+        if (st) {
+            bind_text(st, 1, bucket);
+            sqlite3_bind_int64(st, 2, walk_started);
+        }
+        rc = delete_returning(c, st, ret_n);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+/* A search statement under construction: SQL text and its bindings, both bounded. */
+struct search_sql {
+    char sql[SEARCH_SQL_MAX];
+    size_t len;
+    bool overflow;
+    struct {
+        bool is_text;
+        int64_t i;
+        const char *t;
+        int tlen;
+    } binds[SEARCH_BINDS_MAX];
+    int nbinds;
+};
+
+static void ss_add(struct search_sql *s, const char *text)
+{
+    size_t n = strlen(text);
+    if (s->len + n >= sizeof(s->sql)) {
+        s->overflow = true;
+        return;
+    }
+    memcpy(s->sql + s->len, text, n + 1);
+    s->len += n;
+}
+
+static void ss_text(struct search_sql *s, const char *sql, const char *t, int tlen)
+{
+    if (s->nbinds == SEARCH_BINDS_MAX) {
+        s->overflow = true;
+        return;
+    }
+    ss_add(s, sql);
+    s->binds[s->nbinds].is_text = true;
+    s->binds[s->nbinds].t = t;
+    s->binds[s->nbinds].tlen = tlen;
+    s->nbinds++;
+}
+
+static void ss_int(struct search_sql *s, const char *sql, int64_t v)
+{
+    if (s->nbinds == SEARCH_BINDS_MAX) {
+        s->overflow = true;
+        return;
+    }
+    ss_add(s, sql);
+    s->binds[s->nbinds].is_text = false;
+    s->binds[s->nbinds].i = v;
+    s->nbinds++;
+}
+
+enum search_mode {
+    SEARCH_ALL,  /* no q: the key ranges in order */
+    SEARCH_SCAN, /* the key ranges in order, each key folded and tested */
+    SEARCH_FTS,  /* the trigram index's matches, sorted */
+};
+
+/* What every search statement of one request shares. */
+struct search_plan {
+    const struct db_object_query *q;
+    enum search_mode mode;
+    char *match;    /* the FTS5 phrase: q in double quotes, quotes doubled */
+    char *folded;   /* q folded, for SEARCH_SCAN */
+    int folded_len;
+};
+
+/*
+ * Appends the conditions of one scope and the query's filters. cursor_key is
+ * the key to continue after within this scope's bucket, or NULL.
+ */
+static void ss_where(struct search_sql *s, const struct search_plan *p,
+                     const struct db_object_scope *scope, const char *hi, const char *cursor_key)
+{
+    const struct db_object_query *q = p->q;
+    /*
+     * With the trigram index, the few matching rowids drive the query and
+     * the unary + keeps the planner from walking the key range instead
+     * (which would probe every key of the scope).
+     */
+    bool fts = p->mode == SEARCH_FTS;
+    ss_text(s, fts ? " FROM objects o WHERE +o.bucket = ?" : " FROM objects o WHERE o.bucket = ?",
+            scope->bucket, -1);
+    if (*scope->prefix)
+        ss_text(s, fts ? " AND +o.key >= ?" : " AND o.key >= ?", scope->prefix, -1);
+    if (hi)
+        ss_text(s, fts ? " AND +o.key < ?" : " AND o.key < ?", hi, -1);
+    if (cursor_key)
+        ss_text(s, fts ? " AND +o.key > ?" : " AND o.key > ?", cursor_key, -1);
+    if (p->mode == SEARCH_FTS)
+        ss_text(s, " AND o.rowid IN (SELECT rowid FROM objects_fts WHERE objects_fts MATCH ?)",
+                p->match, -1);
+    else if (p->mode == SEARCH_SCAN)
+        ss_text(s, " AND instr(seau_fold(o.key), ?) > 0", p->folded, p->folded_len);
+    if (q->kind)
+        ss_text(s, " AND o.kind = ?", q->kind, -1);
+    if (q->min_size >= 0)
+        ss_int(s, " AND o.size >= ?", q->min_size);
+    if (q->max_size >= 0)
+        ss_int(s, " AND o.size <= ?", q->max_size);
+    if (q->modified_after)
+        ss_int(s, " AND o.last_modified > ?", q->modified_after);
+    if (q->modified_before)
+        ss_int(s, " AND o.last_modified < ?", q->modified_before);
+}
+
+static int ss_prepare(struct conn *c, struct search_sql *s, sqlite3_stmt **ret)
+{
+    if (s->overflow)
+        return SEAU_E_INTERNAL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->handle, s->sql, (int)s->len, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return SEAU_E_DB;
+    }
+    for (int i = 0; i < s->nbinds; i++) {
+        if (s->binds[i].is_text)
+            sqlite3_bind_text(st, i + 1, s->binds[i].t, s->binds[i].tlen, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, i + 1, s->binds[i].i);
+    }
+    *ret = st;
+    return 0;
+}
+
+/* Appends up to `want` rows of one scope to rows[*n]. */
+static int search_scope_rows(struct conn *c, const struct search_plan *p,
+                             const struct db_object_scope *scope, const char *hi,
+                             const char *cursor_key, size_t want, struct db_object *rows,
+                             size_t *n)
+{
+    struct search_sql s = {.len = 0};
+    ss_add(&s, "SELECT " OBJECT_COLS);
+    ss_where(&s, p, scope, hi, cursor_key);
+    ss_int(&s, " ORDER BY o.key LIMIT ?", (int64_t)want);
+    sqlite3_stmt *st = NULL;
+    int rc = ss_prepare(c, &s, &st);
+    while (rc == 0) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+            break;
+        }
+        read_object(st, &rows[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Counts up to `cap` matches in one scope (the cursor does not apply). */
+static int search_scope_count(struct conn *c, const struct search_plan *p,
+                              const struct db_object_scope *scope, const char *hi, int64_t cap,
+                              int64_t *ret)
+{
+    struct search_sql s = {.len = 0};
+    ss_add(&s, "SELECT count(*) FROM (SELECT 1");
+    ss_where(&s, p, scope, hi, NULL);
+    ss_int(&s, " LIMIT ?)", cap);
+    sqlite3_stmt *st = NULL;
+    int rc = ss_prepare(c, &s, &st);
+    if (rc == 0) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            *ret = sqlite3_column_int64(st, 0);
+        else
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Chooses between the trigram index and a scan, from how many keys hold q's trigrams. */
+static int search_choose(struct conn *c, struct search_plan *p)
+{
+    const struct db_object_query *q = p->q;
+    p->mode = SEARCH_ALL;
+    if (!q->q || !*q->q)
+        return 0;
+    size_t qlen = strlen(q->q), chars = 0;
+    for (size_t i = 0; i < qlen; i++)
+        chars += ((unsigned char)q->q[i] & 0xC0) != 0x80;
+    p->folded = malloc(qlen + 1);
+    p->match = malloc(2 * qlen + 3);
+    if (!p->folded || !p->match)
+        return SEAU_E_NOMEM;
+    p->folded_len = (int)fold_utf8((const unsigned char *)q->q, qlen, (unsigned char *)p->folded);
+    p->folded[p->folded_len] = '\0';
+    size_t m = 0;
+    p->match[m++] = '"';
+    for (size_t i = 0; i < qlen; i++) {
+        if (q->q[i] == '"')
+            p->match[m++] = '"';
+        p->match[m++] = q->q[i];
+    }
+    p->match[m++] = '"';
+    p->match[m] = '\0';
+    p->mode = SEARCH_SCAN;
+    if (chars < 3)
+        return 0;
+    sqlite3_stmt *st = stmt(c, STMT_OBJECT_FTS_COUNT);
+    if (!st)
+        return SEAU_E_DB;
+    bind_text(st, 1, p->match);
+    sqlite3_bind_int64(st, 2, SEARCH_SPARSE_MAX + 1);
+    int r = sqlite3_step(st);
+    int64_t n = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (n < 0)
+        return map_rc(r) ? map_rc(r) : SEAU_E_DB;
+    if (n <= SEARCH_SPARSE_MAX)
+        p->mode = SEARCH_FTS;
+    return 0;
+}
+
+static int scope_cmp(const void *a, const void *b)
+{
+    const struct db_object_scope *x = a, *y = b;
+    int d = strcmp(x->bucket, y->bucket);
+    return d ? d : strcmp(x->prefix, y->prefix);
+}
+
+/*
+ * Sorts the scopes and drops those inside another (a grant of "a/" and one
+ * of "a/b/"), so that scopes are disjoint and, taken in order, list keys in
+ * (bucket, key) order without duplicates. O(n log n) over n <= 1024 scopes.
+ */
+static size_t scopes_normalize(struct db_object_scope *s, size_t n)
+{
+    qsort(s, n, sizeof(*s), scope_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && strcmp(s[out - 1].bucket, s[i].bucket) == 0 &&
+            strncmp(s[i].prefix, s[out - 1].prefix, strlen(s[out - 1].prefix)) == 0)
+            continue;
+        s[out++] = s[i];
+    }
+    return out;
+}
+
+static int sq_object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
+                            size_t *ret_n, int64_t *ret_total)
+{
+    if (q->limit == 0 || q->limit > 1001 || q->nscopes > DB_SEARCH_SCOPES_MAX)
+        return SEAU_E_VALIDATION;
+    struct db_object *rows = calloc(q->limit, sizeof(*rows));
+    struct db_object_scope *scopes = calloc(q->nscopes ? q->nscopes : 1, sizeof(*scopes));
+    struct search_plan plan = {.q = q};
+    size_t n = 0, nscopes = q->nscopes;
+    int64_t total = 0;
+    int rc = rows && scopes ? 0 : SEAU_E_NOMEM;
+    if (rc == 0) {
+        if (nscopes)
+            memcpy(scopes, q->scopes, nscopes * sizeof(*scopes));
+        nscopes = scopes_normalize(scopes, nscopes);
+    }
+    struct conn *c = conn_acquire(db);
+    /* One read transaction: the page and its count see the same snapshot. */
+    if (rc == 0)
+        rc = exec_id(c, STMT_BEGIN_READ);
+    bool in_tx = rc == 0;
+    if (rc == 0 && nscopes > 0)
+        rc = search_choose(c, &plan);
+    for (size_t i = 0; rc == 0 && i < nscopes; i++) {
+        const struct db_object_scope *sc = &scopes[i];
+        char hi[DB_PREFIX_MAX + 2];
+        const char *hip = prefix_successor(sc->prefix, hi, sizeof(hi)) ? hi : NULL;
+        const char *cursor_key = NULL;
+        bool before_cursor = false;
+        if (q->after_bucket) {
+            int d = strcmp(sc->bucket, q->after_bucket);
+            before_cursor = d < 0;
+            if (d == 0)
+                cursor_key = q->after_key ? q->after_key : "";
+        }
+        if (!before_cursor && n < q->limit)
+            rc = search_scope_rows(c, &plan, sc, hip, cursor_key, q->limit - n, rows, &n);
+        if (rc == 0 && q->count_cap > 0 && total <= q->count_cap) {
+            int64_t part = 0;
+            rc = search_scope_count(c, &plan, sc, hip, q->count_cap + 1 - total, &part);
+            total += part;
+        }
+    }
+    if (in_tx)
+        exec_id(c, STMT_ROLLBACK);
+    conn_release(db, c);
+    free(plan.match);
+    free(plan.folded);
+    free(scopes);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    if (ret_total)
+        *ret_total = q->count_cap > 0 ? total : -1;
+    return 0;
+}
+
 /* Embedded migrations in version order; their names start with the version number. */
 static int sq_migrate(struct db *db, int *ret_applied)
 {
@@ -942,6 +1682,13 @@ static const struct db_ops sqlite_ops = {
     .throttle_get = sq_throttle_get,
     .throttle_fail = sq_throttle_fail,
     .throttle_clear = sq_throttle_clear,
+    .object_upsert = sq_object_upsert,
+    .object_get = sq_object_get,
+    .object_delete = sq_object_delete,
+    .object_delete_prefix = sq_object_delete_prefix,
+    .object_sync_page = sq_object_sync_page,
+    .object_sync_sweep = sq_object_sync_sweep,
+    .object_search = sq_object_search,
 };
 
 static int conn_open(const char *path, struct conn *c)
@@ -952,6 +1699,8 @@ static int conn_open(const char *path, struct conn *c)
         return SEAU_E_DB;
     sqlite3_busy_timeout(c->handle, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(c->handle, 1);
+    if (register_object_functions(c->handle) != SQLITE_OK)
+        return SEAU_E_DB;
     /* synchronous=NORMAL is durable across process crashes in WAL mode. */
     return map_rc(sqlite3_exec(c->handle,
                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "

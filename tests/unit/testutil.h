@@ -31,7 +31,7 @@ static inline void test_db_open(struct test_db *t)
     assert_int_equal(db_open(t->url, 2, audit_seal, &t->db), 0);
     int applied = -1;
     assert_int_equal(db_migrate(t->db, &applied), 0);
-    assert_int_equal(applied, 1);
+    assert_true(applied >= 1);
 }
 
 static inline void test_db_close(struct test_db *t)
