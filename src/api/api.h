@@ -86,6 +86,7 @@ int api_users_delete(struct http_req *req);
 int api_grants_get(struct http_req *req);
 int api_grants_put(struct http_req *req);
 int api_activity(struct http_req *req);
+int api_search(struct http_req *req);
 int api_buckets(struct http_req *req);
 int api_list(struct http_req *req);
 int api_object(struct http_req *req);

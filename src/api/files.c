@@ -9,9 +9,12 @@
 #include "core/jsonx.h"
 #include "core/s3name.h"
 #include "core/timeutil.h"
+#include "core/str.h"
 #include "files/files.h"
+#include "files/index.h"
 #include "s3/client.h"
 
+#include <sodium.h>
 #include <string.h>
 
 static void files_env_of(struct http_req *req, struct files_env *env)
@@ -223,5 +226,132 @@ int api_object(struct http_req *req)
         json_object_set_new(out, "versions", vs ? vs : json_null());
     }
     files_object_done(&o);
+    return http_reply_json(req, 200, out);
+}
+
+/* ====================================== search ===================================== */
+
+/* Search cursors: base64url of "s" bucket NUL key, the last row shown. */
+static int search_cursor_encode(const char *bucket, const char *key, char *out, size_t n)
+{
+    char raw[DB_BUCKET_MAX + DB_KEY_MAX + 4];
+    size_t bl = strlen(bucket), kl = strlen(key);
+    if (bl + kl + 2 > sizeof(raw) || sodium_base64_ENCODED_LEN(bl + kl + 2,
+                                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) > n)
+        return SEAU_E_RANGE;
+    raw[0] = 's';
+    memcpy(raw + 1, bucket, bl);
+    raw[1 + bl] = '\0';
+    memcpy(raw + 2 + bl, key, kl);
+    sodium_bin2base64(out, n, (const unsigned char *)raw, bl + kl + 2,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return 0;
+}
+
+/* Decodes into raw (which then holds both strings); bucket and key point into it. */
+static int search_cursor_decode(const char *s, char *raw, size_t rawlen, const char **bucket,
+                                const char **key)
+{
+    size_t len = 0;
+    if (sodium_base642bin((unsigned char *)raw, rawlen - 1, s, strlen(s), NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        len < 3 || raw[0] != 's')
+        return SEAU_E_VALIDATION;
+    raw[len] = '\0';
+    size_t bl = strnlen(raw + 1, len - 1);
+    if (1 + bl >= len)
+        return SEAU_E_VALIDATION;
+    *bucket = raw + 1;
+    *key = raw + 2 + bl;
+    if (strlen(*key) != len - 2 - bl || s3name_bucket_problem(*bucket) ||
+        s3name_key_problem(*key))
+        return SEAU_E_VALIDATION;
+    return 0;
+}
+
+static void size_param(struct http_req *req, struct jsonx_check *check, const char *name,
+                       int64_t *out)
+{
+    const char *s = http_req_query(req, name);
+    if (s && str_to_int64(s, 0, INT64_MAX, out))
+        jsonx_check_fail(check, name, "must be a whole number of bytes");
+}
+
+static void time_param(struct http_req *req, struct jsonx_check *check, const char *name,
+                       int64_t *out)
+{
+    const char *s = http_req_query(req, name);
+    if (s && time_parse_rfc3339(s, out))
+        jsonx_check_fail(check, name, "must be an RFC 3339 time, e.g. 2026-11-23T20:15:00Z");
+}
+
+int api_search(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    struct files_search s;
+    memset(&s, 0, sizeof(s));
+    s.min_size = s.max_size = -1;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    api_query_limit(req, &check, &s.limit);
+    s.bucket = http_req_query(req, "bucket");
+    if (s.bucket && s3name_bucket_problem(s.bucket))
+        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(s.bucket));
+    s.q = http_req_query(req, "q");
+    if (s.q) {
+        size_t n = strlen(s.q), chars = 0;
+        for (size_t i = 0; i < n; i++)
+            chars += ((unsigned char)s.q[i] & 0xC0) != 0x80;
+        if (!str_utf8_valid(s.q, n) || str_has_control(s.q, n))
+            jsonx_check_fail(&check, "q", "must be UTF-8 text without control characters");
+        else if (chars < FILES_SEARCH_Q_MIN_CHARS || n > DB_KEY_MAX)
+            jsonx_check_fail(&check, "q", "must be 2 characters to 1024 bytes long");
+    }
+    s.prefix = http_req_query(req, "prefix");
+    if (s.prefix && s3name_prefix_problem(s.prefix))
+        jsonx_check_fail(&check, "prefix", s3name_prefix_problem(s.prefix));
+    s.type = http_req_query(req, "type");
+    if (s.type && !files_kind_valid(s.type))
+        jsonx_check_fail(&check, "type", "is not a known type (image, pdf, video, audio, ...)");
+    size_param(req, &check, "minSize", &s.min_size);
+    size_param(req, &check, "maxSize", &s.max_size);
+    time_param(req, &check, "modifiedAfter", &s.modified_after);
+    time_param(req, &check, "modifiedBefore", &s.modified_before);
+    char raw[DB_BUCKET_MAX + DB_KEY_MAX + 8];
+    const char *cursor = http_req_query(req, "cursor");
+    if (cursor && search_cursor_decode(cursor, raw, sizeof(raw), &s.after_bucket, &s.after_key))
+        jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+
+    struct files_who who;
+    int rc = files_who_load(app->db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct files_search_result res;
+    rc = files_index_search(app->db, app->cfg->buckets, &who.subject, &s, &res);
+    files_who_done(&who);
+    if (rc)
+        return rc;
+    json_t *files = json_array();
+    for (size_t i = 0; files && i < res.n; i++) {
+        const struct db_object *o = &res.rows[i];
+        json_t *j = object_json(o->bucket, o->key, o->size, o->last_modified, o->etag,
+                                o->content_type);
+        if (j && o->uploaded_by)
+            json_object_set_new(j, "uploadedBy", json_integer(o->uploaded_by));
+        json_array_append_new(files, j);
+    }
+    json_t *out = json_pack("{s:o, s:I, s:b}", "files", files, "total", (json_int_t)res.total,
+                            "totalCapped", res.total_capped);
+    char next[2 * (DB_BUCKET_MAX + DB_KEY_MAX) + 16];
+    if (out && res.more && res.n > 0 &&
+        search_cursor_encode(res.rows[res.n - 1].bucket, res.rows[res.n - 1].key, next,
+                             sizeof(next)) == 0)
+        json_object_set_new(out, "nextCursor", json_string(next));
+    else if (out)
+        json_object_set_new(out, "nextCursor", json_null());
+    files_search_result_done(&res);
     return http_reply_json(req, 200, out);
 }

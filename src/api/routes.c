@@ -23,6 +23,7 @@ const struct http_route api_routes[] = {
     {"GET", "/api/users/{id}/grants", api_grants_get, HTTP_ADMIN, 0},
     {"PUT", "/api/users/{id}/grants", api_grants_put, HTTP_ADMIN, 320 * KiB},
     {"GET", "/api/activity", api_activity, HTTP_MANAGER, 0},
+    {"GET", "/api/search", api_search, HTTP_USER, 0},
     {"GET", "/api/buckets", api_buckets, HTTP_USER, 0},
     {"GET", "/api/list", api_list, HTTP_USER, 0},
     {"GET", "/api/object", api_object, HTTP_USER, 0},

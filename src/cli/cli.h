@@ -18,6 +18,7 @@ int cli_check(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_s3(int argc, char **argv);
+int cli_index(int argc, char **argv);
 
 /*
  * Loads and validates the configuration from the environment and argv
