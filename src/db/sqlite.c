@@ -1195,6 +1195,19 @@ static int sq_object_delete_prefix(struct db *db, const char *bucket, const char
 }
 
 /* One listed object: marks it, replaces it, or adds it; counts which. */
+/* Binds the parameters STMT_OBJECT_SYNC_CHANGE and STMT_OBJECT_SYNC_ADD share. */
+static void bind_sync_row(sqlite3_stmt *st, const struct db_object *o, const char *kind,
+                          int64_t seen_at)
+{
+    bind_text(st, 1, o->bucket);
+    bind_text(st, 2, o->key);
+    sqlite3_bind_int64(st, 3, o->size);
+    bind_opt_text(st, 4, o->etag);
+    sqlite3_bind_int64(st, 5, o->last_modified);
+    bind_text(st, 6, kind);
+    sqlite3_bind_int64(st, 7, seen_at);
+}
+
 static int sync_one(struct conn *c, const struct db_object *o, int64_t seen_at,
                     struct db_sync_counts *counts)
 {
@@ -1218,13 +1231,7 @@ static int sync_one(struct conn *c, const struct db_object *o, int64_t seen_at,
         return SEAU_E_DB;
     if (rc)
         return rc;
-    bind_text(st, 1, o->bucket);
-    bind_text(st, 2, o->key);
-    sqlite3_bind_int64(st, 3, o->size);
-    bind_opt_text(st, 4, o->etag);
-    sqlite3_bind_int64(st, 5, o->last_modified);
-    bind_text(st, 6, kind);
-    sqlite3_bind_int64(st, 7, seen_at);
+    bind_sync_row(st, o, kind, seen_at);
     rc = exec_stmt(st);
     if (rc == 0 && sqlite3_changes(c->handle) == 1) {
         counts->changed++;
@@ -1235,13 +1242,7 @@ static int sync_one(struct conn *c, const struct db_object *o, int64_t seen_at,
         return SEAU_E_DB;
     if (rc)
         return rc;
-    bind_text(st, 1, o->bucket);
-    bind_text(st, 2, o->key);
-    sqlite3_bind_int64(st, 3, o->size);
-    bind_opt_text(st, 4, o->etag);
-    sqlite3_bind_int64(st, 5, o->last_modified);
-    bind_text(st, 6, kind);
-    sqlite3_bind_int64(st, 7, seen_at);
+    bind_sync_row(st, o, kind, seen_at);
     rc = exec_stmt(st);
     if (rc == 0 && sqlite3_changes(c->handle) == 1) {
         counts->added++;
