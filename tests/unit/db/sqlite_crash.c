@@ -27,7 +27,7 @@ static void writer(const char *url)
         snprintf(u.password_hash, sizeof(u.password_hash), "$argon2id$fake");
         struct audit_actor a = {0, "test", "127.0.0.1", "crash-test"};
         struct db_audit_entry e;
-        char details[64];
+        char details[sizeof(u.email) + 16];
         snprintf(details, sizeof(details), "{\"email\":\"%s\"}", u.email);
         audit_entry_init(&e, &a, "user.create", "success", details, i);
         if (db_user_insert(db, &u, &e) != 0)
