@@ -90,5 +90,7 @@ int api_search(struct http_req *req);
 int api_buckets(struct http_req *req);
 int api_list(struct http_req *req);
 int api_object(struct http_req *req);
+int api_delete_one(struct http_req *req);
+int api_delete_many(struct http_req *req);
 
 #endif

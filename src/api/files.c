@@ -10,11 +10,14 @@
 #include "core/s3name.h"
 #include "core/timeutil.h"
 #include "core/str.h"
+#include "files/delete.h"
 #include "files/files.h"
 #include "files/index.h"
 #include "s3/client.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void files_env_of(struct http_req *req, struct files_env *env)
@@ -354,4 +357,206 @@ int api_search(struct http_req *req)
         json_object_set_new(out, "nextCursor", json_null());
     files_search_result_done(&res);
     return http_reply_json(req, 200, out);
+}
+
+/* ====================================== delete ===================================== */
+
+/* Keys named in an object.delete audit entry; details.count has them all. */
+#define DELETE_AUDIT_KEYS 100
+
+/*
+ * One audit entry per delete request (action "object.delete"): bucket, key
+ * (the single key, or the first key or prefix of a bulk request), status
+ * "success" when every requested key was deleted, else "failure"; details
+ * {"count": deleted, "keys": [up to 100 deleted], "errors": n, "prefixes":
+ * [...], "error": code of a refused single delete}.
+ */
+static void audit_delete(struct http_req *req, const char *bucket, const char *key, bool ok,
+                         json_t *details)
+{
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    struct db_audit_entry e;
+    audit_entry_init(&e, &actor.actor, "object.delete", ok ? "success" : "failure", text,
+                     time_now_ms());
+    e.bucket = (char *)bucket;
+    e.key = (char *)key;
+    (void)db_audit_append(api_app(req)->db, &e);
+    free(text);
+}
+
+int api_delete_one(struct http_req *req)
+{
+    struct files_env env;
+    files_env_of(req, &env);
+    if (!env.s3)
+        return reply_no_s3(req);
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    const char *name = http_req_query(req, "bucket");
+    const char *bucket = NULL;
+    int brc = files_bucket_resolve(env.buckets, env.nbuckets, name, &bucket);
+    if (brc == SEAU_E_VALIDATION)
+        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(name));
+    struct slice k = http_req_param(req, 0);
+    char key[DB_KEY_MAX + 2];
+    const char *why = NULL;
+    if (k.len == 0)
+        why = "is required";
+    else if (k.len > DB_KEY_MAX || memchr(k.p, '\0', k.len))
+        why = "must be 1 to 1024 bytes of UTF-8 without control characters";
+    if (!why) {
+        memcpy(key, k.p, k.len);
+        key[k.len] = '\0';
+        why = s3name_key_problem(key);
+    }
+    if (why)
+        jsonx_check_fail(&check, "key", why);
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+    if (brc)
+        return brc;
+
+    struct files_who who;
+    int rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    rc = files_delete_one(&env, &who, bucket, key, &e);
+    files_who_done(&who);
+    json_t *d = rc ? json_pack("{s:i, s:[], s:s}", "count", 0, "keys", "error", err_api_code(rc))
+                   : json_pack("{s:i, s:[s]}", "count", 1, "keys", key);
+    audit_delete(req, bucket, key, rc == 0, d);
+    if (rc)
+        return reply_failure(req, rc, &e);
+    return http_reply_json(req, 200, json_pack("{s:b}", "success", 1));
+}
+
+/* Reads an array of strings field: at most max, each checked by problem(). */
+static const char **string_list(struct jsonx_check *check, json_t *body, const char *field,
+                                size_t max, const char *(*problem)(const char *), size_t *ret_n)
+{
+    *ret_n = 0;
+    json_t *a = json_object_get(body, field);
+    if (!a || json_is_null(a))
+        return NULL;
+    if (!json_is_array(a)) {
+        jsonx_check_fail(check, field, "must be an array of strings");
+        return NULL;
+    }
+    size_t n = json_array_size(a);
+    if (n > max) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "must hold at most %zu entries", max);
+        jsonx_check_fail(check, field, msg);
+        return NULL;
+    }
+    const char **v = calloc(n + 1, sizeof(*v));
+    if (!v) {
+        jsonx_check_fail(check, field, "is too large");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(a, i);
+        const char *why = NULL;
+        if (!json_is_string(s) || json_string_length(s) != strlen(json_string_value(s)))
+            why = "must hold only strings";
+        else
+            why = problem(json_string_value(s));
+        if (why) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "entry %zu %s", i, why);
+            jsonx_check_fail(check, field, msg);
+            free(v);
+            return NULL;
+        }
+        v[i] = json_string_value(s);
+    }
+    *ret_n = n;
+    return v;
+}
+
+static const char *delete_prefix_problem(const char *p)
+{
+    size_t n = strlen(p);
+    if (n == 0 || p[n - 1] != '/')
+        return "must be a folder: not empty and ending with '/'";
+    return s3name_key_problem(p);
+}
+
+int api_delete_many(struct http_req *req)
+{
+    struct files_env env;
+    files_env_of(req, &env);
+    if (!env.s3)
+        return reply_no_s3(req);
+    json_t *body;
+    int rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"bucket", "keys", "prefixes", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    const char *name = jsonx_get_string(&check, body, "bucket", false, DB_BUCKET_MAX);
+    const char *bucket = NULL;
+    int brc = files_bucket_resolve(env.buckets, env.nbuckets, name, &bucket);
+    if (brc == SEAU_E_VALIDATION)
+        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(name));
+    size_t nkeys = 0, nprefixes = 0;
+    const char **keys = string_list(&check, body, "keys", FILES_DELETE_KEYS_MAX,
+                                    s3name_key_problem, &nkeys);
+    const char **prefixes = string_list(&check, body, "prefixes", FILES_DELETE_PREFIXES_MAX,
+                                        delete_prefix_problem, &nprefixes);
+    if (jsonx_check_ok(&check) && nkeys + nprefixes == 0)
+        jsonx_check_fail(&check, "keys", "name at least one key or prefix");
+    if (!jsonx_check_ok(&check)) {
+        free(keys);
+        free(prefixes);
+        return api_reply_invalid(req, &check);
+    }
+    jsonx_check_done(&check);
+    if (brc) {
+        free(keys);
+        free(prefixes);
+        return brc;
+    }
+
+    struct files_who who;
+    rc = files_who_load(env.db, api_principal(req), &who);
+    struct files_delete_outcome out;
+    memset(&out, 0, sizeof(out));
+    if (rc == 0) {
+        rc = files_delete_many(&env, &who, bucket, keys, nkeys, prefixes, nprefixes, &out);
+        files_who_done(&who);
+    }
+    if (rc == 0) {
+        json_t *shown = json_array(), *px = json_array();
+        for (size_t i = 0; shown && i < out.ndeleted && i < DELETE_AUDIT_KEYS; i++)
+            json_array_append_new(shown, json_string(out.deleted[i]));
+        for (size_t i = 0; px && i < nprefixes; i++)
+            json_array_append_new(px, json_string(prefixes[i]));
+        json_t *d = json_pack("{s:I, s:o, s:I, s:o}", "count", (json_int_t)out.ndeleted, "keys",
+                              shown, "errors", (json_int_t)out.nerrors, "prefixes", px);
+        audit_delete(req, bucket, nkeys ? keys[0] : prefixes[0], out.nerrors == 0, d);
+    }
+    free(keys);
+    free(prefixes);
+    if (rc) {
+        files_delete_outcome_done(&out);
+        return rc;
+    }
+    json_t *deleted = json_array(), *errors = json_array();
+    for (size_t i = 0; deleted && i < out.ndeleted; i++)
+        json_array_append_new(deleted, json_string(out.deleted[i]));
+    for (size_t i = 0; errors && i < out.nerrors; i++)
+        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "key", out.errors[i].key,
+                                                "code", out.errors[i].code, "message",
+                                                out.errors[i].message));
+    files_delete_outcome_done(&out);
+    return http_reply_json(req, 200, json_pack("{s:o, s:o}", "deleted", deleted, "errors", errors));
 }

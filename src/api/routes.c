@@ -24,6 +24,8 @@ const struct http_route api_routes[] = {
     {"PUT", "/api/users/{id}/grants", api_grants_put, HTTP_ADMIN, 320 * KiB},
     {"GET", "/api/activity", api_activity, HTTP_MANAGER, 0},
     {"GET", "/api/search", api_search, HTTP_USER, 0},
+    {"DELETE", "/api/delete/{key...}", api_delete_one, HTTP_USER, 0},
+    {"POST", "/api/delete", api_delete_many, HTTP_USER, 256 * KiB},
     {"GET", "/api/buckets", api_buckets, HTTP_USER, 0},
     {"GET", "/api/list", api_list, HTTP_USER, 0},
     {"GET", "/api/object", api_object, HTTP_USER, 0},

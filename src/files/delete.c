@@ -1,0 +1,294 @@
+/* The delete service; see delete.h. */
+#include "files/delete.h"
+
+#include "core/err.h"
+#include "core/s3name.h"
+#include "core/str.h"
+#include "files/index.h"
+#include "s3/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The uploader the index knows for bucket/key; 0 when unknown. Only a user's delete needs it. */
+static int owner_of(const struct files_env *env, const struct files_who *who, const char *bucket,
+                    const char *key, int64_t *ret)
+{
+    *ret = 0;
+    if (who->subject.role != AUTH_ROLE_USER)
+        return 0;
+    struct db_object o;
+    int rc = db_object_get(env->db, bucket, key, &o);
+    if (rc == SEAU_E_NOT_FOUND)
+        return 0;
+    if (rc)
+        return rc;
+    *ret = o.uploaded_by;
+    return 0;
+}
+
+/* auth_can for deleting bucket/key, with the owner looked up. */
+static int may_delete(const struct files_env *env, const struct files_who *who,
+                      const char *bucket, const char *key)
+{
+    /* Grants first: a hidden key costs no store lookup and says nothing more. */
+    struct auth_resource res = {.bucket = bucket, .key = key};
+    int rc = auth_can(&who->subject, AUTH_OBJECT_DELETE, &res);
+    if (rc != SEAU_E_FORBIDDEN)
+        return rc;
+    rc = owner_of(env, who, bucket, key, &res.owner_id);
+    if (rc)
+        return rc;
+    return auth_can(&who->subject, AUTH_OBJECT_DELETE, &res);
+}
+
+int files_delete_one(const struct files_env *env, const struct files_who *who,
+                     const char *bucket, const char *key, struct s3_error *ret_err)
+{
+    if (!env->s3)
+        return SEAU_E_UNAVAILABLE;
+    int rc = may_delete(env, who, bucket, key);
+    if (rc)
+        return rc;
+    rc = s3_delete_object(env->s3, bucket, key, NULL, NULL, ret_err);
+    if (rc)
+        return rc;
+    /* The index is a cache of S3: a failure here is healed by the next sync. */
+    (void)files_index_forget(env->db, bucket, key);
+    return 0;
+}
+
+void files_delete_outcome_done(struct files_delete_outcome *o)
+{
+    for (size_t i = 0; i < o->ndeleted; i++)
+        free(o->deleted[i]);
+    free(o->deleted);
+    for (size_t i = 0; i < o->nerrors; i++) {
+        free(o->errors[i].key);
+        free(o->errors[i].message);
+    }
+    free(o->errors);
+    memset(o, 0, sizeof(*o));
+}
+
+static int add_deleted(struct files_delete_outcome *o, const char *key)
+{
+    if (o->ndeleted == o->deleted_cap) {
+        size_t cap = o->deleted_cap ? 2 * o->deleted_cap : 64;
+        char **p = realloc(o->deleted, cap * sizeof(*p));
+        if (!p)
+            return SEAU_E_NOMEM;
+        o->deleted = p;
+        o->deleted_cap = cap;
+    }
+    char *k = str_dup(key);
+    if (!k)
+        return SEAU_E_NOMEM;
+    o->deleted[o->ndeleted++] = k;
+    return 0;
+}
+
+static int add_error(struct files_delete_outcome *o, const char *key, const char *code,
+                     const char *message)
+{
+    if (o->nerrors == o->errors_cap) {
+        size_t cap = o->errors_cap ? 2 * o->errors_cap : 16;
+        struct files_delete_failure *p = realloc(o->errors, cap * sizeof(*p));
+        if (!p)
+            return SEAU_E_NOMEM;
+        o->errors = p;
+        o->errors_cap = cap;
+    }
+    char *k = str_dup(key), *m = str_dup(message);
+    if (!k || !m) {
+        free(k);
+        free(m);
+        return SEAU_E_NOMEM;
+    }
+    o->errors[o->nerrors++] = (struct files_delete_failure){.key = k, .code = code, .message = m};
+    return 0;
+}
+
+static int add_refusal(struct files_delete_outcome *o, const char *key, int err)
+{
+    return add_error(o, key, err_api_code(err), err_message(err));
+}
+
+/* The state of one files_delete_many call. */
+struct run {
+    const struct files_env *env;
+    const struct files_who *who;
+    const char *bucket;
+    struct files_delete_outcome *out;
+    char *batch[S3_MAX_DELETE_BATCH]; /* owned copies */
+    size_t nbatch;
+    int stopped;        /* the S3 failure that stopped the run; 0 while going */
+    char why[768];      /* its description */
+};
+
+static void stop(struct run *r, int rc, const struct s3_error *e)
+{
+    r->stopped = rc;
+    if (e && (e->http_status || e->code[0]))
+        s3_error_describe(e, r->why, sizeof(r->why));
+    else
+        snprintf(r->why, sizeof(r->why), "%s", err_message(rc));
+}
+
+static int refuse_stopped(struct run *r, const char *key)
+{
+    return add_error(r->out, key, err_api_code(r->stopped), r->why);
+}
+
+static void batch_clear(struct run *r)
+{
+    for (size_t i = 0; i < r->nbatch; i++)
+        free(r->batch[i]);
+    r->nbatch = 0;
+}
+
+/* Sends the batch (DeleteObjects) and records its outcome; the batch is empty after. */
+static int flush(struct run *r)
+{
+    if (r->nbatch == 0)
+        return 0;
+    int rc = 0;
+    if (r->stopped) {
+        for (size_t i = 0; rc == 0 && i < r->nbatch; i++)
+            rc = refuse_stopped(r, r->batch[i]);
+        batch_clear(r);
+        return rc;
+    }
+    struct s3_object_id ids[S3_MAX_DELETE_BATCH];
+    for (size_t i = 0; i < r->nbatch; i++)
+        ids[i] = (struct s3_object_id){.key = r->batch[i], .version_id = NULL};
+    struct s3_xml_answer a;
+    memset(&a, 0, sizeof(a));
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    int src = s3_delete_objects(r->env->s3, r->bucket, ids, r->nbatch, false, &a, &e);
+    if (src) {
+        stop(r, src, &e);
+        for (size_t i = 0; rc == 0 && i < r->nbatch; i++)
+            rc = refuse_stopped(r, r->batch[i]);
+        batch_clear(r);
+        return rc;
+    }
+    const struct s3_delete_result *d = &a.deleted;
+    for (size_t i = 0; rc == 0 && i < d->deleted_count; i++) {
+        (void)files_index_forget(r->env->db, r->bucket, d->deleted[i].key);
+        rc = add_deleted(r->out, d->deleted[i].key);
+    }
+    for (size_t i = 0; rc == 0 && i < d->error_count; i++) {
+        char msg[600];
+        snprintf(msg, sizeof(msg), "S3 refused to delete it: %s %s", d->errors[i].code,
+                 d->errors[i].message);
+        int code = s3_error_to_err(0, d->errors[i].code);
+        rc = add_error(r->out, d->errors[i].key,
+                       code == SEAU_E_NOT_FOUND || code == SEAU_E_FORBIDDEN ? err_api_code(code)
+                                                                           : "upstream_unavailable",
+                       msg);
+    }
+    s3_xml_answer_done(&a);
+    batch_clear(r);
+    return rc;
+}
+
+/* Checks one key and queues it; flushes a full batch. */
+static int consider(struct run *r, const char *key)
+{
+    if (r->stopped)
+        return refuse_stopped(r, key);
+    int rc = may_delete(r->env, r->who, r->bucket, key);
+    if (rc == SEAU_E_NOT_FOUND || rc == SEAU_E_FORBIDDEN)
+        return add_refusal(r->out, key, rc);
+    if (rc)
+        return rc;
+    char *k = str_dup(key);
+    if (!k)
+        return SEAU_E_NOMEM;
+    r->batch[r->nbatch++] = k;
+    return r->nbatch == S3_MAX_DELETE_BATCH ? flush(r) : 0;
+}
+
+/* Walks a prefix and queues every object under it. */
+static int expand(struct run *r, const char *prefix)
+{
+    if (r->stopped)
+        return refuse_stopped(r, prefix);
+    /* The prefix itself must be visible; a user's objects are then checked one by one. */
+    struct auth_resource res = {.bucket = r->bucket, .key = prefix};
+    int rc = auth_can(&r->who->subject, AUTH_OBJECT_DELETE, &res);
+    if (rc == SEAU_E_NOT_FOUND)
+        return add_refusal(r->out, prefix, rc);
+    char *token = NULL;
+    rc = 0;
+    for (;;) {
+        struct s3_list_params p = {.prefix = prefix, .continuation_token = token,
+                                   .max_keys = 1000};
+        struct s3_xml_answer a;
+        memset(&a, 0, sizeof(a));
+        struct s3_error e;
+        memset(&e, 0, sizeof(e));
+        int src = s3_list_objects_v2(r->env->s3, r->bucket, &p, &a, &e);
+        if (src) {
+            stop(r, src, &e);
+            rc = refuse_stopped(r, prefix);
+            break;
+        }
+        const struct s3_object_list *l = &a.objects;
+        for (size_t i = 0; rc == 0 && i < l->object_count; i++) {
+            const char *key = l->objects[i].key;
+            const char *why = s3name_key_problem(key);
+            if (why) {
+                char msg[256];
+                snprintf(msg, sizeof(msg), "Seau does not handle this key: it %s.", why);
+                rc = add_error(r->out, key, "validation_failed", msg);
+            } else {
+                rc = consider(r, key);
+            }
+        }
+        char *next = NULL;
+        if (rc == 0 && l->is_truncated && l->next_continuation_token &&
+            *l->next_continuation_token) {
+            next = str_dup(l->next_continuation_token);
+            if (!next)
+                rc = SEAU_E_NOMEM;
+        }
+        s3_xml_answer_done(&a);
+        free(token);
+        token = next;
+        if (rc || !token || r->stopped)
+            break;
+    }
+    free(token);
+    return rc;
+}
+
+int files_delete_many(const struct files_env *env, const struct files_who *who,
+                      const char *bucket, const char *const *keys, size_t nkeys,
+                      const char *const *prefixes, size_t nprefixes,
+                      struct files_delete_outcome *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    if (!env->s3)
+        return SEAU_E_UNAVAILABLE;
+    struct run *r = calloc(1, sizeof(*r));
+    if (!r)
+        return SEAU_E_NOMEM;
+    r->env = env;
+    r->who = who;
+    r->bucket = bucket;
+    r->out = ret;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nkeys; i++)
+        rc = consider(r, keys[i]);
+    for (size_t i = 0; rc == 0 && i < nprefixes; i++)
+        rc = expand(r, prefixes[i]);
+    if (rc == 0)
+        rc = flush(r);
+    batch_clear(r);
+    free(r);
+    return rc;
+}
