@@ -50,7 +50,6 @@ int api_login(struct http_req *req)
         return api_reply_rate_limited(req, retry);
     if (rc)
         return rc;
-    req->log_user = NULL; /* the access log names users from their session, not from a body */
     set_session_cookie(req, res.token, app->limits.session.max_age_ms / 1000);
     char expires[TIME_RFC3339_LEN];
     time_rfc3339(res.expires_at, expires);

@@ -63,7 +63,7 @@ struct http_req {
 const char *http_req_header(struct http_req *req, const char *name);
 const char *http_req_query(struct http_req *req, const char *name);
 const char *http_req_cookie(struct http_req *req, const char *name);
-/* The i-th path parameter as a new string (URL-decoded by the server); NULL on no memory. */
+/* The i-th path parameter, URL-decoded by the server; borrowed from the path, not NUL-terminated. */
 struct slice http_req_param(struct http_req *req, size_t i);
 
 /*
