@@ -16,6 +16,7 @@ static void usage(FILE *f)
                "  audit verify   check the audit log's hash chain\n"
                "  s3 ls|put|get|rm|presign   use the configured bucket as `aws s3` would\n"
                "  index sync     bring the object index (search) up to date with S3\n"
+               "  uploads sweep  abort abandoned direct uploads now\n"
                "  version        print the version\n\n"
                "Run `seau <command> --help` for the options of a command.\n");
 }
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
         return cli_s3(n, rest);
     if (strcmp(cmd, "index") == 0)
         return cli_index(n, rest);
+    if (strcmp(cmd, "uploads") == 0)
+        return cli_uploads(n, rest);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("seau %s\n", SEAU_VERSION);
         return 0;

@@ -55,6 +55,44 @@ void api_actor_init(struct api_actor *a, struct http_req *req);
 /* A user as API.md shows it (never the password hash). New reference. */
 json_t *api_user_json(const struct db_user *u);
 
+/* ---- shared by the file handlers (files.c) ---- */
+struct files_env;
+struct s3_error;
+/* The object service's environment for this request (S3, store, buckets). */
+void api_files_env(struct http_req *req, struct files_env *env);
+/*
+ * API.md's object: etag without quotes, times RFC 3339 (null when unknown),
+ * contentType null when "" or NULL, uploadedBy the account id or null (0).
+ */
+json_t *api_object_json(const char *bucket, const char *key, int64_t size, int64_t mtime,
+                        const char *etag, const char *content_type, int64_t uploaded_by);
+/* 503: S3 is not configured on this server. */
+int api_reply_no_s3(struct http_req *req);
+/*
+ * Answers a service failure: S3's own refusals and outages with
+ * s3_error_describe()'s sentence (never a secret), anything else with its
+ * default message (a 404 stays plain, so hidden and missing look alike).
+ * Returns 0 after replying or rc for the server to answer.
+ */
+int api_reply_s3_failure(struct http_req *req, int rc, const struct s3_error *e);
+
+/*
+ * Proxied transfers (downloads, uploads, ZIPs) at once, bounded by
+ * cfg->max_transfers. acquire returns 0, or SEAU_E_UNAVAILABLE when the
+ * bound is reached (the caller answers 503); each success needs a release.
+ */
+int api_transfer_acquire(struct http_req *req);
+void api_transfer_release(void);
+
+/*
+ * Answers a download of bucket/key the caller was already allowed to read:
+ * 302 to a presigned URL, or the bytes streamed through Seau when
+ * SEAU_DOWNLOAD_MODE=proxy (Range, If-None-Match, If-Range honoured).
+ * version_id may be NULL; inline_ asks for Content-Disposition: inline.
+ */
+int api_download_send(struct http_req *req, const char *bucket, const char *key,
+                      const char *version_id, bool inline_);
+
 /* Reads a path parameter as an account id; SEAU_E_NOT_FOUND when it is not one. */
 int api_param_id(struct http_req *req, size_t i, int64_t *ret);
 
@@ -90,7 +128,29 @@ int api_search(struct http_req *req);
 int api_buckets(struct http_req *req);
 int api_list(struct http_req *req);
 int api_object(struct http_req *req);
+int api_download(struct http_req *req);
+int api_download_zip(struct http_req *req);
+int api_upload(struct http_req *req);
 int api_delete_one(struct http_req *req);
 int api_delete_many(struct http_req *req);
+int api_copy(struct http_req *req);
+int api_rename(struct http_req *req);
+int api_folders_create(struct http_req *req);
+int api_stats(struct http_req *req);
+/* Direct uploads (uploads.c). */
+int api_uploads_create(struct http_req *req);
+int api_uploads_get(struct http_req *req);
+int api_uploads_parts(struct http_req *req);
+int api_uploads_complete(struct http_req *req);
+int api_uploads_abort(struct http_req *req);
+/* Share links (shares.c); api_share_open answers the public GET and POST /s/{token}. */
+int api_shares_create(struct http_req *req);
+int api_shares_list(struct http_req *req);
+int api_shares_revoke(struct http_req *req);
+int api_share_open(struct http_req *req);
+/* Real-time events (events.c). */
+int api_notifications(struct http_req *req);
+int api_notifications_ws(struct http_req *req);
+int api_events_s3(struct http_req *req);
 
 #endif

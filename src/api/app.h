@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+struct events;
 struct http_server;
 struct s3_client;
 
@@ -36,6 +37,7 @@ struct app {
     struct s3_client *s3;        /* NULL when S3 is not configured */
     struct s3_client *s3_probe;  /* same storage, short timeouts, no retries */
     struct app_s3_probe probe;
+    struct events *events;       /* real-time events (events/bus.h); NULL when not running */
 };
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/s3name.h"
 #include "core/timeutil.h"
 #include "core/str.h"
+#include "events/bus.h"
 #include "files/delete.h"
 #include "files/files.h"
 #include "files/index.h"
@@ -20,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void files_env_of(struct http_req *req, struct files_env *env)
+void api_files_env(struct http_req *req, struct files_env *env)
 {
     struct app *app = api_app(req);
     env->s3 = app->s3;
@@ -29,7 +30,7 @@ static void files_env_of(struct http_req *req, struct files_env *env)
     env->nbuckets = app->cfg->nbuckets;
 }
 
-static int reply_no_s3(struct http_req *req)
+int api_reply_no_s3(struct http_req *req)
 {
     return http_reply_error(req, SEAU_E_UNAVAILABLE,
                             "S3 is not configured on this server: set SEAU_S3_ENDPOINT (or use "
@@ -42,7 +43,7 @@ static int reply_no_s3(struct http_req *req)
  * s3_error_describe()'s sentence (never a secret or signature); a 404 keeps
  * the default message, so a hidden bucket and a missing key look alike.
  */
-static int reply_failure(struct http_req *req, int rc, const struct s3_error *e)
+int api_reply_s3_failure(struct http_req *req, int rc, const struct s3_error *e)
 {
     if (rc == SEAU_E_UNAVAILABLE && (e->http_status || e->code[0])) {
         char why[768];
@@ -74,27 +75,29 @@ static json_t *time_json(int64_t ms)
     return json_string(t);
 }
 
-/*
- * API.md's object. contentType and uploadedBy are null in listings: S3's
- * listing carries neither, and the object index that will (issue 4, item 8)
- * does not exist yet. uploadedBy is null everywhere for the same reason.
- */
-static json_t *object_json(const char *bucket, const char *key, int64_t size, int64_t mtime,
-                           const char *etag, const char *content_type)
+json_t *api_object_json(const char *bucket, const char *key, int64_t size, int64_t mtime,
+                        const char *etag, const char *content_type, int64_t uploaded_by)
 {
-    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:n}", "bucket", bucket, "key", key, "size",
+    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "bucket", bucket, "key", key, "size",
                      (json_int_t)size, "lastModified", time_json(mtime), "etag", etag_json(etag),
                      "contentType",
                      content_type && *content_type ? json_string(content_type) : json_null(),
-                     "uploadedBy");
+                     "uploadedBy", uploaded_by > 0 ? json_integer(uploaded_by) : json_null());
+}
+
+/* S3's listing and HeadObject carry no uploader: uploadedBy is null there. */
+static json_t *object_json(const char *bucket, const char *key, int64_t size, int64_t mtime,
+                           const char *etag, const char *content_type)
+{
+    return api_object_json(bucket, key, size, mtime, etag, content_type, 0);
 }
 
 int api_buckets(struct http_req *req)
 {
     struct files_env env;
-    files_env_of(req, &env);
+    api_files_env(req, &env);
     if (!env.s3)
-        return reply_no_s3(req);
+        return api_reply_no_s3(req);
     struct files_who who;
     int rc = files_who_load(env.db, api_principal(req), &who);
     if (rc)
@@ -116,9 +119,9 @@ int api_buckets(struct http_req *req)
 int api_list(struct http_req *req)
 {
     struct files_env env;
-    files_env_of(req, &env);
+    api_files_env(req, &env);
     if (!env.s3)
-        return reply_no_s3(req);
+        return api_reply_no_s3(req);
     struct files_list_query q = {
         .bucket = http_req_query(req, "bucket"),
         .prefix = http_req_query(req, "prefix"),
@@ -153,16 +156,21 @@ int api_list(struct http_req *req)
     jsonx_check_done(&check);
     if (rc) {
         files_list_params_done(&p);
-        return reply_failure(req, rc, &e);
+        return api_reply_s3_failure(req, rc, &e);
     }
     json_t *files = json_array(), *folders = json_array();
     for (size_t i = 0; files && folders && i < l.count; i++) {
         const struct files_entry *x = &l.entries[i];
-        if (x->is_folder)
+        if (x->is_folder) {
             json_array_append_new(folders, json_string(x->key));
-        else
-            json_array_append_new(files, object_json(p.bucket, x->key, x->size,
-                                                     x->last_modified_ms, x->etag, NULL));
+            continue;
+        }
+        /* Sorted by size or date, the entries come from the index, which knows more. */
+        json_t *j = object_json(p.bucket, x->key, x->size, x->last_modified_ms, x->etag,
+                                x->content_type);
+        if (j && x->uploaded_by)
+            json_object_set_new(j, "uploadedBy", json_integer(x->uploaded_by));
+        json_array_append_new(files, j);
     }
     json_t *out = json_pack("{s:o, s:o, s:s?}", "files", files, "folders", folders, "nextCursor",
                             l.next_cursor);
@@ -176,9 +184,9 @@ int api_list(struct http_req *req)
 int api_object(struct http_req *req)
 {
     struct files_env env;
-    files_env_of(req, &env);
+    api_files_env(req, &env);
     if (!env.s3)
-        return reply_no_s3(req);
+        return api_reply_no_s3(req);
     struct jsonx_check check;
     jsonx_check_init(&check);
     const char *name = http_req_query(req, "bucket");
@@ -208,7 +216,7 @@ int api_object(struct http_req *req)
     rc = files_object_get(&env, &who, bucket, key, &o, &e);
     files_who_done(&who);
     if (rc)
-        return reply_failure(req, rc, &e);
+        return api_reply_s3_failure(req, rc, &e);
     json_t *meta = json_object();
     for (size_t i = 0; meta && i < o.meta_count; i++)
         json_object_set_new(meta, o.meta[i].name, json_string(o.meta[i].value));
@@ -387,12 +395,22 @@ static void audit_delete(struct http_req *req, const char *bucket, const char *k
     free(text);
 }
 
+/* Publishes one deleted key to the real-time events (events/bus.h). */
+static void publish_delete(struct http_req *req, const char *bucket, const char *key)
+{
+    const struct auth_principal *p = api_principal(req);
+    events_publish(api_app(req)->events,
+                   &(struct event){.type = EVENTS_DELETE, .bucket = bucket, .key = key,
+                                   .size = EVENTS_SIZE_UNKNOWN, .actor = p->user.email,
+                                   .actor_id = p->user.id});
+}
+
 int api_delete_one(struct http_req *req)
 {
     struct files_env env;
-    files_env_of(req, &env);
+    api_files_env(req, &env);
     if (!env.s3)
-        return reply_no_s3(req);
+        return api_reply_no_s3(req);
     struct jsonx_check check;
     jsonx_check_init(&check);
     const char *name = http_req_query(req, "bucket");
@@ -432,7 +450,8 @@ int api_delete_one(struct http_req *req)
                    : json_pack("{s:i, s:[s]}", "count", 1, "keys", key);
     audit_delete(req, bucket, key, rc == 0, d);
     if (rc)
-        return reply_failure(req, rc, &e);
+        return api_reply_s3_failure(req, rc, &e);
+    publish_delete(req, bucket, key);
     return http_reply_json(req, 200, json_pack("{s:b}", "success", 1));
 }
 
@@ -491,9 +510,9 @@ static const char *delete_prefix_problem(const char *p)
 int api_delete_many(struct http_req *req)
 {
     struct files_env env;
-    files_env_of(req, &env);
+    api_files_env(req, &env);
     if (!env.s3)
-        return reply_no_s3(req);
+        return api_reply_no_s3(req);
     json_t *body;
     int rc = http_req_json(req, &body);
     if (rc)
@@ -543,6 +562,8 @@ int api_delete_many(struct http_req *req)
         json_t *d = json_pack("{s:I, s:o, s:I, s:o}", "count", (json_int_t)out.ndeleted, "keys",
                               shown, "errors", (json_int_t)out.nerrors, "prefixes", px);
         audit_delete(req, bucket, nkeys ? keys[0] : prefixes[0], out.nerrors == 0, d);
+        for (size_t i = 0; i < out.ndeleted; i++)
+            publish_delete(req, bucket, out.deleted[i]);
     }
     free(keys);
     free(prefixes);

@@ -69,6 +69,10 @@ int api_authenticate(struct http_req *req)
         token = http_req_cookie(req, AUTH_COOKIE_NAME);
         via_cookie = token != NULL;
     }
+    /* Browsers cannot set headers on a WebSocket: that one route also takes ?token=. */
+    if (!token && req->match.route &&
+        strcmp(req->match.route->pattern, "/api/notifications/ws") == 0)
+        token = http_req_query(req, "token");
     if (!token)
         return SEAU_E_UNAUTHORIZED;
     struct auth_principal *p = calloc(1, sizeof(*p));
@@ -109,7 +113,9 @@ void api_completed(struct http_req *req, double seconds)
     /* Never the query string, a header value, a cookie or a body: they may hold secrets. */
     char method[16], path[1024];
     str_utf8_copy_lossy(method, sizeof(method), req->method);
-    str_utf8_copy_lossy(path, sizeof(path), req->path);
+    /* A share link's path is its secret token (api/shares.c): log the pattern instead. */
+    str_utf8_copy_lossy(path, sizeof(path),
+                        strncmp(req->path, "/s/", 3) == 0 ? "/s/{token}" : req->path);
     json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId",
                           req->request_id, "method", method, "path", path, "status", req->status,
                           "durationMs", seconds * 1000.0, "bytes", (json_int_t)req->bytes_out,

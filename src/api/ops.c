@@ -4,6 +4,7 @@
 #include "core/embed.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "events/bus.h"
 #include "http/server.h"
 #include "s3/probe.h"
 
@@ -49,6 +50,11 @@ int api_ready(struct http_req *req)
     if (app->s3_probe)
         s3 = probe_s3(app, why, sizeof(why)) == 0 ? "ok" : "failed";
     json_t *checks = json_pack("{s:s, s:s}", "database", db_ok ? "ok" : "failed", "s3", s3);
+    /* The SQS consumer's state is shown, not required: without it the console still serves
+     * (only changes made outside Seau show late), so it must not take the replica out. */
+    const char *sqs = events_sqs_state(app->events);
+    if (checks)
+        json_object_set_new(checks, "sqs", json_string(sqs ? sqs : "not_configured"));
     if (!db_ok) {
         json_decref(checks);
         return http_reply_error(req, SEAU_E_DB, "The database is not answering.",
@@ -66,9 +72,12 @@ int api_ready(struct http_req *req)
 int api_metrics(struct http_req *req)
 {
     struct app *app = api_app(req);
+    struct metrics_events ev;
+    events_stats(app->events, &ev);
     struct metrics_gauges g = {
         .in_flight = app->server ? http_server_in_flight(app->server) : 0,
         .ready = atomic_load(&app->ready),
+        .events = &ev,
     };
     struct buf out;
     buf_init(&out, 4 * 1024 * 1024);

@@ -29,6 +29,32 @@ const struct http_route api_routes[] = {
     {"GET", "/api/buckets", api_buckets, HTTP_USER, 0},
     {"GET", "/api/list", api_list, HTTP_USER, 0},
     {"GET", "/api/object", api_object, HTTP_USER, 0},
+    /* 1000 sources of up to 1024 bytes, with room for the other fields. */
+    {"POST", "/api/copy", api_copy, HTTP_USER, 1088 * KiB},
+    {"POST", "/api/rename", api_rename, HTTP_USER, 16 * KiB},
+    {"POST", "/api/folders", api_folders_create, HTTP_USER, 8 * KiB},
+    {"GET", "/api/stats", api_stats, HTTP_USER, 0},
+    {"POST", "/api/uploads", api_uploads_create, HTTP_USER, 16 * KiB},
+    {"GET", "/api/uploads/{uploadId}", api_uploads_get, HTTP_USER, 0},
+    {"POST", "/api/uploads/{uploadId}/parts", api_uploads_parts, HTTP_USER, 8 * KiB},
+    /* 10,000 parts of ~60 bytes each, with room for long ETags. */
+    {"POST", "/api/uploads/{uploadId}/complete", api_uploads_complete, HTTP_USER, 1024 * KiB},
+    {"DELETE", "/api/uploads/{uploadId}", api_uploads_abort, HTTP_USER, 0},
+    {"GET", "/api/download", api_download, HTTP_USER, 0},
+    {"POST", "/api/upload", api_upload, HTTP_USER, HTTP_BODY_STREAMED},
+    {"GET", "/api/download-zip", api_download_zip, HTTP_USER, 0},
+    /* Who may create, see and revoke shares depends on the share: files/shares.h decides. */
+    {"POST", "/api/shares", api_shares_create, HTTP_USER, 16 * KiB},
+    {"GET", "/api/shares", api_shares_list, HTTP_USER, 0},
+    {"DELETE", "/api/shares/{id}", api_shares_revoke, HTTP_USER, 0},
+    /* The public link: no session; POST carries the password form. */
+    {"GET", "/s/{token}", api_share_open, HTTP_PUBLIC, 0},
+    {"POST", "/s/{token}", api_share_open, HTTP_PUBLIC, 8 * KiB},
+    {"GET", "/api/notifications", api_notifications, HTTP_USER, 0},
+    /* A WebSocket: also ?token= (browsers cannot set headers on one); see middleware.c. */
+    {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0},
+    /* The MinIO / Ceph webhook: public, authenticated by SEAU_WEBHOOK_SECRET in the handler. */
+    {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -8,6 +8,7 @@
 #include "core/s3name.h"
 #include "core/jsonx.h"
 #include "core/timeutil.h"
+#include "events/bus.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,8 @@ int api_users_create(struct http_req *req)
                                 json_pack("{s:{s:s}}", "fields", "email", "is already taken"));
     if (rc)
         return rc;
+    events_publish_user(app->events, actor.actor.email, actor.actor.user_id, u.id, u.email,
+                        "created the account");
     return http_reply_json(req, 201, json_pack("{s:o}", "user", api_user_json(&u)));
 }
 
@@ -149,6 +152,8 @@ int api_users_update(struct http_req *req)
         return http_reply_error(req, rc, "At least one enabled admin must remain.", NULL);
     if (rc)
         return rc;
+    events_publish_user(app->events, who->user.email, who->user.id, u.id, u.email,
+                        "changed the account");
     return http_reply_json(req, 200, json_pack("{s:o}", "user", api_user_json(&u)));
 }
 
@@ -168,6 +173,8 @@ int api_users_delete(struct http_req *req)
     }
     if (rc)
         return rc;
+    events_publish_user(app->events, actor.actor.email, actor.actor.user_id, id, NULL,
+                        "deleted the account");
     return http_reply_empty(req, 204);
 }
 
@@ -264,6 +271,8 @@ int api_grants_put(struct http_req *req)
     free(g);
     if (rc)
         return rc;
+    events_publish_user(app->events, actor.actor.email, actor.actor.user_id, id, NULL,
+                        "changed the grants of the account");
     /* Answer with what was stored (duplicates collapse), as GET would show it. */
     return api_grants_get(req);
 }

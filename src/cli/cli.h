@@ -19,6 +19,7 @@ int cli_user(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_s3(int argc, char **argv);
 int cli_index(int argc, char **argv);
+int cli_uploads(int argc, char **argv);
 
 /*
  * Loads and validates the configuration from the environment and argv

@@ -9,21 +9,22 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "events/bus.h"
+#include "events/consumer.h"
+#include "files/reconcile.h"
+#include "files/rules.h"
+#include "files/uploads.h"
 #include "http/server.h"
+#include "http/webcsp.h"
 #include "s3/client.h"
 #include "s3/credentials.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The web client's pages: scripts and styles from our own origin only. */
-static const char web_csp[] =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
-    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /*
  * Creates the first admin when the store has no user (as MinIO and Grafana
@@ -77,6 +78,96 @@ static unsigned worker_threads(const struct cfg *c)
         return (unsigned)c->http_threads;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     return cores < 2 ? 2 : (unsigned)cores;
+}
+
+/* The upload janitor's report after a sweep that did something or failed. */
+static void janitor_report(void *ctx, int rc, const struct files_upload_sweep_stats *st)
+{
+    (void)ctx;
+    log_event(rc ? LOG_WARN : LOG_INFO, "upload janitor swept abandoned uploads",
+              json_pack("{s:I, s:I, s:s?}", "aborted", (json_int_t)st->aborted, "failed",
+                        (json_int_t)st->failed, "error", rc ? err_message(rc) : NULL));
+}
+
+/* One log line per reconciliation run, with each bucket's counts. */
+static void reconcile_report(void *ctx, const struct files_reconcile_bucket *b, size_t n)
+{
+    (void)ctx;
+    json_t *list = json_array();
+    bool failed = false;
+    for (size_t i = 0; list && i < n; i++) {
+        const struct files_reconcile_bucket *x = &b[i];
+        failed |= x->rc != 0 && x->rc != SEAU_E_CANCELLED;
+        json_array_append_new(
+            list, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s?}", "bucket", x->bucket,
+                            "listed", (json_int_t)x->stats.listed, "added",
+                            (json_int_t)x->stats.added, "changed", (json_int_t)x->stats.changed,
+                            "unchanged", (json_int_t)x->stats.unchanged, "removed",
+                            (json_int_t)x->stats.removed, "ms", (json_int_t)x->ms, "error",
+                            x->rc ? (x->why[0] ? x->why : err_message(x->rc)) : NULL));
+    }
+    log_event(failed ? LOG_WARN : LOG_INFO, "object index reconciled",
+              json_pack("{s:o}", "buckets", list ? list : json_array()));
+}
+
+/*
+ * Real-time events (events/bus.h): the bus, the WebSocket hub and, with
+ * SEAU_SQS_QUEUE_URL, the SQS consumer on a client of its own. Its calls go
+ * to AWS_ENDPOINT_URL_SQS when set (the queue URL's host may not resolve
+ * here, as with fauxqs), else to the queue URL's own host; the queue URL is
+ * passed as given, as AWS SDKs do; requests are signed for the queue URL's
+ * region when it names one. Returns 0, or prints why and returns 1.
+ */
+static int start_events(const struct cfg *c, struct db *db, struct s3_cred_provider **creds,
+                        struct s3_client **ret_sqs, struct events **ret)
+{
+    struct events_config ec = {
+        .db = db,
+        .buckets = c->buckets,
+        .nbuckets = c->nbuckets,
+        .retention_ms = c->notification_retention_ms,
+        .hub = {.max_clients = (size_t)c->max_connections},
+    };
+    struct s3_client *sqs = NULL;
+    if (c->sqs_queue_url) {
+        const char *env = getenv("AWS_ENDPOINT_URL_SQS");
+        char endpoint[1024], qregion[64];
+        const char *region = events_sqs_region(c->sqs_queue_url, qregion, sizeof(qregion)) == 0
+                                 ? qregion
+                                 : getenv("AWS_REGION");
+        if (!region || !*region)
+            region = getenv("AWS_DEFAULT_REGION");
+        if (!*creds && cli__s3_credentials(creds))
+            return 1;
+        struct s3_config sc = {
+            .endpoint = NULL,
+            .region = region && *region ? region : s3_credentials_region(*creds),
+            .sqs_endpoint = env && *env ? env : endpoint,
+            .connect_timeout_ms = 5000,
+            .request_timeout_ms = 10000,
+            .max_retries = S3_NO_RETRIES, /* the consumer backs off itself */
+        };
+        if ((!env || !*env) &&
+            events_sqs_endpoint(c->sqs_queue_url, endpoint, sizeof(endpoint)) != 0) {
+            fprintf(stderr, "seau: SEAU_SQS_QUEUE_URL is not a queue URL\n");
+            return 1;
+        }
+        int rc = s3_client_new(&sc, *creds, &sqs);
+        if (rc) {
+            fprintf(stderr, "seau: the SQS settings are not usable: %s\n", err_message(rc));
+            return 1;
+        }
+        ec.sqs = sqs;
+        ec.sqs_queue_url = c->sqs_queue_url;
+    }
+    int rc = events_start(&ec, ret);
+    if (rc) {
+        s3_client_free(sqs);
+        fprintf(stderr, "seau: cannot start the real-time events: %s\n", err_message(rc));
+        return 1;
+    }
+    *ret_sqs = sqs;
+    return 0;
 }
 
 static void serve_help(void)
@@ -150,7 +241,26 @@ int cli_serve(int argc, char **argv)
         cfg_done(&c);
         return 1;
     }
+    struct s3_client *sqs = NULL;
+    if (start_events(&c, db, &s3_creds, &sqs, &app.events)) {
+        s3_client_free(app.s3_probe);
+        s3_client_free(app.s3);
+        s3_credentials_free(s3_creds);
+        metrics_free(app.metrics);
+        db_close(db);
+        cfg_done(&c);
+        return 1;
+    }
     const char *web_root = access(c.web_root, R_OK | X_OK) == 0 ? c.web_root : NULL;
+    /* The pages' CSP: the export's inline scripts by hash (WEB_ROOT/csp.json), S3 for the
+     * browser's direct transfers. Without it (out of memory) the server uses the API's CSP. */
+    char *web_csp = NULL;
+    size_t csp_hashes = 0;
+    if (http_web_csp(web_root, c.s3_endpoint, c.s3_force_path_style, &web_csp, &csp_hashes)) {
+        log_event(LOG_WARN, "csp.json in the web root is unusable: inline scripts stay blocked",
+                  json_pack("{s:s?}", "webRoot", web_root));
+        http_web_csp(NULL, c.s3_endpoint, c.s3_force_path_style, &web_csp, &csp_hashes);
+    }
     struct http_server_opts opts = {
         .listen_addr = (const struct sockaddr *)&c.listen_addr,
         .listen_addr_len = c.listen_addr_len,
@@ -177,6 +287,9 @@ int cli_serve(int argc, char **argv)
         log_event(LOG_ERROR, "cannot listen",
                   json_pack("{s:s, s:s}", "listen", c.listen, "error",
                             "the address is in use or not available"));
+        free(web_csp);
+        events_free(app.events);
+        s3_client_free(sqs);
         s3_client_free(app.s3_probe);
         s3_client_free(app.s3);
         s3_credentials_free(s3_creds);
@@ -186,6 +299,22 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     app.server = server;
+    /* Direct uploads: sniffing needs libmagic's database; abandoned uploads need aborting. */
+    const char *magic_path = NULL;
+    if (files_rules_init(&magic_path))
+        log_event(LOG_ERROR, "cannot load libmagic's database: uploads will fail",
+                  json_pack("{s:s}", "path", magic_path));
+    struct files_env upload_env = {.s3 = app.s3, .db = db, .buckets = c.buckets,
+                                   .nbuckets = c.nbuckets};
+    struct files_upload_janitor *janitor = NULL;
+    if (app.s3 && files_upload_janitor_start(&upload_env, &c, janitor_report, NULL, &janitor))
+        log_event(LOG_ERROR, "cannot start the upload janitor", NULL);
+    /* The object index converges with S3 every SEAU_INDEX_RECONCILE_INTERVAL (0: never). */
+    struct files_reconciler *reconciler = NULL;
+    if (app.s3 && c.index_reconcile_ms > 0 &&
+        files_reconcile_start(db, app.s3, c.buckets, c.nbuckets, c.index_reconcile_ms,
+                              reconcile_report, NULL, &reconciler))
+        log_event(LOG_ERROR, "cannot start the object index reconciliation", NULL);
     log_event(LOG_INFO, "seau is serving",
               json_pack("{s:s, s:s, s:s, s:s?, s:i, s:s?, s:s?}", "version", SEAU_VERSION,
                         "listen", c.listen, "database", c.database_url, "webRoot", web_root,
@@ -201,17 +330,28 @@ int cli_serve(int argc, char **argv)
               json_pack("{s:s, s:I, s:I}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                         "drainMs", (json_int_t)c.shutdown_drain_ms, "timeoutMs",
                         (json_int_t)c.shutdown_timeout_ms));
+    /* First: a walk in progress is abandoned at its next page, so it never delays the exit. */
+    files_reconcile_stop(reconciler);
+    files_upload_janitor_stop(janitor); /* likewise: a sweep stops before its next session */
     if (c.shutdown_drain_ms > 0) {
         /* Keep serving while load balancers notice /api/ready turned 503. */
         struct timespec ts = {c.shutdown_drain_ms / 1000, (c.shutdown_drain_ms % 1000) * 1000000};
         nanosleep(&ts, NULL);
     }
+    /* WebSockets get their close frame while the server still runs: upgraded sockets are
+     * libmicrohttpd's, and it must not stop with them open. */
+    events_close_clients(app.events, c.shutdown_timeout_ms < 2000 ? c.shutdown_timeout_ms : 2000);
     unsigned left = http_server_stop(server, c.shutdown_timeout_ms);
     app.server = NULL;
+    events_free(app.events); /* after the server: handlers publish until it stops */
+    app.events = NULL;
+    s3_client_free(sqs);
+    files_rules_cleanup(); /* after the server: handlers sniff until it stops */
     if (left)
         log_event(LOG_WARN, "requests were cut off at the shutdown deadline",
                   json_pack("{s:i}", "requests", (int)left));
     log_event(LOG_INFO, "stopped", NULL);
+    free(web_csp);
     s3_client_free(app.s3_probe);
     s3_client_free(app.s3);
     s3_credentials_free(s3_creds);

@@ -63,6 +63,44 @@ static const struct cfg_option cfg_options[] = {
         "address buckets as endpoint/bucket/key even on AWS", false),
     OPT("SEAU_BUCKETS", "buckets", buckets_text, NULL,
         "comma-separated buckets Seau offers; the first is the default", false),
+    /* Files: uploads, downloads, shares, the object index. */
+    OPT("SEAU_MAX_UPLOAD_BYTES", "max-upload-bytes", max_upload_bytes_text, "5TiB",
+        "largest file one may upload (bytes, or with KiB, MiB, GiB, TiB)", false),
+    OPT("SEAU_ALLOWED_TYPES", "allowed-types", allowed_types, NULL,
+        "comma-separated media types one may upload, e.g. image/*,application/pdf (unset: any)",
+        false),
+    OPT("SEAU_CLAMAV", "clamav", clamav, NULL,
+        "clamd to scan uploads with: tcp://HOST:PORT or a Unix socket path (unset: no scan)",
+        false),
+    OPT("SEAU_DOWNLOAD_MODE", "download-mode", download_mode_text, "redirect",
+        "downloads: redirect (to a presigned S3 URL) or proxy (bytes through Seau)", false),
+    OPT("SEAU_PRESIGN_EXPIRY", "presign-expiry", presign_expiry_text, "15m",
+        "lifetime of presigned download and upload URLs (at most 7d)", false),
+    OPT("SEAU_UPLOAD_MULTIPART_THRESHOLD", "upload-multipart-threshold",
+        upload_multipart_threshold_text, "16MiB",
+        "files at least this large are uploaded in parts (at least 5MiB)", false),
+    OPT("SEAU_UPLOAD_SESSION_MAX_AGE", "upload-session-max-age", upload_session_max_age_text,
+        "24h", "unfinished direct uploads older than this are aborted", false),
+    OPT("SEAU_MAX_TRANSFERS", "max-transfers", max_transfers_text, "256",
+        "proxied transfers (uploads, downloads, ZIPs) at once; more get 503", false),
+    OPT("SEAU_AUDIT_DOWNLOADS", "audit-downloads", audit_downloads_text, "false",
+        "write an audit entry for every download", false),
+    OPT("SEAU_SHARE_MAX_EXPIRY", "share-max-expiry", share_max_expiry_text, "30d",
+        "longest lifetime of a share link (0: unlimited)", false),
+    OPT("SEAU_SHARE_DEFAULT_EXPIRY", "share-default-expiry", share_default_expiry_text, "7d",
+        "lifetime of a share link that names none (0: unlimited)", false),
+    OPT("SEAU_MULTIPART_COPY_THRESHOLD", "multipart-copy-threshold",
+        multipart_copy_threshold_text, "5GiB",
+        "objects larger than this are copied part by part (at most 5GiB)", false),
+    OPT("SEAU_INDEX_RECONCILE_INTERVAL", "index-reconcile-interval", index_reconcile_text, "1h",
+        "how often the object index is walked against S3 (0: never)", false),
+    /* Events. */
+    OPT("SEAU_SQS_QUEUE_URL", "sqs-queue-url", sqs_queue_url, NULL,
+        "SQS queue receiving the buckets' S3 event notifications (unset: none)", false),
+    OPT("SEAU_WEBHOOK_SECRET", NULL, webhook_secret, NULL,
+        "shared secret of POST /api/events/s3 (environment only; unset: webhook off)", true),
+    OPT("SEAU_NOTIFICATION_RETENTION", "notification-retention", notification_retention_text,
+        "30d", "how long notifications are kept", false),
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
@@ -228,6 +266,42 @@ static void check_public_url(struct cfg *c, struct cfg_problems *p)
     c->public_origin = origin;
 }
 
+/* A size: bytes, or a whole number with KiB, MiB, GiB or TiB (also K, M, G, T). */
+static int parse_size(const char *s, int64_t *ret)
+{
+    static const struct {
+        const char *unit;
+        int shift;
+    } units[] = {{"", 0},     {"B", 0},     {"K", 10},    {"KiB", 10}, {"M", 20},
+                 {"MiB", 20}, {"G", 30},    {"GiB", 30},  {"T", 40},   {"TiB", 40}};
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 15)
+        return SEAU_E_VALIDATION;
+    char num[16];
+    memcpy(num, s, digits);
+    num[digits] = '\0';
+    int64_t v;
+    if (str_to_int64(num, 0, INT64_MAX, &v))
+        return SEAU_E_VALIDATION;
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcasecmp(s + digits, units[i].unit) == 0) {
+            if (v > (INT64_MAX >> units[i].shift))
+                return SEAU_E_VALIDATION;
+            *ret = v << units[i].shift;
+            return 0;
+        }
+    }
+    return SEAU_E_VALIDATION;
+}
+
+static void check_size(struct cfg_problems *p, const char *env, const char *text, int64_t min,
+                       int64_t max, int64_t *ret)
+{
+    if (parse_size(text, ret) || *ret < min || *ret > max)
+        problem(p, "%s='%s' must be a size from %lld to %lld bytes (e.g. 100MiB, 5GiB)", env, text,
+                (long long)min, (long long)max);
+}
+
 static bool parse_bool(const char *s, bool *ret)
 {
     if (str_ieq(s, "true") || str_ieq(s, "1") || str_ieq(s, "yes")) {
@@ -299,6 +373,61 @@ static void check_endpoint(const char *e, struct cfg_problems *p)
                 e);
 }
 
+#define MiB (1024LL * 1024)
+#define GiB (1024 * MiB)
+#define TiB (1024 * GiB)
+
+/* Files and events options. */
+static void check_files(struct cfg *c, struct cfg_problems *p)
+{
+    check_size(p, "SEAU_MAX_UPLOAD_BYTES", c->max_upload_bytes_text, 1, 5 * TiB,
+               &c->max_upload_bytes);
+    if (c->allowed_types && (str_has_control(c->allowed_types, strlen(c->allowed_types)) ||
+                             strspn(c->allowed_types, ", ") == strlen(c->allowed_types)))
+        problem(p, "SEAU_ALLOWED_TYPES='%s' must be comma-separated media types, e.g. "
+                   "image/*,application/pdf",
+                c->allowed_types);
+    if (c->clamav && strncmp(c->clamav, "tcp://", 6) != 0 && c->clamav[0] != '/')
+        problem(p, "SEAU_CLAMAV='%s' must be tcp://HOST:PORT or an absolute Unix socket path",
+                c->clamav);
+    if (strcmp(c->download_mode_text, "redirect") == 0)
+        c->download_proxy = false;
+    else if (strcmp(c->download_mode_text, "proxy") == 0)
+        c->download_proxy = true;
+    else
+        problem(p, "SEAU_DOWNLOAD_MODE='%s' must be redirect or proxy", c->download_mode_text);
+    check_duration(p, "SEAU_PRESIGN_EXPIRY", c->presign_expiry_text, 1000, &c->presign_expiry_ms);
+    if (c->presign_expiry_ms > 7LL * 24 * 3600 * 1000)
+        problem(p, "SEAU_PRESIGN_EXPIRY='%s' is longer than S3's 7 days", c->presign_expiry_text);
+    check_size(p, "SEAU_UPLOAD_MULTIPART_THRESHOLD", c->upload_multipart_threshold_text, 5 * MiB,
+               5 * GiB, &c->upload_multipart_threshold);
+    check_duration(p, "SEAU_UPLOAD_SESSION_MAX_AGE", c->upload_session_max_age_text, 60000,
+                   &c->upload_session_max_age_ms);
+    check_int(p, "SEAU_MAX_TRANSFERS", c->max_transfers_text, 1, 100000, &c->max_transfers);
+    if (!parse_bool(c->audit_downloads_text, &c->audit_downloads))
+        problem(p, "SEAU_AUDIT_DOWNLOADS='%s' must be true or false", c->audit_downloads_text);
+    check_duration(p, "SEAU_SHARE_MAX_EXPIRY", c->share_max_expiry_text, 0,
+                   &c->share_max_expiry_ms);
+    check_duration(p, "SEAU_SHARE_DEFAULT_EXPIRY", c->share_default_expiry_text, 0,
+                   &c->share_default_expiry_ms);
+    if (c->share_max_expiry_ms &&
+        (c->share_default_expiry_ms == 0 || c->share_default_expiry_ms > c->share_max_expiry_ms))
+        problem(p, "SEAU_SHARE_DEFAULT_EXPIRY='%s' is longer than SEAU_SHARE_MAX_EXPIRY='%s'",
+                c->share_default_expiry_text, c->share_max_expiry_text);
+    check_size(p, "SEAU_MULTIPART_COPY_THRESHOLD", c->multipart_copy_threshold_text, 5 * MiB,
+               5 * GiB, &c->multipart_copy_threshold);
+    check_duration(p, "SEAU_INDEX_RECONCILE_INTERVAL", c->index_reconcile_text, 0,
+                   &c->index_reconcile_ms);
+    if (c->sqs_queue_url && strncmp(c->sqs_queue_url, "https://", 8) != 0 &&
+        strncmp(c->sqs_queue_url, "http://", 7) != 0)
+        problem(p, "SEAU_SQS_QUEUE_URL='%s' must be an http:// or https:// queue URL",
+                c->sqs_queue_url);
+    if (c->webhook_secret && strlen(c->webhook_secret) < 16)
+        problem(p, "SEAU_WEBHOOK_SECRET must be at least 16 characters long");
+    check_duration(p, "SEAU_NOTIFICATION_RETENTION", c->notification_retention_text, 60000,
+                   &c->notification_retention_ms);
+}
+
 int cfg_validate(struct cfg *c, struct cfg_problems *p)
 {
     size_t before = p->len;
@@ -346,6 +475,7 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
         problem(p, "SEAU_S3_FORCE_PATH_STYLE='%s' must be true or false",
                 c->s3_force_path_style_text);
     check_buckets(c, p);
+    check_files(c, p);
     return p->len > before ? SEAU_E_VALIDATION : 0;
 }
 

@@ -38,6 +38,22 @@ struct cfg {
     char *s3_endpoint;          /* SEAU_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3; NULL: AWS */
     char *s3_force_path_style_text;
     char *buckets_text;         /* SEAU_BUCKETS: comma-separated, the first is the default */
+    char *max_upload_bytes_text;
+    char *allowed_types;        /* SEAU_ALLOWED_TYPES as given; NULL: any type */
+    char *clamav;               /* SEAU_CLAMAV: tcp://HOST:PORT or /socket/path; NULL: no scan */
+    char *download_mode_text;
+    char *presign_expiry_text;
+    char *upload_multipart_threshold_text;
+    char *upload_session_max_age_text;
+    char *max_transfers_text;
+    char *audit_downloads_text;
+    char *share_max_expiry_text;
+    char *share_default_expiry_text;
+    char *multipart_copy_threshold_text;
+    char *index_reconcile_text;
+    char *sqs_queue_url;        /* SEAU_SQS_QUEUE_URL; NULL: no consumer */
+    char *webhook_secret;       /* secret: POST /api/events/s3 bearer; NULL: webhook refused */
+    char *notification_retention_text;
 
     /* Parsed by cfg_validate(). */
     struct sockaddr_storage listen_addr;
@@ -57,6 +73,18 @@ struct cfg {
     int64_t login_max_failures_ip;
     int64_t login_window_ms;
     bool s3_force_path_style;
+    int64_t max_upload_bytes;
+    bool download_proxy;              /* SEAU_DOWNLOAD_MODE=proxy */
+    int64_t presign_expiry_ms;
+    int64_t upload_multipart_threshold;
+    int64_t upload_session_max_age_ms;
+    int64_t max_transfers;
+    bool audit_downloads;
+    int64_t share_max_expiry_ms;      /* 0: unlimited */
+    int64_t share_default_expiry_ms;  /* 0: unlimited */
+    int64_t multipart_copy_threshold;
+    int64_t index_reconcile_ms;       /* 0: never */
+    int64_t notification_retention_ms;
     char **buckets; /* NULL-terminated list parsed from buckets_text; never NULL after validate */
     size_t nbuckets;
 };

@@ -31,7 +31,12 @@
     X(DB, 503, "upstream_unavailable", "The database is unavailable.")                             \
     X(UNAVAILABLE, 503, "upstream_unavailable", "The service is shutting down or unavailable.")    \
     X(IO, 500, "internal", "An input/output error occurred on the server.")                        \
-    X(RANGE, 400, "validation_failed", "A value is out of range.")
+    X(RANGE, 400, "validation_failed", "A value is out of range.")                                \
+    X(GONE, 410, "gone", "This link has expired, was revoked or was used up.")                     \
+    X(UNSATISFIABLE, 416, "range_not_satisfiable", "The requested range is not in the file.")     \
+    X(MALWARE, 422, "malware_detected", "The file was refused: the malware scanner flagged it.")    \
+    X(CANCELLED, 499, "cancelled", "The operation was cancelled.")                                 \
+    X(AGAIN, 503, "upstream_unavailable", "Not ready yet; try again.")
 
 enum seau_err {
     SEAU_OK = 0,

@@ -21,4 +21,9 @@ void time_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN]);
  */
 int time_parse_rfc3339(const char *s, int64_t *ret_ms);
 
+#define TIME_HTTP_DATE_LEN 64 /* "Sun, 06 Nov 1994 08:49:37 GMT" plus NUL, with room for any int */
+
+/* Writes an HTTP date (RFC 9110 IMF-fixdate, whole seconds) into out[TIME_HTTP_DATE_LEN]. */
+void time_http_date(int64_t ms, char out[TIME_HTTP_DATE_LEN]);
+
 #endif

@@ -195,3 +195,149 @@ int db_object_search(struct db *db, const struct db_object_query *q, struct db_o
 {
     return db->ops->object_search(db, q, ret, ret_n, ret_total);
 }
+
+/* ------------------------------------------------------------ upload sessions */
+
+int db_upload_insert(struct db *db, const struct db_upload *u, size_t max_per_user,
+                     struct db_audit_entry *audit)
+{
+    return db->ops->upload_insert(db, u, max_per_user, audit);
+}
+
+int db_upload_get(struct db *db, const char *id, struct db_upload *ret)
+{
+    return db->ops->upload_get(db, id, ret);
+}
+
+int db_upload_claim(struct db *db, const char *id, int64_t now, int64_t until)
+{
+    return db->ops->upload_claim(db, id, now, until);
+}
+
+int db_upload_release(struct db *db, const char *id)
+{
+    return db->ops->upload_release(db, id);
+}
+
+int db_upload_delete(struct db *db, const char *id, struct db_audit_entry *audit)
+{
+    return db->ops->upload_delete(db, id, audit);
+}
+
+int db_upload_list_stale(struct db *db, int64_t created_before, int64_t now, size_t limit,
+                         struct db_upload **ret, size_t *ret_n)
+{
+    return db->ops->upload_list_stale(db, created_before, now, limit, ret, ret_n);
+}
+
+/* ------------------------------------------------------------ object views */
+
+int db_object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
+                     int64_t day_from, int64_t day_to, struct db_object_totals *ret)
+{
+    return db->ops->object_totals(db, scopes, nscopes, day_from, day_to, ret);
+}
+
+int db_object_level(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
+                    size_t *ret_n)
+{
+    return db->ops->object_level(db, q, ret, ret_n);
+}
+
+int db_object_folders(struct db *db, const char *bucket, const char *prefix, const char *after,
+                      size_t limit, char ***ret, size_t *ret_n)
+{
+    return db->ops->object_folders(db, bucket, prefix, after, limit, ret, ret_n);
+}
+
+int db_audit_active_users(struct db *db, int64_t since, const char *bucket, int64_t *ret)
+{
+    return db->ops->audit_active_users(db, since, bucket, ret);
+}
+
+/* ------------------------------------------------------------ share links */
+
+int db_share_insert(struct db *db, struct db_share *s, struct db_audit_entry *audit)
+{
+    return db->ops->share_insert(db, s, audit);
+}
+
+int db_share_get(struct db *db, const char *id, struct db_share *ret)
+{
+    return db->ops->share_get(db, id, ret);
+}
+
+int db_share_get_by_token(struct db *db, const unsigned char *token_hash, struct db_share *ret)
+{
+    return db->ops->share_get_by_token(db, token_hash, ret);
+}
+
+int db_share_list(struct db *db, const struct db_share_filter *f, struct db_share **ret,
+                  size_t *ret_n)
+{
+    return db->ops->share_list(db, f, ret, ret_n);
+}
+
+int db_share_revoke(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit)
+{
+    return db->ops->share_revoke(db, id, now, audit);
+}
+
+int db_share_count_download(struct db *db, const char *id, int64_t now,
+                            struct db_audit_entry *audit)
+{
+    return db->ops->share_count_download(db, id, now, audit);
+}
+
+/* ------------------------------------------------------------ notifications */
+
+int db_notifications_insert(struct db *db, struct db_notification *n, size_t count,
+                            int64_t claim_since, bool *ret_claimed)
+{
+    return db->ops->notifications_insert(db, n, count, claim_since, ret_claimed);
+}
+
+int db_notification_list(struct db *db, const struct db_notification_query *q,
+                         struct db_notification **ret, size_t *ret_n)
+{
+    return db->ops->notification_list(db, q, ret, ret_n);
+}
+
+void db_notifications_free(struct db_notification *rows, size_t n)
+{
+    if (!rows)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct db_notification *r = &rows[i];
+        free(r->type);
+        free(r->source);
+        free(r->bucket);
+        free(r->key);
+        free(r->from_key);
+        free(r->etag);
+        free(r->actor);
+        free(r->message);
+    }
+    free(rows);
+}
+
+int db_notification_last_id(struct db *db, int64_t *ret)
+{
+    return db->ops->notification_last_id(db, ret);
+}
+
+int db_notification_s3_check(struct db *db, const struct db_s3_event *e, struct db_s3_check *ret)
+{
+    return db->ops->notification_s3_check(db, e, ret);
+}
+
+int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e,
+                              struct db_notification *n, enum db_s3_outcome *ret)
+{
+    return db->ops->notification_s3_ingest(db, e, n, ret);
+}
+
+int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n)
+{
+    return db->ops->notification_purge(db, before, ret_n);
+}

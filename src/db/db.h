@@ -163,6 +163,184 @@ struct db_object_query {
     int64_t count_cap;                    /* 0: do not count; else count up to cap + 1 */
 };
 
+/* ------------------------------------------------------------ upload sessions */
+
+#define DB_UPLOAD_ID_MAX 64       /* the opaque token given to the client */
+#define DB_S3_UPLOAD_ID_MAX 1024  /* S3's UploadId; AWS's are ~150 characters */
+
+/* One direct upload session (POST /api/uploads): an S3 multipart upload. */
+struct db_upload {
+    char id[DB_UPLOAD_ID_MAX + 1];
+    int64_t user_id; /* who started it */
+    char bucket[DB_BUCKET_MAX + 1];
+    char key[DB_KEY_MAX + 1];
+    char s3_upload_id[DB_S3_UPLOAD_ID_MAX + 1];
+    bool single;    /* one PUT of the whole file (a one-part multipart upload) */
+    int64_t size;   /* declared by the client */
+    char content_type[DB_CONTENT_TYPE_MAX + 1]; /* declared by the client */
+    int64_t part_size; /* single: the size */
+    int64_t created_at;
+    int64_t busy_until; /* ms; an operation holds the session until then; 0: free */
+};
+
+/* ------------------------------------------------------------ object views */
+/* What GET /api/stats and the size/date sorts of GET /api/list read from the
+ * object index (files/stats.c, files/browse.c). */
+
+#define DB_TOTALS_KINDS_MAX 16 /* kinds one totals answer holds; more fold into "other" */
+#define DB_TOTALS_DAYS_MAX 62  /* days one totals answer may span */
+
+struct db_kind_total {
+    char kind[DB_KIND_MAX + 1];
+    int64_t objects;
+    int64_t bytes;
+};
+
+struct db_day_total {
+    int64_t day; /* days since 1970-01-01, UTC */
+    int64_t count;
+    int64_t bytes;
+};
+
+struct db_object_totals {
+    struct db_kind_total kinds[DB_TOTALS_KINDS_MAX]; /* kinds with objects, by name */
+    size_t nkinds;
+    struct db_day_total days[DB_TOTALS_DAYS_MAX]; /* days with objects, ascending */
+    size_t ndays;
+};
+
+enum db_level_order {
+    DB_LEVEL_BY_SIZE,
+    DB_LEVEL_BY_MODIFIED,
+};
+
+/*
+ * One folder level of a bucket ('/' is the delimiter): the rows whose key
+ * starts with prefix and holds no '/' after it, except the level's own
+ * folder marker (the key equal to the prefix up to its last '/'), ordered
+ * by size or last_modified, ties
+ * broken by a row id, ascending or descending. A keyset cursor continues
+ * strictly after (after_value, after_id) in that order.
+ */
+struct db_level_query {
+    const char *bucket;
+    const char *prefix; /* "" for the root */
+    enum db_level_order order;
+    bool desc;
+    bool after; /* false: from the start */
+    int64_t after_value;
+    int64_t after_id;
+    size_t limit; /* 1 to 1001 */
+};
+
+struct db_level_row {
+    struct db_object o;
+    int64_t id; /* for the cursor; stable while the row lives */
+};
+
+/* ------------------------------------------------------------ share links */
+
+#define DB_SHARE_ID_MAX 32
+
+/*
+ * One managed share link (files/shares.c). The link's token is never
+ * stored, only its SHA-256 (token_hash); id is the public, non-secret name
+ * the API uses.
+ */
+struct db_share {
+    int64_t seq; /* set by the store; newer shares have larger values */
+    char id[DB_SHARE_ID_MAX + 1];
+    unsigned char token_hash[DB_TOKEN_HASH_LEN];
+    char bucket[DB_BUCKET_MAX + 1];
+    char key[DB_KEY_MAX + 1]; /* an object key, or a folder's prefix ending with '/' */
+    int64_t created_by;
+    char created_by_email[DB_EMAIL_MAX + 1]; /* filled by reads */
+    int64_t created_at;
+    int64_t expires_at;                  /* 0: never */
+    char password_hash[DB_HASH_MAX + 1]; /* "": no password */
+    int64_t max_downloads;               /* 0: no limit */
+    int64_t downloads;
+    int64_t revoked_at; /* 0: live */
+};
+
+struct db_share_filter {
+    int64_t before_seq; /* 0: from the newest */
+    int64_t created_by; /* 0: anyone's */
+    const char *bucket; /* NULL: any */
+    size_t limit;       /* rows wanted, 1 to 1001 */
+};
+
+/* ------------------------------------------------------------ notifications */
+
+/*
+ * One notification (events/, API.md "Notifications and activity"). Strings
+ * are borrowed when it is an input, and owned by the result array when it
+ * comes from notification_list (free with db_notifications_free()).
+ * size and the ids are -1 / 0 when unknown.
+ */
+struct db_notification {
+    int64_t id;   /* assigned by the store */
+    int64_t time; /* ms: when the change happened */
+    char *type;   /* "upload", "delete", "copy", "rename", "share", "user", "error" */
+    char *source; /* "seau", "s3", "system" */
+    char *bucket; /* NULL: not about a bucket */
+    char *key;
+    char *from_key; /* rename and move: the key before */
+    int64_t size;   /* -1: unknown */
+    char *etag;     /* without quotes; NULL: unknown */
+    char *actor;
+    int64_t actor_id;
+    int64_t target_user_id;
+    char *message;
+};
+
+/*
+ * Which notifications a history read returns: newest first, at most limit,
+ * only those inside the scopes (the caller's visible buckets and prefixes,
+ * OR'ed; a scope's prefix matches the key's start) and, with unscoped,
+ * those about no bucket at all.
+ */
+struct db_notification_query {
+    int64_t before_id; /* cursor: ids below it; 0: from the newest */
+    int64_t after_id;  /* ids above it (since=<id>); 0: no bound */
+    int64_t upto_id;   /* ids up to it; 0: no bound */
+    int64_t since;     /* ms: time at or after it; 0: no bound */
+    const char *type;  /* NULL: any */
+    const struct db_object_scope *scopes;
+    size_t nscopes; /* at most DB_SEARCH_SCOPES_MAX */
+    bool unscoped;
+    size_t limit; /* 1 to 1001 */
+};
+
+/* One S3 event notification as the store matches it against what it holds. */
+enum db_s3_change {
+    DB_S3_CREATED, /* ObjectCreated:* */
+    DB_S3_REMOVED, /* ObjectRemoved:*, lifecycle expiration */
+};
+struct db_s3_event {
+    const char *bucket;
+    const char *key;
+    const char *dedupe;    /* identity of the event: the sequencer, else time, name, ETag */
+    const char *sequencer; /* 32 hex digits (padded), or NULL */
+    enum db_s3_change change;
+    const char *etag;     /* without quotes; NULL: unknown */
+    int64_t merge_since;  /* a Seau notification at or after this time may absorb it */
+    int64_t now;
+};
+
+/* What the store knows of an S3 event before it is handled. */
+struct db_s3_check {
+    bool seen;        /* handled before: a duplicate */
+    bool stale;       /* an event with a later sequencer on this key was handled */
+    int64_t merge_id; /* the Seau notification it would merge into; 0: none */
+};
+
+enum db_s3_outcome {
+    DB_S3_INSERTED,  /* stored as a new notification (*n has its id) */
+    DB_S3_MERGED,    /* absorbed by Seau's own notification (n->id is that one's) */
+    DB_S3_DUPLICATE, /* handled before; nothing changed */
+};
+
 struct db;
 
 struct db_ops {
@@ -236,6 +414,119 @@ struct db_ops {
                              int64_t *ret_n);
     int (*object_search)(struct db *db, const struct db_object_query *q, struct db_object **ret,
                          size_t *ret_n, int64_t *ret_total);
+
+    /*
+     * Direct upload sessions (files/uploads.c). Contracts:
+     * upload_insert: stores u with its audit entry; SEAU_E_CONFLICT when the
+     *   user already has max_per_user sessions (or the id exists).
+     * upload_get: SEAU_E_NOT_FOUND when there is no such session.
+     * upload_claim: takes the session's lease until `until` when it is free
+     *   (busy_until <= now); SEAU_E_NOT_FOUND when absent, SEAU_E_CONFLICT
+     *   when another operation holds it.
+     * upload_release: gives the lease back (busy_until = 0); 0 also when the
+     *   session is gone.
+     * upload_delete: removes the session with its audit entry (audit may be
+     *   NULL); SEAU_E_NOT_FOUND when absent (then no entry is written).
+     * upload_list_stale: up to limit sessions created before created_before
+     *   and free at now, oldest first, in a new array (free()).
+     */
+    int (*upload_insert)(struct db *db, const struct db_upload *u, size_t max_per_user,
+                         struct db_audit_entry *audit);
+    int (*upload_get)(struct db *db, const char *id, struct db_upload *ret);
+    int (*upload_claim)(struct db *db, const char *id, int64_t now, int64_t until);
+    int (*upload_release)(struct db *db, const char *id);
+    int (*upload_delete)(struct db *db, const char *id, struct db_audit_entry *audit);
+    int (*upload_list_stale)(struct db *db, int64_t created_before, int64_t now, size_t limit,
+                             struct db_upload **ret, size_t *ret_n);
+
+    /*
+     * Object views (files/stats.c, files/browse.c). Contracts:
+     * object_totals: objects and bytes by kind within the scopes (OR'ed;
+     *   none: all zero), and by day of last_modified for the days
+     *   day_from..day_to (inclusive, at most DB_TOTALS_DAYS_MAX). Costs: a
+     *   scope of a whole bucket reads the kept totals and the last days of
+     *   the date index; a prefix scope aggregates its key range, O(rows).
+     * object_level: up to q->limit rows of one level (db_level_query) in a
+     *   new array (free()). O(limit) through the level indexes.
+     * object_folders: the subfolders of the level prefix (each prefix + a
+     *   name + '/', in byte order, after `after` when not NULL), at most
+     *   limit, in a new array of new strings (free each and the array). One
+     *   index seek per folder, whatever the number of objects below.
+     * audit_active_users: the number of distinct users with an audit entry
+     *   at or after since (on bucket, when not NULL).
+     */
+    int (*object_totals)(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
+                         int64_t day_from, int64_t day_to, struct db_object_totals *ret);
+    int (*object_level)(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
+                        size_t *ret_n);
+    int (*object_folders)(struct db *db, const char *bucket, const char *prefix,
+                          const char *after, size_t limit, char ***ret, size_t *ret_n);
+    int (*audit_active_users)(struct db *db, int64_t since, const char *bucket, int64_t *ret);
+
+    /*
+     * Share links (files/shares.c). Contracts:
+     * share_insert: stores s (its seq is assigned) with its audit entry;
+     *   SEAU_E_CONFLICT when the id or token hash exists.
+     * share_get / share_get_by_token: the share, revoked or not, with
+     *   created_by_email; SEAU_E_NOT_FOUND when there is none.
+     * share_list: live (not revoked) shares matching f, newest first (seq
+     *   descending), in a new array (free()).
+     * share_revoke: sets revoked_at = now with its audit entry;
+     *   SEAU_E_NOT_FOUND when absent or already revoked (no entry then).
+     * share_count_download: adds one download, with its audit entry, only
+     *   while the share is live at now (not revoked, not expired, below
+     *   max_downloads), checked in the same UPDATE so concurrent downloads
+     *   never exceed the limit; SEAU_E_GONE when it is not (no entry then),
+     *   SEAU_E_NOT_FOUND when absent.
+     */
+    int (*share_insert)(struct db *db, struct db_share *s, struct db_audit_entry *audit);
+    int (*share_get)(struct db *db, const char *id, struct db_share *ret);
+    int (*share_get_by_token)(struct db *db, const unsigned char *token_hash,
+                              struct db_share *ret);
+    int (*share_list)(struct db *db, const struct db_share_filter *f, struct db_share **ret,
+                      size_t *ret_n);
+    int (*share_revoke)(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
+    int (*share_count_download)(struct db *db, const char *id, int64_t now,
+                                struct db_audit_entry *audit);
+
+    /*
+     * Notifications (events/). Contracts:
+     * notifications_insert: stores n rows of Seau's own changes in one
+     *   transaction and sets their ids, ascending in the order given. With
+     *   claim_since > 0, a row about an object first claims the newest
+     *   notification from S3 on the same object at or after claim_since and
+     *   not merged yet (the bucket's report of this very change came
+     *   first): created (upload, copy, rename: a creation of key, with the
+     *   same ETag when both are known), removed (delete: a deletion of
+     *   key). The claimed row becomes this one (same id; its time, type,
+     *   source, actor and message are replaced) and ret_claimed[i] (when
+     *   ret_claimed is not NULL) is set.
+     * notification_list: rows matching q (db_notification_query), newest
+     *   first, in a new array (db_notifications_free()). Costs: walks ids
+     *   down from before_id until limit rows match, so a caller who sees
+     *   little may read every kept row (bounded by the retention).
+     * notification_last_id: the highest id ever stored (0 when none).
+     * notification_s3_check: read-only; see struct db_s3_check.
+     * notification_s3_ingest: in one transaction, records e as handled and
+     *   either finds it handled before (DB_S3_DUPLICATE), merges it into
+     *   the newest Seau notification on the same object since
+     *   e->merge_since not yet merged for this kind of change (created:
+     *   upload, copy or rename to e->key with the same ETag when both are
+     *   known; removed: delete of e->key, or rename from e->key), or
+     *   stores n (its bucket and key are e's).
+     * notification_purge: deletes notifications and handled S3 events
+     *   older than before; *ret_n (optional) counts the notifications.
+     */
+    int (*notifications_insert)(struct db *db, struct db_notification *n, size_t count,
+                                int64_t claim_since, bool *ret_claimed);
+    int (*notification_list)(struct db *db, const struct db_notification_query *q,
+                             struct db_notification **ret, size_t *ret_n);
+    int (*notification_last_id)(struct db *db, int64_t *ret);
+    int (*notification_s3_check)(struct db *db, const struct db_s3_event *e,
+                                 struct db_s3_check *ret);
+    int (*notification_s3_ingest)(struct db *db, const struct db_s3_event *e,
+                                  struct db_notification *n, enum db_s3_outcome *ret);
+    int (*notification_purge)(struct db *db, int64_t before, int64_t *ret_n);
 };
 
 struct db {
@@ -293,5 +584,42 @@ int db_object_sync_page(struct db *db, const struct db_object *objs, size_t n, i
 int db_object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started, int64_t *ret_n);
 int db_object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
                      size_t *ret_n, int64_t *ret_total);
+/* Upload sessions. */
+int db_upload_insert(struct db *db, const struct db_upload *u, size_t max_per_user,
+                     struct db_audit_entry *audit);
+int db_upload_get(struct db *db, const char *id, struct db_upload *ret);
+int db_upload_claim(struct db *db, const char *id, int64_t now, int64_t until);
+int db_upload_release(struct db *db, const char *id);
+int db_upload_delete(struct db *db, const char *id, struct db_audit_entry *audit);
+int db_upload_list_stale(struct db *db, int64_t created_before, int64_t now, size_t limit,
+                         struct db_upload **ret, size_t *ret_n);
+/* Object views. */
+int db_object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
+                     int64_t day_from, int64_t day_to, struct db_object_totals *ret);
+int db_object_level(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
+                    size_t *ret_n);
+int db_object_folders(struct db *db, const char *bucket, const char *prefix, const char *after,
+                      size_t limit, char ***ret, size_t *ret_n);
+int db_audit_active_users(struct db *db, int64_t since, const char *bucket, int64_t *ret);
+/* Share links. */
+int db_share_insert(struct db *db, struct db_share *s, struct db_audit_entry *audit);
+int db_share_get(struct db *db, const char *id, struct db_share *ret);
+int db_share_get_by_token(struct db *db, const unsigned char *token_hash, struct db_share *ret);
+int db_share_list(struct db *db, const struct db_share_filter *f, struct db_share **ret,
+                  size_t *ret_n);
+int db_share_revoke(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
+int db_share_count_download(struct db *db, const char *id, int64_t now,
+                            struct db_audit_entry *audit);
+/* Notifications. */
+int db_notifications_insert(struct db *db, struct db_notification *n, size_t count,
+                            int64_t claim_since, bool *ret_claimed);
+int db_notification_list(struct db *db, const struct db_notification_query *q,
+                         struct db_notification **ret, size_t *ret_n);
+void db_notifications_free(struct db_notification *rows, size_t n);
+int db_notification_last_id(struct db *db, int64_t *ret);
+int db_notification_s3_check(struct db *db, const struct db_s3_event *e, struct db_s3_check *ret);
+int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e,
+                              struct db_notification *n, enum db_s3_outcome *ret);
+int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n);
 
 #endif

@@ -26,9 +26,132 @@
 #define OBJECT_COLS                                                                                \
     "o.bucket, o.key, o.size, o.etag, o.last_modified, o.content_type, o.kind, o.uploaded_by, "    \
     "o.indexed_at"
+/* What a delete of index rows returns: for the trigram index, then for the kept totals. */
+#define DELETED_COLS "RETURNING rowid, key, bucket, size, kind, last_modified"
 #define AUDIT_COLS                                                                                 \
     "id, time, user_id, user_email, action, bucket, key, ip, user_agent, status, details, "        \
     "prev_hash, hash"
+
+/* Upload sessions (files/uploads.c); listed apart so their block stays together. */
+#define UPLOAD_COLS                                                                                \
+    "id, user_id, bucket, key, s3_upload_id, single, size, content_type, part_size, created_at, "  \
+    "busy_until"
+#define UPLOAD_STATEMENTS(X)                                                                       \
+    X(UPLOAD_COUNT_USER, "SELECT count(*) FROM upload_sessions WHERE user_id = ?1")                \
+    X(UPLOAD_INSERT, "INSERT INTO upload_sessions (" UPLOAD_COLS ") "                              \
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)")                        \
+    X(UPLOAD_GET, "SELECT " UPLOAD_COLS " FROM upload_sessions WHERE id = ?1")                     \
+    X(UPLOAD_CLAIM, "UPDATE upload_sessions SET busy_until = ?3 WHERE id = ?1 AND busy_until <= ?2") \
+    X(UPLOAD_RELEASE, "UPDATE upload_sessions SET busy_until = 0 WHERE id = ?1")                   \
+    X(UPLOAD_DELETE, "DELETE FROM upload_sessions WHERE id = ?1")                                  \
+    X(UPLOAD_STALE, "SELECT " UPLOAD_COLS " FROM upload_sessions WHERE created_at < ?1 "           \
+                    "AND busy_until <= ?2 ORDER BY created_at, id LIMIT ?3")
+
+/* Object views (stats, sorted levels); listed apart so their block stays together. */
+#define LEVEL_SQL(order_col, cmp, dir)                                                             \
+    "SELECT " OBJECT_COLS ", o.rowid FROM objects o WHERE o.bucket = ?1 AND o.parent = ?2 "        \
+    "AND o.key >= ?3 AND (?4 IS NULL OR o.key < ?4) AND o.key <> ?2 "                              \
+    "AND (o." order_col ", o.rowid) " cmp " (?5, ?6) "                                             \
+    "ORDER BY o." order_col " " dir ", o.rowid " dir " LIMIT ?7"
+#define VIEW_STATEMENTS(X)                                                                         \
+    X(TOTALS_BUCKET, "SELECT kind, objects, bytes FROM object_totals "                             \
+                     "WHERE bucket = ?1 AND objects > 0")                                          \
+    /* One pass over a prefix's range: by kind, and by day within the window (-1 outside). */  \
+    X(TOTALS_RANGE, "SELECT kind, CASE WHEN last_modified >= ?4 AND last_modified < ?5 "            \
+                    "THEN last_modified / 86400000 ELSE -1 END, count(*), coalesce(sum(size), 0) " \
+                    "FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3 GROUP BY 1, 2")     \
+    X(DAYS_BUCKET, "SELECT day, objects, bytes FROM object_days WHERE bucket = ?1 "                \
+                   "AND day >= ?4 / 86400000 AND day < ?5 / 86400000 AND objects > 0")             \
+    X(TOTALS_ADD, "INSERT INTO object_totals (bucket, kind, objects, bytes) VALUES (?1, ?2, ?3, ?4) " \
+                  "ON CONFLICT (bucket, kind) DO UPDATE SET objects = objects + excluded.objects, " \
+                  "bytes = bytes + excluded.bytes")                                                \
+    X(DAYS_ADD, "INSERT INTO object_days (bucket, day, objects, bytes) VALUES (?1, ?2, ?3, ?4) "   \
+                "ON CONFLICT (bucket, day) DO UPDATE SET objects = objects + excluded.objects, "   \
+                "bytes = bytes + excluded.bytes")                                                  \
+    X(OBJECT_OLD, "SELECT size, kind, last_modified FROM objects WHERE bucket = ?1 AND key = ?2")  \
+    X(LEVEL_SIZE_ASC, LEVEL_SQL("size", ">", "ASC"))                                               \
+    X(LEVEL_SIZE_DESC, LEVEL_SQL("size", "<", "DESC"))                                             \
+    X(LEVEL_MODIFIED_ASC, LEVEL_SQL("last_modified", ">", "ASC"))                                  \
+    X(LEVEL_MODIFIED_DESC, LEVEL_SQL("last_modified", "<", "DESC"))                                \
+    /* The next parent in a range: the upper bound stays a plain term (no "?3 IS NULL OR"), so  \
+     * the index range ends there and a level without subfolders costs one probe. */            \
+    X(FOLDER_NEXT_GE, "SELECT parent FROM objects WHERE bucket = ?1 AND parent >= ?2 "             \
+                      "AND parent < ?3 ORDER BY parent LIMIT 1")                                   \
+    X(FOLDER_NEXT_GT, "SELECT parent FROM objects WHERE bucket = ?1 AND parent > ?2 "              \
+                      "AND parent < ?3 ORDER BY parent LIMIT 1")                                   \
+    X(FOLDER_NEXT_GE_OPEN, "SELECT parent FROM objects WHERE bucket = ?1 AND parent >= ?2 "        \
+                           "ORDER BY parent LIMIT 1")                                              \
+    X(FOLDER_NEXT_GT_OPEN, "SELECT parent FROM objects WHERE bucket = ?1 AND parent > ?2 "         \
+                           "ORDER BY parent LIMIT 1")                                              \
+    X(AUDIT_ACTIVE_USERS, "SELECT count(DISTINCT user_id) FROM audit_log WHERE time >= ?1 "        \
+                          "AND user_id > 0 AND (?2 IS NULL OR bucket = ?2)")
+
+/* Share links (files/shares.c); listed apart so their block stays together. */
+#define SHARE_COLS                                                                                 \
+    "s.seq, s.id, s.token_hash, s.bucket, s.key, s.created_by, u.email, s.created_at, "            \
+    "s.expires_at, s.password_hash, s.max_downloads, s.downloads, s.revoked_at "                   \
+    "FROM shares s LEFT JOIN users u ON u.id = s.created_by "
+#define SHARE_STATEMENTS(X)                                                                        \
+    X(SHARE_INSERT, "INSERT INTO shares (id, token_hash, bucket, key, created_by, created_at, "    \
+                    "expires_at, password_hash, max_downloads) "                                   \
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                                 \
+    X(SHARE_GET, "SELECT " SHARE_COLS "WHERE s.id = ?1")                                           \
+    X(SHARE_GET_TOKEN, "SELECT " SHARE_COLS "WHERE s.token_hash = ?1")                             \
+    /* Two listings, so each walks an index newest first: all shares, or one creator's. */       \
+    X(SHARE_LIST_ALL, "SELECT " SHARE_COLS "WHERE s.revoked_at IS NULL "                           \
+                      "AND (?1 = 0 OR s.seq < ?1) AND (?3 IS NULL OR s.bucket = ?3) "              \
+                      "ORDER BY s.seq DESC LIMIT ?4")                                              \
+    X(SHARE_LIST_USER, "SELECT " SHARE_COLS "WHERE s.created_by = ?2 AND s.revoked_at IS NULL "    \
+                       "AND (?1 = 0 OR s.seq < ?1) AND (?3 IS NULL OR s.bucket = ?3) "             \
+                       "ORDER BY s.seq DESC LIMIT ?4")                                             \
+    X(SHARE_REVOKE, "UPDATE shares SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")      \
+    X(SHARE_COUNT, "UPDATE shares SET downloads = downloads + 1 WHERE id = ?1 "                    \
+                   "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2) "           \
+                   "AND (max_downloads IS NULL OR downloads < max_downloads)")                     \
+    X(SHARE_EXISTS, "SELECT 1 FROM shares WHERE id = ?1")
+
+/* Notifications (events/); listed apart so their block stays together. */
+#define NOTIFY_COLS                                                                                \
+    "id, time, type, source, bucket, key, from_key, size, etag, actor, actor_id, "                \
+    "target_user_id, message"
+#define NOTIFY_STATEMENTS(X)                                                                       \
+    X(NOTIFY_INSERT, "INSERT INTO notifications (time, type, source, bucket, key, from_key, "      \
+                     "size, etag, actor, actor_id, target_user_id, message) "                      \
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")                 \
+    /* Walks the rowid down from ?2: the scopes filter in C (seau_note_visible). */               \
+    X(NOTIFY_LIST, "SELECT " NOTIFY_COLS " FROM notifications WHERE id > ?1 AND id <= ?2 "         \
+                   "AND (?3 = 0 OR time >= ?3) AND (?4 IS NULL OR type = ?4) "                     \
+                   "AND seau_note_visible(?5, bucket, key) ORDER BY id DESC LIMIT ?6")             \
+    X(NOTIFY_MIN_SINCE, "SELECT min(id) FROM notifications WHERE time >= ?1")                      \
+    X(NOTIFY_LAST_ID, "SELECT coalesce((SELECT seq FROM sqlite_sequence "                          \
+                      "WHERE name = 'notifications'), 0)")                                         \
+    X(NOTIFY_PURGE, "DELETE FROM notifications WHERE time < ?1")                                   \
+    X(S3_SEEN_GET, "SELECT 1 FROM s3_events_seen WHERE bucket = ?1 AND key = ?2 AND dedupe = ?3")  \
+    X(S3_SEEN_NEWER, "SELECT 1 FROM s3_events_seen WHERE bucket = ?1 AND key = ?2 "                \
+                     "AND sequencer > ?3 LIMIT 1")                                                 \
+    X(S3_SEEN_INSERT, "INSERT OR IGNORE INTO s3_events_seen (bucket, key, dedupe, sequencer, "     \
+                      "time) VALUES (?1, ?2, ?3, ?4, ?5)")                                         \
+    X(S3_SEEN_PURGE, "DELETE FROM s3_events_seen WHERE time < ?1")                                 \
+    X(S3_MERGE_CREATED, "SELECT id FROM notifications WHERE bucket = ?1 AND key = ?2 "             \
+                        "AND source = 'seau' AND type IN ('upload', 'copy', 'rename') "            \
+                        "AND s3_created = 0 AND time >= ?3 "                                       \
+                        "AND (etag IS NULL OR ?4 IS NULL OR etag = ?4) ORDER BY id DESC LIMIT 1")  \
+    X(S3_MERGE_REMOVED, "SELECT id FROM notifications WHERE bucket = ?1 AND source = 'seau' "      \
+                        "AND s3_removed = 0 AND time >= ?3 AND ((type = 'delete' AND key = ?2) "   \
+                        "OR (type = 'rename' AND from_key = ?2)) ORDER BY id DESC LIMIT 1")        \
+    X(S3_MARK_CREATED, "UPDATE notifications SET s3_created = 1 WHERE id = ?1")                    \
+    X(S3_MARK_REMOVED, "UPDATE notifications SET s3_removed = 1 WHERE id = ?1")                    \
+    X(CLAIM_CREATED, "SELECT id FROM notifications WHERE bucket = ?1 AND key = ?2 "                \
+                     "AND source = 's3' AND type IN ('upload', 'copy') AND s3_created = 0 "        \
+                     "AND time >= ?3 AND (etag IS NULL OR ?4 IS NULL OR etag = ?4) "               \
+                     "ORDER BY id DESC LIMIT 1")                                                   \
+    X(CLAIM_REMOVED, "SELECT id FROM notifications WHERE bucket = ?1 AND key = ?2 "                \
+                     "AND source = 's3' AND type = 'delete' AND s3_removed = 0 AND time >= ?3 "    \
+                     "ORDER BY id DESC LIMIT 1")                                                   \
+    X(CLAIM_BECOME, "UPDATE notifications SET time = ?2, type = ?3, source = ?4, from_key = ?5, "  \
+                    "size = coalesce(?6, size), etag = coalesce(?7, etag), actor = ?8, "           \
+                    "actor_id = ?9, target_user_id = NULL, message = ?10, "                        \
+                    "s3_created = s3_created OR ?11, s3_removed = s3_removed OR ?12 WHERE id = ?1")
 
 /* Every statement this store runs; prepared once per connection. */
 #define SQLITE_STATEMENTS(X)                                                                       \
@@ -93,10 +216,10 @@
       "kind = excluded.kind, uploaded_by = excluded.uploaded_by, "                                 \
       "indexed_at = excluded.indexed_at, seen_at = max(seen_at, excluded.seen_at)")                \
     X(OBJECT_GET, "SELECT " OBJECT_COLS " FROM objects o WHERE o.bucket = ?1 AND o.key = ?2")      \
-    X(OBJECT_DELETE, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING rowid, key")    \
+    X(OBJECT_DELETE, "DELETE FROM objects WHERE bucket = ?1 AND key = ?2 " DELETED_COLS)           \
     X(OBJECT_DELETE_RANGE,                                                                         \
       "DELETE FROM objects WHERE bucket = ?1 AND key >= ?2 AND (?3 IS NULL OR key < ?3) "         \
-      "RETURNING rowid, key")                                                                      \
+      DELETED_COLS)                                                                                \
     X(OBJECT_SYNC_SAME, "UPDATE objects SET seen_at = max(seen_at, ?6) WHERE bucket = ?1 "         \
                         "AND key = ?2 AND size = ?3 AND etag IS ?4 AND last_modified = ?5")        \
     /* A row Seau wrote after the walk began (seen_at > ?7) is newer than the listing. */         \
@@ -107,11 +230,15 @@
     X(OBJECT_SYNC_ADD,                                                                             \
       "INSERT OR IGNORE INTO objects (bucket, key, size, etag, last_modified, content_type, "      \
       "kind, uploaded_by, indexed_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, NULL, ?7, ?7)") \
-    X(OBJECT_SWEEP, "DELETE FROM objects WHERE bucket = ?1 AND seen_at < ?2 RETURNING rowid, key") \
+    X(OBJECT_SWEEP, "DELETE FROM objects WHERE bucket = ?1 AND seen_at < ?2 " DELETED_COLS)        \
     X(FTS_INSERT, "INSERT INTO objects_fts (rowid, key) VALUES (?1, ?2)")                          \
     X(FTS_DELETE, "INSERT INTO objects_fts (objects_fts, rowid, key) VALUES ('delete', ?1, ?2)")   \
     X(OBJECT_FTS_COUNT, "SELECT count(*) FROM (SELECT 1 FROM objects_fts "                         \
-                        "WHERE objects_fts MATCH ?1 LIMIT ?2)")
+                        "WHERE objects_fts MATCH ?1 LIMIT ?2)")                                                 \
+    UPLOAD_STATEMENTS(X)                                                                           \
+    VIEW_STATEMENTS(X)                                                                             \
+    SHARE_STATEMENTS(X)                                                                            \
+    NOTIFY_STATEMENTS(X)
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) STMT_##name,
@@ -1060,15 +1187,135 @@ static int fts_insert(struct conn *c, int64_t rowid, const char *key)
 }
 
 /*
- * Runs a prepared "DELETE ... RETURNING rowid, key" and removes each deleted
- * key from the trigram index. SQLite makes every change of a RETURNING
- * statement at its first step and buffers the rows, so the FTS statement may
- * run between steps. The caller holds the write transaction.
+ * The kept totals (object_totals, object_days; migration 0004): every write
+ * to objects notes what it added and removed here, and the deltas are
+ * written once per (bucket, kind) and (bucket, day) before the transaction
+ * ends. The caller holds the write transaction.
+ */
+#define TOTALS_ACC_MAX 32
+#define TOTALS_DAY_MS 86400000LL
+
+struct totals_acc {
+    struct {
+        char bucket[DB_BUCKET_MAX + 1];
+        char kind[DB_KIND_MAX + 1]; /* "" for a day's entry */
+        int64_t day;
+        int64_t objects, bytes;
+    } e[TOTALS_ACC_MAX];
+    size_t n;
+    int rc; /* the first failure of an early flush */
+};
+
+static void copy_bounded(char *out, size_t n, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, s ? s : "", len);
+    out[len] = '\0';
+}
+
+/* Writes the deltas and empties the accumulator. */
+static int acc_flush(struct conn *c, struct totals_acc *a)
+{
+    int rc = a->rc;
+    for (size_t i = 0; rc == 0 && i < a->n; i++) {
+        if (a->e[i].objects == 0 && a->e[i].bytes == 0)
+            continue;
+        bool day = a->e[i].kind[0] == '\0';
+        sqlite3_stmt *st = stmt(c, day ? STMT_DAYS_ADD : STMT_TOTALS_ADD);
+        if (st) {
+            bind_text(st, 1, a->e[i].bucket);
+            if (day)
+                sqlite3_bind_int64(st, 2, a->e[i].day);
+            else
+                bind_text(st, 2, a->e[i].kind);
+            sqlite3_bind_int64(st, 3, a->e[i].objects);
+            sqlite3_bind_int64(st, 4, a->e[i].bytes);
+        }
+        rc = exec_stmt(st);
+    }
+    a->n = 0;
+    a->rc = 0;
+    return rc;
+}
+
+static void acc_entry(struct conn *c, struct totals_acc *a, const char *bucket, const char *kind,
+                      int64_t day, int64_t objects, int64_t bytes)
+{
+    size_t i = 0;
+    while (i < a->n && !(strcmp(a->e[i].bucket, bucket) == 0 &&
+                         strcmp(a->e[i].kind, kind) == 0 && a->e[i].day == day))
+        i++;
+    if (i == a->n) {
+        if (a->n == TOTALS_ACC_MAX) {
+            int rc = acc_flush(c, a);
+            if (rc && !a->rc)
+                a->rc = rc;
+            i = 0;
+        }
+        copy_bounded(a->e[i].bucket, sizeof(a->e[i].bucket), bucket);
+        copy_bounded(a->e[i].kind, sizeof(a->e[i].kind), kind);
+        a->e[i].day = day;
+        a->e[i].objects = a->e[i].bytes = 0;
+        a->n = i + 1;
+    }
+    a->e[i].objects += objects;
+    a->e[i].bytes += bytes;
+}
+
+/* Notes one row added (sign 1) or removed (sign -1). */
+static void acc_note(struct conn *c, struct totals_acc *a, const char *bucket, const char *kind,
+                     int64_t size, int64_t last_modified, int sign)
+{
+    acc_entry(c, a, bucket, kind && *kind ? kind : "other", 0, sign, sign * size);
+    acc_entry(c, a, bucket, "", last_modified / TOTALS_DAY_MS, sign, sign * size);
+}
+
+/* What the totals know of a row: read before it is replaced. */
+struct old_row {
+    bool exists;
+    int64_t size, last_modified;
+    char kind[DB_KIND_MAX + 1];
+};
+
+static int old_row_read(struct conn *c, const char *bucket, const char *key, struct old_row *ret)
+{
+    sqlite3_stmt *st = stmt(c, STMT_OBJECT_OLD);
+    if (!st)
+        return SEAU_E_DB;
+    bind_text(st, 1, bucket);
+    bind_text(st, 2, key);
+    int r = sqlite3_step(st);
+    int rc = 0;
+    ret->exists = r == SQLITE_ROW;
+    if (r == SQLITE_ROW) {
+        ret->size = sqlite3_column_int64(st, 0);
+        copy_bounded(ret->kind, sizeof(ret->kind), (const char *)sqlite3_column_text(st, 1));
+        ret->last_modified = sqlite3_column_int64(st, 2);
+    } else if (r != SQLITE_DONE) {
+        rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/*
+ * Runs a prepared "DELETE ... DELETED_COLS", removes each deleted key from
+ * the trigram index and each row from the kept totals. SQLite makes every
+ * change of a RETURNING statement at its first step and buffers the rows,
+ * so other statements may run between steps. The caller holds the write
+ * transaction.
  */
 static int delete_returning(struct conn *c, sqlite3_stmt *st, int64_t *ret_n)
 {
     if (!st)
         return SEAU_E_DB;
+    struct totals_acc *acc = calloc(1, sizeof(*acc));
+    if (!acc) {
+        sqlite3_reset(st);
+        return SEAU_E_NOMEM;
+    }
     int64_t n = 0;
     int rc = 0;
     for (;;) {
@@ -1089,8 +1336,14 @@ static int delete_returning(struct conn *c, sqlite3_stmt *st, int64_t *ret_n)
         rc = exec_stmt(f);
         if (rc)
             break;
+        acc_note(c, acc, (const char *)sqlite3_column_text(st, 2),
+                 (const char *)sqlite3_column_text(st, 4), sqlite3_column_int64(st, 3),
+                 sqlite3_column_int64(st, 5), -1);
         n++;
     }
+    if (rc == 0)
+        rc = acc_flush(c, acc);
+    free(acc);
     sqlite3_reset(st);
     if (rc == 0 && ret_n)
         *ret_n = n;
@@ -1114,6 +1367,9 @@ static void bind_object(sqlite3_stmt *st, const struct db_object *o)
 /* Inserts the row (and its key into the FTS index), or replaces the existing row's fields. */
 static int sq_object_upsert(struct db *db, const struct db_object *o)
 {
+    struct totals_acc *acc = calloc(1, sizeof(*acc));
+    if (!acc)
+        return SEAU_E_NOMEM;
     struct conn *c = conn_acquire(db);
     int rc = tx_begin(c);
     if (rc == 0) {
@@ -1124,13 +1380,22 @@ static int sq_object_upsert(struct db *db, const struct db_object *o)
         if (rc == 0 && sqlite3_changes(c->handle) == 1) {
             rc = fts_insert(c, sqlite3_last_insert_rowid(c->handle), o->key);
         } else if (rc == 0) {
-            st = stmt(c, STMT_OBJECT_UPSERT);
+            struct old_row old;
+            rc = old_row_read(c, o->bucket, o->key, &old);
+            if (rc == 0 && old.exists)
+                acc_note(c, acc, o->bucket, old.kind, old.size, old.last_modified, -1);
+            st = rc == 0 ? stmt(c, STMT_OBJECT_UPSERT) : NULL;
             if (st)
                 bind_object(st, o);
-            rc = exec_stmt(st);
+            if (rc == 0)
+                rc = exec_stmt(st);
         }
+        acc_note(c, acc, o->bucket, o->kind, o->size, o->last_modified, 1);
+        if (rc == 0)
+            rc = acc_flush(c, acc);
         rc = tx_end(c, rc);
     }
+    free(acc);
     conn_release(db, c);
     return rc;
 }
@@ -1209,7 +1474,7 @@ static void bind_sync_row(sqlite3_stmt *st, const struct db_object *o, const cha
 }
 
 static int sync_one(struct conn *c, const struct db_object *o, int64_t seen_at,
-                    struct db_sync_counts *counts)
+                    struct db_sync_counts *counts, struct totals_acc *acc)
 {
     const char *kind = *o->kind ? o->kind : "other";
     sqlite3_stmt *st = stmt(c, STMT_OBJECT_SYNC_SAME);
@@ -1226,46 +1491,54 @@ static int sync_one(struct conn *c, const struct db_object *o, int64_t seen_at,
         counts->unchanged++;
         return 0;
     }
-    st = rc == 0 ? stmt(c, STMT_OBJECT_SYNC_CHANGE) : NULL;
-    if (rc == 0 && !st)
-        return SEAU_E_DB;
     if (rc)
         return rc;
+    /* Changed or new: what the row holds now leaves the totals if the change is applied. */
+    struct old_row old;
+    rc = old_row_read(c, o->bucket, o->key, &old);
+    if (rc)
+        return rc;
+    st = stmt(c, old.exists ? STMT_OBJECT_SYNC_CHANGE : STMT_OBJECT_SYNC_ADD);
+    if (!st)
+        return SEAU_E_DB;
     bind_sync_row(st, o, kind, seen_at);
     rc = exec_stmt(st);
-    if (rc == 0 && sqlite3_changes(c->handle) == 1) {
+    if (rc)
+        return rc;
+    if (sqlite3_changes(c->handle) != 1) {
+        /* Ignored: Seau wrote the object after the walk began; its row is newer. */
+        counts->unchanged++;
+        return 0;
+    }
+    if (old.exists)
+        acc_note(c, acc, o->bucket, old.kind, old.size, old.last_modified, -1);
+    acc_note(c, acc, o->bucket, kind, o->size, o->last_modified, 1);
+    if (old.exists) {
         counts->changed++;
         return 0;
     }
-    st = rc == 0 ? stmt(c, STMT_OBJECT_SYNC_ADD) : NULL;
-    if (rc == 0 && !st)
-        return SEAU_E_DB;
-    if (rc)
-        return rc;
-    bind_sync_row(st, o, kind, seen_at);
-    rc = exec_stmt(st);
-    if (rc == 0 && sqlite3_changes(c->handle) == 1) {
-        counts->added++;
-        rc = fts_insert(c, sqlite3_last_insert_rowid(c->handle), o->key);
-    } else if (rc == 0) {
-        /* Ignored: Seau wrote the object after the walk began; its row is newer. */
-        counts->unchanged++;
-    }
-    return rc;
+    counts->added++;
+    return fts_insert(c, sqlite3_last_insert_rowid(c->handle), o->key);
 }
 
 static int sq_object_sync_page(struct db *db, const struct db_object *objs, size_t n,
                                int64_t seen_at, struct db_sync_counts *counts)
 {
     struct db_sync_counts local = *counts;
+    struct totals_acc *acc = calloc(1, sizeof(*acc));
+    if (!acc)
+        return SEAU_E_NOMEM;
     struct conn *c = conn_acquire(db);
     int rc = tx_begin(c);
     if (rc == 0) {
         for (size_t i = 0; rc == 0 && i < n; i++)
-            rc = sync_one(c, &objs[i], seen_at, &local);
+            rc = sync_one(c, &objs[i], seen_at, &local, acc);
+        if (rc == 0)
+            rc = acc_flush(c, acc);
         rc = tx_end(c, rc);
     }
     conn_release(db, c);
+    free(acc);
     if (rc == 0)
         *counts = local;
     return rc;
@@ -1658,6 +1931,1060 @@ static void sq_close(struct db *db)
     free(db);
 }
 
+/* ------------------------------------------------------------ upload sessions */
+
+static void read_upload(sqlite3_stmt *st, struct db_upload *u)
+{
+    memset(u, 0, sizeof(*u));
+    copy_col(st, 0, u->id, sizeof(u->id));
+    u->user_id = sqlite3_column_int64(st, 1);
+    copy_col(st, 2, u->bucket, sizeof(u->bucket));
+    copy_col(st, 3, u->key, sizeof(u->key));
+    copy_col(st, 4, u->s3_upload_id, sizeof(u->s3_upload_id));
+    u->single = sqlite3_column_int(st, 5) != 0;
+    u->size = sqlite3_column_int64(st, 6);
+    copy_col(st, 7, u->content_type, sizeof(u->content_type));
+    u->part_size = sqlite3_column_int64(st, 8);
+    u->created_at = sqlite3_column_int64(st, 9);
+    u->busy_until = sqlite3_column_int64(st, 10);
+}
+
+static int sq_upload_insert(struct db *db, const struct db_upload *u, size_t max_per_user,
+                            struct db_audit_entry *audit)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_UPLOAD_COUNT_USER);
+        int64_t n = -1;
+        if (st) {
+            sqlite3_bind_int64(st, 1, u->user_id);
+            int r = sqlite3_step(st);
+            if (r == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+            else
+                rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+            sqlite3_reset(st);
+        } else {
+            rc = SEAU_E_DB;
+        }
+        if (rc == 0 && (uint64_t)n >= max_per_user)
+            rc = SEAU_E_CONFLICT;
+        if (rc == 0) {
+            st = stmt(c, STMT_UPLOAD_INSERT);
+            if (st) {
+                bind_text(st, 1, u->id);
+                sqlite3_bind_int64(st, 2, u->user_id);
+                bind_text(st, 3, u->bucket);
+                bind_text(st, 4, u->key);
+                bind_text(st, 5, u->s3_upload_id);
+                sqlite3_bind_int(st, 6, u->single ? 1 : 0);
+                sqlite3_bind_int64(st, 7, u->size);
+                bind_text(st, 8, u->content_type);
+                sqlite3_bind_int64(st, 9, u->part_size);
+                sqlite3_bind_int64(st, 10, u->created_at);
+            }
+            rc = exec_stmt(st);
+        }
+        rc = maybe_audit(db, c, rc, audit);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+/* Reads one session by id with the connection held; SEAU_E_NOT_FOUND when absent. */
+static int upload_read(struct conn *c, const char *id, struct db_upload *ret)
+{
+    sqlite3_stmt *st = stmt(c, STMT_UPLOAD_GET);
+    if (!st)
+        return SEAU_E_DB;
+    bind_text(st, 1, id);
+    int r = sqlite3_step(st);
+    int rc;
+    if (r == SQLITE_ROW) {
+        read_upload(st, ret);
+        rc = 0;
+    } else {
+        rc = r == SQLITE_DONE ? SEAU_E_NOT_FOUND : (map_rc(r) ? map_rc(r) : SEAU_E_DB);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_upload_get(struct db *db, const char *id, struct db_upload *ret)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = upload_read(c, id, ret);
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_upload_claim(struct db *db, const char *id, int64_t now, int64_t until)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_UPLOAD_CLAIM);
+        if (st) {
+            bind_text(st, 1, id);
+            sqlite3_bind_int64(st, 2, now);
+            sqlite3_bind_int64(st, 3, until);
+        }
+        rc = exec_stmt(st);
+        if (rc == 0 && sqlite3_changes(c->handle) != 1) {
+            /* Not taken: tell a missing session from a busy one. */
+            struct db_upload u;
+            rc = upload_read(c, id, &u);
+            if (rc == 0)
+                rc = SEAU_E_CONFLICT;
+        }
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_upload_release(struct db *db, const char *id)
+{
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, STMT_UPLOAD_RELEASE);
+    if (st)
+        bind_text(st, 1, id);
+    int rc = exec_stmt(st);
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_upload_delete(struct db *db, const char *id, struct db_audit_entry *audit)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_UPLOAD_DELETE);
+        if (st)
+            bind_text(st, 1, id);
+        rc = exec_stmt(st);
+        if (rc == 0 && sqlite3_changes(c->handle) != 1)
+            rc = SEAU_E_NOT_FOUND;
+        rc = maybe_audit(db, c, rc, audit);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_upload_list_stale(struct db *db, int64_t created_before, int64_t now, size_t limit,
+                                struct db_upload **ret, size_t *ret_n)
+{
+    if (limit == 0 || limit > 1000)
+        limit = 1000;
+    struct db_upload *rows = calloc(limit, sizeof(*rows));
+    if (!rows)
+        return SEAU_E_NOMEM;
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, STMT_UPLOAD_STALE);
+    int rc = st ? 0 : SEAU_E_DB;
+    size_t n = 0;
+    if (st) {
+        sqlite3_bind_int64(st, 1, created_before);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, (int64_t)limit);
+        int r = SQLITE_DONE;
+        while (n < limit && (r = sqlite3_step(st)) == SQLITE_ROW)
+            read_upload(st, &rows[n++]);
+        if (n < limit && r != SQLITE_DONE)
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+        sqlite3_reset(st);
+    }
+    conn_release(db, c);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    return 0;
+}
+
+/* ------------------------------------------------------------ object views */
+
+#define DAY_MS 86400000LL
+
+/* Adds a kind's counts; past DB_TOTALS_KINDS_MAX - 1 names, into "other". */
+static void totals_add_kind(struct db_object_totals *t, const char *kind, int64_t objects,
+                            int64_t bytes)
+{
+    if (!kind || !*kind)
+        kind = "other";
+    size_t i = 0;
+    while (i < t->nkinds && strcmp(t->kinds[i].kind, kind) != 0)
+        i++;
+    if (i == t->nkinds && t->nkinds == DB_TOTALS_KINDS_MAX - 1 && strcmp(kind, "other") != 0) {
+        totals_add_kind(t, "other", objects, bytes);
+        return;
+    }
+    if (i == t->nkinds) {
+        snprintf(t->kinds[i].kind, sizeof(t->kinds[i].kind), "%s", kind);
+        t->nkinds++;
+    }
+    t->kinds[i].objects += objects;
+    t->kinds[i].bytes += bytes;
+}
+
+/* Adds a day's counts, keeping the days ascending; the caller bounds the span. */
+static void totals_add_day(struct db_object_totals *t, int64_t day, int64_t count, int64_t bytes)
+{
+    size_t i = 0;
+    while (i < t->ndays && t->days[i].day < day)
+        i++;
+    if (i == t->ndays || t->days[i].day != day) {
+        if (t->ndays == DB_TOTALS_DAYS_MAX)
+            return;
+        memmove(&t->days[i + 1], &t->days[i], (t->ndays - i) * sizeof(t->days[0]));
+        t->days[i] = (struct db_day_total){.day = day};
+        t->ndays++;
+    }
+    t->days[i].count += count;
+    t->days[i].bytes += bytes;
+}
+
+/*
+ * Steps a totals statement, adding each row: TOTALS_BUCKET (kind, objects,
+ * bytes), DAYS_BUCKET (day, objects, bytes) or TOTALS_RANGE (kind, day or -1,
+ * objects, bytes).
+ */
+static int totals_read(sqlite3_stmt *st, struct db_object_totals *t, enum stmt_id id)
+{
+    int rc = 0;
+    for (;;) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        if (r != SQLITE_ROW) {
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+            break;
+        }
+        if (id == STMT_DAYS_BUCKET) {
+            totals_add_day(t, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                           sqlite3_column_int64(st, 2));
+        } else if (id == STMT_TOTALS_BUCKET) {
+            totals_add_kind(t, (const char *)sqlite3_column_text(st, 0),
+                            sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+        } else {
+            int64_t n = sqlite3_column_int64(st, 2), b = sqlite3_column_int64(st, 3);
+            totals_add_kind(t, (const char *)sqlite3_column_text(st, 0), n, b);
+            if (sqlite3_column_int64(st, 1) >= 0)
+                totals_add_day(t, sqlite3_column_int64(st, 1), n, b);
+        }
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* One scope: the kept totals of a whole bucket, or one pass over a prefix's key range. */
+static int totals_scope(struct conn *c, const struct db_object_scope *sc, int64_t from_ms,
+                        int64_t to_ms, struct db_object_totals *t)
+{
+    char hi[DB_PREFIX_MAX + 2];
+    bool whole = !prefix_successor(sc->prefix, hi, sizeof(hi));
+    static const enum stmt_id whole_ids[] = {STMT_TOTALS_BUCKET, STMT_DAYS_BUCKET};
+    static const enum stmt_id range_ids[] = {STMT_TOTALS_RANGE};
+    const enum stmt_id *ids = whole ? whole_ids : range_ids;
+    size_t nids = whole ? 2 : 1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nids; i++) {
+        sqlite3_stmt *st = stmt(c, ids[i]);
+        if (!st)
+            return SEAU_E_DB;
+        bind_text(st, 1, sc->bucket);
+        if (!whole) {
+            bind_text(st, 2, sc->prefix);
+            bind_text(st, 3, hi);
+        }
+        sqlite3_bind_int64(st, 4, from_ms);
+        sqlite3_bind_int64(st, 5, to_ms);
+        rc = totals_read(st, t, ids[i]);
+    }
+    return rc;
+}
+
+static int sq_object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
+                            int64_t day_from, int64_t day_to, struct db_object_totals *ret)
+{
+    if (nscopes > DB_SEARCH_SCOPES_MAX || day_from < 0 || day_to < day_from ||
+        day_to - day_from >= DB_TOTALS_DAYS_MAX)
+        return SEAU_E_VALIDATION;
+    struct db_object_totals *t = calloc(1, sizeof(*t));
+    struct db_object_scope *s = calloc(nscopes ? nscopes : 1, sizeof(*s));
+    int rc = t && s ? 0 : SEAU_E_NOMEM;
+    if (rc == 0) {
+        if (nscopes)
+            memcpy(s, scopes, nscopes * sizeof(*s));
+        nscopes = scopes_normalize(s, nscopes);
+        struct conn *c = conn_acquire(db);
+        /* One read transaction: every scope is counted in the same snapshot. */
+        rc = exec_id(c, STMT_BEGIN_READ);
+        bool in_tx = rc == 0;
+        for (size_t i = 0; rc == 0 && i < nscopes; i++)
+            rc = totals_scope(c, &s[i], day_from * DAY_MS, (day_to + 1) * DAY_MS, t);
+        if (in_tx)
+            exec_id(c, STMT_ROLLBACK);
+        conn_release(db, c);
+    }
+    if (rc == 0)
+        *ret = *t;
+    free(t);
+    free(s);
+    return rc;
+}
+
+static int sq_object_level(struct db *db, const struct db_level_query *q,
+                           struct db_level_row **ret, size_t *ret_n)
+{
+    if (q->limit == 0 || q->limit > 1001 || strlen(q->prefix) > DB_PREFIX_MAX)
+        return SEAU_E_VALIDATION;
+    /* The level's folder: the prefix up to and including its last '/'. */
+    char parent[DB_PREFIX_MAX + 1];
+    const char *slash = strrchr(q->prefix, '/');
+    size_t plen = slash ? (size_t)(slash - q->prefix) + 1 : 0;
+    memcpy(parent, q->prefix, plen);
+    parent[plen] = '\0';
+    char hi[DB_PREFIX_MAX + 2];
+    bool bounded = prefix_successor(q->prefix, hi, sizeof(hi));
+    enum stmt_id id = q->order == DB_LEVEL_BY_SIZE
+                          ? (q->desc ? STMT_LEVEL_SIZE_DESC : STMT_LEVEL_SIZE_ASC)
+                          : (q->desc ? STMT_LEVEL_MODIFIED_DESC : STMT_LEVEL_MODIFIED_ASC);
+    struct db_level_row *rows = calloc(q->limit, sizeof(*rows));
+    if (!rows)
+        return SEAU_E_NOMEM;
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, id);
+    size_t n = 0;
+    int rc = st ? 0 : SEAU_E_DB;
+    if (st) {
+        bind_text(st, 1, q->bucket);
+        bind_text(st, 2, parent);
+        bind_text(st, 3, q->prefix);
+        bind_text(st, 4, bounded ? hi : NULL);
+        /* Without a cursor, start before every row of the order. */
+        sqlite3_bind_int64(st, 5, q->after ? q->after_value : q->desc ? INT64_MAX : INT64_MIN);
+        sqlite3_bind_int64(st, 6, q->after ? q->after_id : q->desc ? INT64_MAX : INT64_MIN);
+        sqlite3_bind_int64(st, 7, (int64_t)q->limit);
+        int r = SQLITE_DONE;
+        while (n < q->limit && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            read_object(st, &rows[n].o);
+            rows[n].id = sqlite3_column_int64(st, 9);
+            n++;
+        }
+        if (n < q->limit && r != SQLITE_DONE)
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+        sqlite3_reset(st);
+    }
+    conn_release(db, c);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    return 0;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static int sq_object_folders(struct db *db, const char *bucket, const char *prefix,
+                             const char *after, size_t limit, char ***ret, size_t *ret_n)
+{
+    size_t plen = strlen(prefix);
+    if (limit == 0 || limit > 1001 || plen > DB_PREFIX_MAX ||
+        (after && (strlen(after) > DB_PREFIX_MAX || strncmp(after, prefix, plen) != 0)))
+        return SEAU_E_VALIDATION;
+    const char *slash = strrchr(prefix, '/');
+    size_t level_len = slash ? (size_t)(slash - prefix) + 1 : 0;
+    char hi[DB_PREFIX_MAX + 2];
+    bool bounded = prefix_successor(prefix, hi, sizeof(hi));
+    /*
+     * from: where the next folder may start. Parents equal to the level's own
+     * folder are its files, so the first seek is strictly above it; after a
+     * folder F, every parent starting with F is skipped by seeking from F's
+     * successor.
+     */
+    char from[DB_PREFIX_MAX + 2];
+    bool strict = true;
+    if (after) {
+        strict = !prefix_successor(after, from, sizeof(from));
+    } else if (plen > level_len) {
+        memcpy(from, prefix, plen + 1);
+        strict = false;
+    } else {
+        memcpy(from, prefix, level_len);
+        from[level_len] = '\0';
+    }
+    char **out = calloc(limit, sizeof(*out));
+    if (!out)
+        return SEAU_E_NOMEM;
+    size_t n = 0;
+    int rc = 0;
+    struct conn *c = conn_acquire(db);
+    rc = exec_id(c, STMT_BEGIN_READ);
+    bool in_tx = rc == 0;
+    while (rc == 0 && n < limit) {
+        enum stmt_id id = bounded ? (strict ? STMT_FOLDER_NEXT_GT : STMT_FOLDER_NEXT_GE)
+                                  : (strict ? STMT_FOLDER_NEXT_GT_OPEN : STMT_FOLDER_NEXT_GE_OPEN);
+        sqlite3_stmt *st = stmt(c, id);
+        if (!st) {
+            rc = SEAU_E_DB;
+            break;
+        }
+        bind_text(st, 1, bucket);
+        bind_text(st, 2, from);
+        if (bounded)
+            bind_text(st, 3, hi);
+        int r = sqlite3_step(st);
+        if (r != SQLITE_ROW) {
+            rc = r == SQLITE_DONE ? 0 : map_rc(r) ? map_rc(r) : SEAU_E_DB;
+            sqlite3_reset(st);
+            break;
+        }
+        /* The folder: the prefix and the parent's next name, with its '/'. */
+        const char *parent = (const char *)sqlite3_column_text(st, 0);
+        const char *end = parent && strlen(parent) > plen ? strchr(parent + plen, '/') : NULL;
+        if (!end) {
+            /* Cannot happen: every parent in range is longer than the prefix and ends in '/'. */
+            rc = SEAU_E_INTERNAL;
+            sqlite3_reset(st);
+            break;
+        }
+        size_t flen = (size_t)(end - parent) + 1;
+        out[n] = malloc(flen + 1);
+        if (!out[n]) {
+            rc = SEAU_E_NOMEM;
+            sqlite3_reset(st);
+            break;
+        }
+        memcpy(out[n], parent, flen);
+        out[n][flen] = '\0';
+        sqlite3_reset(st);
+        strict = !prefix_successor(out[n], from, sizeof(from));
+        n++;
+    }
+    if (in_tx)
+        exec_id(c, STMT_ROLLBACK);
+    conn_release(db, c);
+    if (rc) {
+        free_strings(out, n);
+        return rc;
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
+static int sq_audit_active_users(struct db *db, int64_t since, const char *bucket, int64_t *ret)
+{
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, STMT_AUDIT_ACTIVE_USERS);
+    int rc = SEAU_E_DB;
+    if (st) {
+        sqlite3_bind_int64(st, 1, since);
+        bind_text(st, 2, bucket);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            *ret = sqlite3_column_int64(st, 0);
+            rc = 0;
+        } else {
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+        }
+        sqlite3_reset(st);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+/* ------------------------------------------------------------ share links */
+
+static void read_share(sqlite3_stmt *st, struct db_share *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->seq = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, s->id, sizeof(s->id));
+    const void *h = sqlite3_column_blob(st, 2);
+    if (h && sqlite3_column_bytes(st, 2) == DB_TOKEN_HASH_LEN)
+        memcpy(s->token_hash, h, DB_TOKEN_HASH_LEN);
+    copy_col(st, 3, s->bucket, sizeof(s->bucket));
+    copy_col(st, 4, s->key, sizeof(s->key));
+    s->created_by = sqlite3_column_int64(st, 5);
+    copy_col(st, 6, s->created_by_email, sizeof(s->created_by_email));
+    s->created_at = sqlite3_column_int64(st, 7);
+    s->expires_at = sqlite3_column_int64(st, 8); /* NULL reads 0: never */
+    copy_col(st, 9, s->password_hash, sizeof(s->password_hash));
+    s->max_downloads = sqlite3_column_int64(st, 10);
+    s->downloads = sqlite3_column_int64(st, 11);
+    s->revoked_at = sqlite3_column_int64(st, 12);
+}
+
+static int sq_share_insert(struct db *db, struct db_share *s, struct db_audit_entry *audit)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_SHARE_INSERT);
+        if (st) {
+            bind_text(st, 1, s->id);
+            sqlite3_bind_blob(st, 2, s->token_hash, DB_TOKEN_HASH_LEN, SQLITE_STATIC);
+            bind_text(st, 3, s->bucket);
+            bind_text(st, 4, s->key);
+            sqlite3_bind_int64(st, 5, s->created_by);
+            sqlite3_bind_int64(st, 6, s->created_at);
+            if (s->expires_at)
+                sqlite3_bind_int64(st, 7, s->expires_at);
+            bind_text(st, 8, s->password_hash[0] ? s->password_hash : NULL);
+            if (s->max_downloads)
+                sqlite3_bind_int64(st, 9, s->max_downloads);
+        }
+        rc = exec_stmt(st);
+        int64_t seq = rc == 0 ? sqlite3_last_insert_rowid(c->handle) : 0;
+        rc = maybe_audit(db, c, rc, audit);
+        rc = tx_end(c, rc);
+        if (rc == 0)
+            s->seq = seq;
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+/* Runs a one-row share lookup bound to a text id or a token hash. */
+static int share_read_one(struct db *db, enum stmt_id id, const char *text,
+                          const unsigned char *hash, struct db_share *ret)
+{
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, id);
+    int rc = SEAU_E_DB;
+    if (st) {
+        if (hash)
+            sqlite3_bind_blob(st, 1, hash, DB_TOKEN_HASH_LEN, SQLITE_STATIC);
+        else
+            bind_text(st, 1, text);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            read_share(st, ret);
+            rc = 0;
+        } else {
+            rc = r == SQLITE_DONE ? SEAU_E_NOT_FOUND : (map_rc(r) ? map_rc(r) : SEAU_E_DB);
+        }
+        sqlite3_reset(st);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_share_get(struct db *db, const char *id, struct db_share *ret)
+{
+    return share_read_one(db, STMT_SHARE_GET, id, NULL, ret);
+}
+
+static int sq_share_get_by_token(struct db *db, const unsigned char *token_hash,
+                                 struct db_share *ret)
+{
+    return share_read_one(db, STMT_SHARE_GET_TOKEN, NULL, token_hash, ret);
+}
+
+static int sq_share_list(struct db *db, const struct db_share_filter *f, struct db_share **ret,
+                         size_t *ret_n)
+{
+    size_t limit = f->limit == 0 || f->limit > 1001 ? 1001 : f->limit;
+    struct db_share *rows = calloc(limit, sizeof(*rows));
+    if (!rows)
+        return SEAU_E_NOMEM;
+    struct conn *c = conn_acquire(db);
+    sqlite3_stmt *st = stmt(c, f->created_by ? STMT_SHARE_LIST_USER : STMT_SHARE_LIST_ALL);
+    int rc = st ? 0 : SEAU_E_DB;
+    size_t n = 0;
+    if (st) {
+        sqlite3_bind_int64(st, 1, f->before_seq);
+        sqlite3_bind_int64(st, 2, f->created_by);
+        bind_text(st, 3, f->bucket);
+        sqlite3_bind_int64(st, 4, (int64_t)limit);
+        int r = SQLITE_DONE;
+        while (n < limit && (r = sqlite3_step(st)) == SQLITE_ROW)
+            read_share(st, &rows[n++]);
+        if (n < limit && r != SQLITE_DONE)
+            rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+        sqlite3_reset(st);
+    }
+    conn_release(db, c);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    return 0;
+}
+
+/* Whether a share with this id exists, with the connection held. */
+static int share_exists(struct conn *c, const char *id)
+{
+    sqlite3_stmt *st = stmt(c, STMT_SHARE_EXISTS);
+    if (!st)
+        return SEAU_E_DB;
+    bind_text(st, 1, id);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r == SQLITE_ROW)
+        return 0;
+    return r == SQLITE_DONE ? SEAU_E_NOT_FOUND : (map_rc(r) ? map_rc(r) : SEAU_E_DB);
+}
+
+/*
+ * One guarded UPDATE of a share by id with its audit entry. When no row
+ * changed: SEAU_E_NOT_FOUND for a missing share, else refused (the guard
+ * did not hold).
+ */
+static int share_update(struct db *db, enum stmt_id id, const char *share_id, int64_t now,
+                        int refused, struct db_audit_entry *audit)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, id);
+        if (st) {
+            bind_text(st, 1, share_id);
+            sqlite3_bind_int64(st, 2, now);
+        }
+        rc = exec_stmt(st);
+        if (rc == 0 && sqlite3_changes(c->handle) != 1) {
+            rc = share_exists(c, share_id);
+            if (rc == 0)
+                rc = refused;
+        }
+        rc = maybe_audit(db, c, rc, audit);
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_share_revoke(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit)
+{
+    return share_update(db, STMT_SHARE_REVOKE, id, now, SEAU_E_NOT_FOUND, audit);
+}
+
+static int sq_share_count_download(struct db *db, const char *id, int64_t now,
+                                   struct db_audit_entry *audit)
+{
+    return share_update(db, STMT_SHARE_COUNT, id, now, SEAU_E_GONE, audit);
+}
+
+/* ------------------------------------------------------------ notifications */
+
+/* The scopes a history read may show, passed to seau_note_visible() as a pointer. */
+struct note_scopes {
+    const struct db_object_scope *scopes;
+    size_t n;
+    bool unscoped;
+};
+#define NOTE_SCOPES_TYPE "seau_note_scopes"
+
+/*
+ * seau_note_visible(scopes, bucket, key): 1 when a row lies inside one of
+ * the scopes (its bucket, and its key starts with the scope's prefix), or
+ * is about no bucket and unscoped rows are allowed. O(scopes) per row.
+ */
+static void sql_note_visible(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const struct note_scopes *sc = sqlite3_value_pointer(argv[0], NOTE_SCOPES_TYPE);
+    const char *bucket = (const char *)sqlite3_value_text(argv[1]);
+    const char *key = (const char *)sqlite3_value_text(argv[2]);
+    int visible = 0;
+    if (sc && !bucket)
+        visible = sc->unscoped;
+    for (size_t i = 0; sc && bucket && !visible && i < sc->n; i++) {
+        const struct db_object_scope *s = &sc->scopes[i];
+        size_t plen = strlen(s->prefix);
+        visible = strcmp(s->bucket, bucket) == 0 &&
+                  (plen == 0 || (key && strncmp(key, s->prefix, plen) == 0));
+    }
+    sqlite3_result_int(ctx, visible);
+}
+
+/* Called by conn_open for every connection. */
+static int register_notification_functions(sqlite3 *h)
+{
+    return sqlite3_create_function_v2(h, "seau_note_visible", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                      NULL, sql_note_visible, NULL, NULL, NULL);
+}
+
+static void bind_opt_int64(sqlite3_stmt *st, int i, int64_t v, int64_t none)
+{
+    if (v == none)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v);
+}
+
+static int notification_insert_one(struct conn *c, struct db_notification *n)
+{
+    sqlite3_stmt *st = stmt(c, STMT_NOTIFY_INSERT);
+    if (!st)
+        return SEAU_E_DB;
+    sqlite3_bind_int64(st, 1, n->time);
+    bind_text(st, 2, n->type);
+    bind_text(st, 3, n->source);
+    bind_text(st, 4, n->bucket);
+    bind_text(st, 5, n->key);
+    bind_text(st, 6, n->from_key);
+    bind_opt_int64(st, 7, n->size, -1);
+    bind_text(st, 8, n->etag);
+    bind_text(st, 9, n->actor);
+    bind_opt_int64(st, 10, n->actor_id, 0);
+    bind_opt_int64(st, 11, n->target_user_id, 0);
+    bind_text(st, 12, n->message ? n->message : "");
+    int rc = exec_stmt(st);
+    if (rc == 0)
+        n->id = sqlite3_last_insert_rowid(c->handle);
+    return rc;
+}
+
+/*
+ * The S3 notification a Seau row about an object takes over (see
+ * db.h, notifications_insert): 0 and *ret_id (0: none).
+ */
+static int claim_find(struct conn *c, const struct db_notification *n, int64_t since,
+                      bool *ret_created, int64_t *ret_id)
+{
+    *ret_id = 0;
+    bool created = strcmp(n->type, "upload") == 0 || strcmp(n->type, "copy") == 0 ||
+                   strcmp(n->type, "rename") == 0;
+    bool removed = strcmp(n->type, "delete") == 0;
+    if (!n->bucket || !n->key || (!created && !removed))
+        return 0;
+    sqlite3_stmt *st = stmt(c, created ? STMT_CLAIM_CREATED : STMT_CLAIM_REMOVED);
+    if (!st)
+        return SEAU_E_DB;
+    bind_text(st, 1, n->bucket);
+    bind_text(st, 2, n->key);
+    sqlite3_bind_int64(st, 3, since);
+    if (created)
+        bind_text(st, 4, n->etag);
+    int r = sqlite3_step(st);
+    int rc = 0;
+    if (r == SQLITE_ROW)
+        *ret_id = sqlite3_column_int64(st, 0);
+    else if (r != SQLITE_DONE)
+        rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+    sqlite3_reset(st);
+    *ret_created = created;
+    return rc;
+}
+
+static int claim_become(struct conn *c, int64_t id, bool created, const struct db_notification *n)
+{
+    sqlite3_stmt *st = stmt(c, STMT_CLAIM_BECOME);
+    if (!st)
+        return SEAU_E_DB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, n->time);
+    bind_text(st, 3, n->type);
+    bind_text(st, 4, n->source);
+    bind_text(st, 5, n->from_key);
+    bind_opt_int64(st, 6, n->size, -1);
+    bind_text(st, 7, n->etag);
+    bind_text(st, 8, n->actor);
+    bind_opt_int64(st, 9, n->actor_id, 0);
+    bind_text(st, 10, n->message ? n->message : "");
+    sqlite3_bind_int(st, 11, created);
+    sqlite3_bind_int(st, 12, !created);
+    return exec_stmt(st);
+}
+
+static int sq_notifications_insert(struct db *db, struct db_notification *n, size_t count,
+                                   int64_t claim_since, bool *ret_claimed)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc == 0) {
+        for (size_t i = 0; rc == 0 && i < count; i++) {
+            int64_t id = 0;
+            bool created = false;
+            if (claim_since > 0)
+                rc = claim_find(c, &n[i], claim_since, &created, &id);
+            if (rc == 0 && id) {
+                rc = claim_become(c, id, created, &n[i]);
+                n[i].id = id;
+            } else if (rc == 0) {
+                rc = notification_insert_one(c, &n[i]);
+            }
+            if (ret_claimed)
+                ret_claimed[i] = id != 0;
+        }
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    return rc;
+}
+
+/* One int64 from a single-row query bound to at most one int64; *ret = none for NULL. */
+static int query_int64(struct conn *c, enum stmt_id id, const int64_t *arg, int64_t none,
+                       int64_t *ret)
+{
+    sqlite3_stmt *st = stmt(c, id);
+    if (!st)
+        return SEAU_E_DB;
+    if (arg)
+        sqlite3_bind_int64(st, 1, *arg);
+    int r = sqlite3_step(st);
+    int rc = 0;
+    if (r == SQLITE_ROW)
+        *ret = sqlite3_column_type(st, 0) == SQLITE_NULL ? none : sqlite3_column_int64(st, 0);
+    else if (r == SQLITE_DONE)
+        *ret = none;
+    else
+        rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int read_notification(sqlite3_stmt *st, struct db_notification *n)
+{
+    memset(n, 0, sizeof(*n));
+    n->id = sqlite3_column_int64(st, 0);
+    n->time = sqlite3_column_int64(st, 1);
+    n->type = dup_col(st, 2);
+    n->source = dup_col(st, 3);
+    n->bucket = dup_col(st, 4);
+    n->key = dup_col(st, 5);
+    n->from_key = dup_col(st, 6);
+    n->size = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 7);
+    n->etag = dup_col(st, 8);
+    n->actor = dup_col(st, 9);
+    n->actor_id = sqlite3_column_int64(st, 10);
+    n->target_user_id = sqlite3_column_int64(st, 11);
+    n->message = dup_col(st, 12);
+    bool lost = !n->type || !n->source || !n->message ||
+                (sqlite3_column_type(st, 4) != SQLITE_NULL && !n->bucket) ||
+                (sqlite3_column_type(st, 5) != SQLITE_NULL && !n->key) ||
+                (sqlite3_column_type(st, 6) != SQLITE_NULL && !n->from_key) ||
+                (sqlite3_column_type(st, 8) != SQLITE_NULL && !n->etag) ||
+                (sqlite3_column_type(st, 9) != SQLITE_NULL && !n->actor);
+    return lost ? SEAU_E_NOMEM : 0;
+}
+
+static int sq_notification_list(struct db *db, const struct db_notification_query *q,
+                                struct db_notification **ret, size_t *ret_n)
+{
+    if (q->limit == 0 || q->limit > 1001 || q->nscopes > DB_SEARCH_SCOPES_MAX)
+        return SEAU_E_VALIDATION;
+    struct db_notification *rows = calloc(q->limit, sizeof(*rows));
+    if (!rows)
+        return SEAU_E_NOMEM;
+    struct note_scopes sc = {q->scopes, q->nscopes, q->unscoped};
+    int64_t lo = q->after_id > 0 ? q->after_id : 0;
+    int64_t hi = INT64_MAX;
+    if (q->before_id > 0)
+        hi = q->before_id - 1;
+    if (q->upto_id > 0 && q->upto_id < hi)
+        hi = q->upto_id;
+    struct conn *c = conn_acquire(db);
+    int rc = 0;
+    size_t n = 0;
+    if (q->since > 0) {
+        /* Every row at or after since has an id at or above the least such id: an exact bound. */
+        int64_t first = 0;
+        rc = query_int64(c, STMT_NOTIFY_MIN_SINCE, &q->since, INT64_MAX, &first);
+        if (rc == 0 && first - 1 > lo)
+            lo = first - 1;
+    }
+    sqlite3_stmt *st = rc == 0 && lo < hi ? stmt(c, STMT_NOTIFY_LIST) : NULL;
+    if (rc == 0 && lo < hi && !st)
+        rc = SEAU_E_DB;
+    if (st) {
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
+        sqlite3_bind_int64(st, 3, q->since);
+        bind_text(st, 4, q->type);
+        sqlite3_bind_pointer(st, 5, &sc, NOTE_SCOPES_TYPE, NULL);
+        sqlite3_bind_int64(st, 6, (int64_t)q->limit);
+        while (rc == 0 && n < q->limit) {
+            int r = sqlite3_step(st);
+            if (r == SQLITE_DONE)
+                break;
+            if (r != SQLITE_ROW) {
+                rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+                break;
+            }
+            rc = read_notification(st, &rows[n++]);
+        }
+        sqlite3_reset(st);
+        /* The pointer must not outlive sc. */
+        sqlite3_clear_bindings(st);
+    }
+    conn_release(db, c);
+    if (rc) {
+        db_notifications_free(rows, n);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    return 0;
+}
+
+static int sq_notification_last_id(struct db *db, int64_t *ret)
+{
+    struct conn *c = conn_acquire(db);
+    int64_t v = 0;
+    int rc = query_int64(c, STMT_NOTIFY_LAST_ID, NULL, 0, &v);
+    conn_release(db, c);
+    if (rc == 0)
+        *ret = v;
+    return rc;
+}
+
+/* Whether a statement bound by bind() returns a row; *ret_id gets its first column. */
+static int s3_exists(sqlite3_stmt *st, bool *ret, int64_t *ret_id)
+{
+    if (!st)
+        return SEAU_E_DB;
+    int r = sqlite3_step(st);
+    int rc = 0;
+    if (r == SQLITE_ROW) {
+        *ret = true;
+        if (ret_id)
+            *ret_id = sqlite3_column_int64(st, 0);
+    } else if (r == SQLITE_DONE) {
+        *ret = false;
+    } else {
+        rc = map_rc(r) ? map_rc(r) : SEAU_E_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The three questions of db_s3_check, on a held connection. */
+static int s3_check(struct conn *c, const struct db_s3_event *e, struct db_s3_check *ret)
+{
+    struct db_s3_check out = {0};
+    sqlite3_stmt *st = stmt(c, STMT_S3_SEEN_GET);
+    if (st) {
+        bind_text(st, 1, e->bucket);
+        bind_text(st, 2, e->key);
+        bind_text(st, 3, e->dedupe);
+    }
+    int rc = s3_exists(st, &out.seen, NULL);
+    if (rc == 0 && e->sequencer) {
+        st = stmt(c, STMT_S3_SEEN_NEWER);
+        if (st) {
+            bind_text(st, 1, e->bucket);
+            bind_text(st, 2, e->key);
+            bind_text(st, 3, e->sequencer);
+        }
+        rc = s3_exists(st, &out.stale, NULL);
+    }
+    if (rc == 0) {
+        st = stmt(c, e->change == DB_S3_CREATED ? STMT_S3_MERGE_CREATED : STMT_S3_MERGE_REMOVED);
+        if (st) {
+            bind_text(st, 1, e->bucket);
+            bind_text(st, 2, e->key);
+            sqlite3_bind_int64(st, 3, e->merge_since);
+            if (e->change == DB_S3_CREATED)
+                bind_text(st, 4, e->etag);
+        }
+        bool found = false;
+        rc = s3_exists(st, &found, &out.merge_id);
+        if (!found)
+            out.merge_id = 0;
+    }
+    if (rc == 0)
+        *ret = out;
+    return rc;
+}
+
+static int sq_notification_s3_check(struct db *db, const struct db_s3_event *e,
+                                    struct db_s3_check *ret)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = s3_check(c, e, ret);
+    conn_release(db, c);
+    return rc;
+}
+
+static int sq_notification_s3_ingest(struct db *db, const struct db_s3_event *e,
+                                     struct db_notification *n, enum db_s3_outcome *ret)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    if (rc) {
+        conn_release(db, c);
+        return rc;
+    }
+    enum db_s3_outcome outcome = DB_S3_DUPLICATE;
+    sqlite3_stmt *st = stmt(c, STMT_S3_SEEN_INSERT);
+    if (st) {
+        bind_text(st, 1, e->bucket);
+        bind_text(st, 2, e->key);
+        bind_text(st, 3, e->dedupe);
+        bind_text(st, 4, e->sequencer);
+        sqlite3_bind_int64(st, 5, e->now);
+    }
+    rc = exec_stmt(st);
+    bool fresh = rc == 0 && sqlite3_changes(c->handle) == 1;
+    struct db_s3_check check = {0};
+    if (fresh)
+        rc = s3_check(c, e, &check);
+    if (fresh && rc == 0 && check.merge_id) {
+        st = stmt(c, e->change == DB_S3_CREATED ? STMT_S3_MARK_CREATED : STMT_S3_MARK_REMOVED);
+        if (st)
+            sqlite3_bind_int64(st, 1, check.merge_id);
+        rc = exec_stmt(st);
+        outcome = DB_S3_MERGED;
+    } else if (fresh && rc == 0) {
+        n->bucket = (char *)e->bucket;
+        n->key = (char *)e->key;
+        rc = notification_insert_one(c, n);
+        outcome = DB_S3_INSERTED;
+    }
+    rc = tx_end(c, rc);
+    conn_release(db, c);
+    if (rc)
+        return rc;
+    if (outcome == DB_S3_MERGED)
+        n->id = check.merge_id;
+    *ret = outcome;
+    return 0;
+}
+
+static int sq_notification_purge(struct db *db, int64_t before, int64_t *ret_n)
+{
+    struct conn *c = conn_acquire(db);
+    int rc = tx_begin(c);
+    int64_t n = 0;
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_NOTIFY_PURGE);
+        if (st)
+            sqlite3_bind_int64(st, 1, before);
+        rc = exec_stmt(st);
+        n = sqlite3_changes(c->handle);
+        if (rc == 0) {
+            st = stmt(c, STMT_S3_SEEN_PURGE);
+            if (st)
+                sqlite3_bind_int64(st, 1, before);
+            rc = exec_stmt(st);
+        }
+        rc = tx_end(c, rc);
+    }
+    conn_release(db, c);
+    if (rc == 0 && ret_n)
+        *ret_n = n;
+    return rc;
+}
+
 static const struct db_ops sqlite_ops = {
     .name = "sqlite",
     .migrate = sq_migrate,
@@ -1690,6 +3017,28 @@ static const struct db_ops sqlite_ops = {
     .object_sync_page = sq_object_sync_page,
     .object_sync_sweep = sq_object_sync_sweep,
     .object_search = sq_object_search,
+    .upload_insert = sq_upload_insert,
+    .upload_get = sq_upload_get,
+    .upload_claim = sq_upload_claim,
+    .upload_release = sq_upload_release,
+    .upload_delete = sq_upload_delete,
+    .upload_list_stale = sq_upload_list_stale,
+    .share_insert = sq_share_insert,
+    .share_get = sq_share_get,
+    .share_get_by_token = sq_share_get_by_token,
+    .share_list = sq_share_list,
+    .share_revoke = sq_share_revoke,
+    .share_count_download = sq_share_count_download,
+    .object_totals = sq_object_totals,
+    .object_level = sq_object_level,
+    .object_folders = sq_object_folders,
+    .audit_active_users = sq_audit_active_users,
+    .notifications_insert = sq_notifications_insert,
+    .notification_list = sq_notification_list,
+    .notification_last_id = sq_notification_last_id,
+    .notification_s3_check = sq_notification_s3_check,
+    .notification_s3_ingest = sq_notification_s3_ingest,
+    .notification_purge = sq_notification_purge,
 };
 
 static int conn_open(const char *path, struct conn *c)
@@ -1700,7 +3049,8 @@ static int conn_open(const char *path, struct conn *c)
         return SEAU_E_DB;
     sqlite3_busy_timeout(c->handle, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(c->handle, 1);
-    if (register_object_functions(c->handle) != SQLITE_OK)
+    if (register_object_functions(c->handle) != SQLITE_OK ||
+        register_notification_functions(c->handle) != SQLITE_OK)
         return SEAU_E_DB;
     /* synchronous=NORMAL is durable across process crashes in WAL mode. */
     return map_rc(sqlite3_exec(c->handle,

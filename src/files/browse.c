@@ -128,13 +128,38 @@ int files_buckets(const struct files_env *env, const struct files_who *who,
 
 /* ===================================== cursors ===================================== */
 
+/* The letter that opens a cursor of each sort (files.h). */
+static char sort_letter(enum files_sort sort)
+{
+    switch (sort) {
+    case FILES_SORT_NAME_DESC:
+        return 'd';
+    case FILES_SORT_SIZE:
+        return 's';
+    case FILES_SORT_SIZE_DESC:
+        return 'S';
+    case FILES_SORT_MODIFIED:
+        return 'm';
+    case FILES_SORT_MODIFIED_DESC:
+        return 'M';
+    default:
+        return 'n';
+    }
+}
+
+bool files_sort_indexed(enum files_sort sort)
+{
+    return sort == FILES_SORT_SIZE || sort == FILES_SORT_SIZE_DESC ||
+           sort == FILES_SORT_MODIFIED || sort == FILES_SORT_MODIFIED_DESC;
+}
+
 char *files_cursor_encode(enum files_sort sort, const char *token)
 {
     size_t tlen = strlen(token);
     char *raw = malloc(tlen + 1);
     if (!raw)
         return NULL;
-    raw[0] = sort == FILES_SORT_NAME_DESC ? 'd' : 'n';
+    raw[0] = sort_letter(sort);
     memcpy(raw + 1, token, tlen);
     size_t outlen = sodium_base64_ENCODED_LEN(tlen + 1, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char *out = malloc(outlen);
@@ -157,7 +182,7 @@ int files_cursor_decode(const char *cursor, enum files_sort sort, char **ret_tok
     int rc = SEAU_E_VALIDATION;
     if (sodium_base642bin(raw, clen, cursor, clen, NULL, &len, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-        len >= 2 && raw[0] == (sort == FILES_SORT_NAME_DESC ? 'd' : 'n') &&
+        len >= 2 && raw[0] == (unsigned char)sort_letter(sort) &&
         str_utf8_valid((const char *)raw + 1, len - 1) &&
         !str_has_control((const char *)raw + 1, len - 1)) {
         raw[len] = '\0';
@@ -205,15 +230,30 @@ int files_list_validate(const struct files_list_query *q, char *const *buckets, 
         else
             p.limit = (size_t)v;
     }
+    static const struct {
+        const char *name;
+        enum files_sort sort;
+    } sorts[] = {
+        {"name", FILES_SORT_NAME},          {"-name", FILES_SORT_NAME_DESC},
+        {"size", FILES_SORT_SIZE},          {"-size", FILES_SORT_SIZE_DESC},
+        {"lastModified", FILES_SORT_MODIFIED}, {"-lastModified", FILES_SORT_MODIFIED_DESC},
+    };
     bool sort_ok = true;
-    if (q->sort && strcmp(q->sort, "name") != 0) {
-        if (strcmp(q->sort, "-name") == 0) {
-            p.sort = FILES_SORT_NAME_DESC;
-        } else {
+    if (q->sort) {
+        sort_ok = false;
+        for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]) && !sort_ok; i++) {
+            if (strcmp(q->sort, sorts[i].name) == 0) {
+                p.sort = sorts[i].sort;
+                sort_ok = true;
+            }
+        }
+        if (!sort_ok)
+            jsonx_check_fail(check, "sort",
+                             "must be name, -name, size, -size, lastModified or -lastModified");
+        else if (files_sort_indexed(p.sort) && strcmp(p.delimiter, "/") != 0) {
             sort_ok = false;
             jsonx_check_fail(check, "sort",
-                             "must be name or -name (size and date sorting need the object "
-                             "index, not available yet)");
+                             "size and date sorting work with the '/' delimiter only");
         }
     }
     if (q->cursor && sort_ok) {
@@ -306,6 +346,7 @@ static void entry_done(struct files_entry *e)
 {
     free(e->key);
     free(e->etag);
+    free(e->content_type);
     memset(e, 0, sizeof(*e));
 }
 
@@ -498,6 +539,154 @@ static int list_full_desc(const struct files_env *env, const struct files_list_p
     return 0;
 }
 
+/* ================================ sorted by the index =============================== */
+
+/* Where an index-sorted page starts: after a folder, or after an object. */
+struct index_cursor {
+    const char *folder; /* borrowed from the token; NULL: not in the folders any more */
+    bool objects;       /* continue in the objects, after value/id */
+    int64_t value, id;
+};
+
+static int index_cursor_parse(const char *token, const char *prefix, struct index_cursor *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    if (!token)
+        return 0;
+    if (token[0] == 'f' && strncmp(token + 1, prefix, strlen(prefix)) == 0 &&
+        strlen(token + 1) > strlen(prefix)) {
+        ret->folder = token + 1;
+        return 0;
+    }
+    const char *comma = token[0] == 'o' ? strchr(token, ',') : NULL;
+    char num[24];
+    size_t vlen = comma ? (size_t)(comma - token - 1) : 0;
+    if (!comma || vlen == 0 || vlen >= sizeof(num))
+        return SEAU_E_VALIDATION;
+    memcpy(num, token + 1, vlen);
+    num[vlen] = '\0';
+    if (str_to_int64(num, INT64_MIN, INT64_MAX, &ret->value) ||
+        str_to_int64(comma + 1, 1, INT64_MAX, &ret->id))
+        return SEAU_E_VALIDATION;
+    ret->objects = true;
+    return 0;
+}
+
+static char *index_cursor_objects(enum files_sort sort, const struct db_level_row *last)
+{
+    int64_t v = sort == FILES_SORT_SIZE || sort == FILES_SORT_SIZE_DESC ? last->o.size
+                                                                        : last->o.last_modified;
+    char token[64];
+    snprintf(token, sizeof(token), "o%lld,%lld", (long long)v, (long long)last->id);
+    return files_cursor_encode(sort, token);
+}
+
+static char *index_cursor_folder(enum files_sort sort, const char *folder)
+{
+    size_t n = strlen(folder);
+    char *token = malloc(n + 2);
+    if (!token)
+        return NULL;
+    token[0] = 'f';
+    memcpy(token + 1, folder, n + 1);
+    char *c = files_cursor_encode(sort, token);
+    free(token);
+    return c;
+}
+
+static int entry_from_row(struct files_entry *e, const struct db_object *o)
+{
+    memset(e, 0, sizeof(*e));
+    e->key = str_dup(o->key);
+    e->etag = str_dup(o->etag);
+    e->size = o->size;
+    e->last_modified_ms = o->last_modified;
+    e->uploaded_by = o->uploaded_by;
+    if (*o->content_type)
+        e->content_type = str_dup(o->content_type);
+    if (!e->key || !e->etag || (*o->content_type && !e->content_type)) {
+        entry_done(e);
+        return SEAU_E_NOMEM;
+    }
+    return 0;
+}
+
+/*
+ * One page of a level sorted by the index: the folders after the cursor
+ * (ascending names), then the objects in the requested order. One more row
+ * than room is read in each phase to know whether another page follows.
+ */
+static int list_indexed(const struct files_env *env, const struct files_list_params *p,
+                        struct jsonx_check *check, struct files_listing *out)
+{
+    struct index_cursor cur;
+    if (index_cursor_parse(p->token, p->prefix, &cur)) {
+        jsonx_check_fail(check, "cursor", "is not a cursor this server gave out for this sort order");
+        return SEAU_E_VALIDATION;
+    }
+    out->entries = calloc(p->limit, sizeof(*out->entries));
+    if (!out->entries)
+        return SEAU_E_NOMEM;
+    int rc = 0;
+    const char *last_folder = NULL;
+    if (!cur.objects) {
+        char **folders = NULL;
+        size_t nf = 0;
+        rc = db_object_folders(env->db, p->bucket, p->prefix, cur.folder, p->limit + 1, &folders,
+                               &nf);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < nf; i++) {
+            if (out->count < p->limit) {
+                out->entries[out->count].key = folders[i];
+                out->entries[out->count].is_folder = true;
+                out->count++;
+            } else {
+                free(folders[i]);
+            }
+        }
+        free(folders);
+        if (nf > p->limit) {
+            out->next_cursor = index_cursor_folder(p->sort, out->entries[out->count - 1].key);
+            return out->next_cursor ? 0 : SEAU_E_NOMEM;
+        }
+        if (out->count > 0)
+            last_folder = out->entries[out->count - 1].key;
+    }
+    /* Room left on the page; with none, one row still tells whether objects follow. */
+    size_t room = p->limit - out->count;
+    struct db_level_query q = {
+        .bucket = p->bucket,
+        .prefix = p->prefix,
+        .order = p->sort == FILES_SORT_SIZE || p->sort == FILES_SORT_SIZE_DESC
+                     ? DB_LEVEL_BY_SIZE
+                     : DB_LEVEL_BY_MODIFIED,
+        .desc = p->sort == FILES_SORT_SIZE_DESC || p->sort == FILES_SORT_MODIFIED_DESC,
+        .after = cur.objects,
+        .after_value = cur.value,
+        .after_id = cur.id,
+        .limit = room + 1,
+    };
+    struct db_level_row *rows = NULL;
+    size_t n = 0;
+    rc = db_object_level(env->db, &q, &rows, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < n && i < room; i++) {
+        rc = entry_from_row(&out->entries[out->count], &rows[i].o);
+        if (rc == 0)
+            out->count++;
+    }
+    if (rc == 0 && n > room) {
+        out->next_cursor = room ? index_cursor_objects(p->sort, &rows[room - 1])
+                                : index_cursor_folder(p->sort, last_folder);
+        if (!out->next_cursor)
+            rc = SEAU_E_NOMEM;
+    }
+    free(rows);
+    return rc;
+}
+
 int files_list(const struct files_env *env, const struct files_who *who,
                const struct files_list_params *p, struct jsonx_check *check,
                struct files_listing *ret, struct s3_error *ret_err)
@@ -529,6 +718,8 @@ int files_list(const struct files_env *env, const struct files_who *who,
             }
         }
         free(folders);
+    } else if (files_sort_indexed(p->sort)) {
+        rc = list_indexed(env, p, check, &out);
     } else if (p->sort == FILES_SORT_NAME_DESC) {
         rc = list_full_desc(env, p, check, &out, ret_err);
     } else {

@@ -83,13 +83,21 @@ void files_buckets_free(struct files_bucket *b, size_t n);
 enum files_sort {
     FILES_SORT_NAME = 0, /* ascending byte order of the UTF-8 names, as S3 lists */
     FILES_SORT_NAME_DESC,
+    FILES_SORT_SIZE, /* the object index's order: see files_list() */
+    FILES_SORT_SIZE_DESC,
+    FILES_SORT_MODIFIED,
+    FILES_SORT_MODIFIED_DESC,
 };
 
+/* True for the sorts answered from the object index rather than from S3. */
+bool files_sort_indexed(enum files_sort sort);
+
 /*
- * A listing request, validated. Only name and -name sort for now: sorting by
- * size or date across pages needs the object index (issue 4, item 8); until
- * it exists those values are refused as invalid rather than applied to one
- * page only, which would look sorted and be wrong.
+ * A listing request, validated. name and -name list S3; size, -size,
+ * lastModified and -lastModified read the object index, whose level indexes
+ * know only '/' as the delimiter: with another delimiter those sorts are
+ * refused as invalid rather than applied to one page only, which would look
+ * sorted and be wrong.
  */
 struct files_list_params {
     const char *bucket; /* borrowed: a configured bucket */
@@ -118,9 +126,12 @@ int files_list_validate(const struct files_list_query *q, char *const *buckets, 
 
 /*
  * Cursors are opaque to clients: base64url (no padding) of one letter for
- * the sort they continue ('n' ascending, 'd' descending) and a token: S3's
- * continuation token ascending, the last name shown descending. A cursor
- * given back with another sort, or not made here, is refused.
+ * the sort they continue ('n' name, 'd' -name, 's'/'S' size/-size,
+ * 'm'/'M' lastModified/-lastModified) and a token: S3's continuation token
+ * for name, the last name shown for -name, and for the index sorts either
+ * "f" and the last folder shown or "o" and "VALUE,ID" of the last object
+ * shown (its size or time, and its index row id). A cursor given back with
+ * another sort, or not made here, is refused.
  * files_cursor_encode returns a new string (NULL: out of memory);
  * files_cursor_decode returns 0 and a new string in *ret_token, or
  * SEAU_E_VALIDATION.
@@ -135,6 +146,8 @@ struct files_entry {
     int64_t size;             /* objects only */
     int64_t last_modified_ms; /* objects only */
     char *etag;               /* objects only, with its quotes as S3 sent it */
+    char *content_type;       /* index sorts only, when the index knows it; else NULL */
+    int64_t uploaded_by;      /* index sorts only; 0 when unknown */
 };
 
 struct files_listing {
@@ -159,8 +172,17 @@ void files_listing_done(struct files_listing *l);
  * reading the level from its start up to the cursor (the last name shown),
  * keeping the last `limit` entries. That costs O(entries before the cursor);
  * past FILES_DESC_SCAN_MAX entries it stops and returns SEAU_E_VALIDATION
- * with "sort" recorded in check, rather than answer slowly or wrongly. Large
- * folders sorted descending need the object index.
+ * with "sort" recorded in check, rather than answer slowly or wrongly.
+ *
+ * size, -size, lastModified, -lastModified: read from the object index, not
+ * S3, so they show what the index knows (Seau's own writes at once, changes
+ * made elsewhere after the next sync or reconciliation). Folders come first,
+ * in ascending name order, then the objects in the requested order, ties
+ * broken by the index row id; pages continue with keyset cursors, so each
+ * costs O(limit) index reads (db_object_level, db_object_folders) whatever
+ * the folder's size. Entries carry the content type and uploader the index
+ * knows. Where the caller sees the level only through the folders leading to
+ * its grants, the answer is those folders, as for name.
  */
 int files_list(const struct files_env *env, const struct files_who *who,
                const struct files_list_params *p, struct jsonx_check *check,

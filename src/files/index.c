@@ -183,6 +183,13 @@ int files_index_sweep(struct db *db, const char *bucket, int64_t walk_started,
 int files_index_sync(struct db *db, struct s3_client *s3, const char *bucket,
                      struct files_sync_stats *ret, struct s3_error *ret_err)
 {
+    return files_index_sync_until(db, s3, bucket, NULL, NULL, ret, ret_err);
+}
+
+int files_index_sync_until(struct db *db, struct s3_client *s3, const char *bucket,
+                           bool (*stop)(void *ctx), void *ctx, struct files_sync_stats *ret,
+                           struct s3_error *ret_err)
+{
     struct files_sync_stats stats;
     memset(&stats, 0, sizeof(stats));
     /* Rows written before this instant and not listed by the walk are gone from S3. */
@@ -191,6 +198,10 @@ int files_index_sync(struct db *db, struct s3_client *s3, const char *bucket,
     char *token = NULL;
     int rc = 0;
     for (;;) {
+        if (stop && stop(ctx)) {
+            rc = SEAU_E_CANCELLED;
+            break;
+        }
         struct s3_xml_answer a;
         lp.continuation_token = token;
         rc = s3_list_objects_v2(s3, bucket, &lp, &a, ret_err);
@@ -273,25 +284,43 @@ static int add_scopes(const struct auth_subject *who, const char *bucket, const 
     return 0;
 }
 
-int files_index_search(struct db *db, char *const *buckets, const struct auth_subject *who,
-                       const struct files_search *s, struct files_search_result *ret)
+int files_index_scopes(char *const *buckets, const struct auth_subject *who, const char *bucket,
+                       const char *prefix, struct db_object_scope **ret, size_t *ret_n)
 {
-    if (s->limit == 0 || s->limit > FILES_SEARCH_LIMIT_MAX || (s->type && !files_kind_valid(s->type)))
-        return SEAU_E_VALIDATION;
-    if (s->bucket && (!bucket_configured(buckets, s->bucket) || !bucket_visible(who, s->bucket)))
+    if (bucket && (!bucket_configured(buckets, bucket) || !bucket_visible(who, bucket)))
         return SEAU_E_NOT_FOUND;
-    const char *prefix = s->prefix ? s->prefix : "";
+    if (!prefix)
+        prefix = "";
     struct db_object_scope *scopes = calloc(DB_SEARCH_SCOPES_MAX, sizeof(*scopes));
     if (!scopes)
         return SEAU_E_NOMEM;
     size_t nscopes = 0;
     int rc = 0;
-    if (s->bucket) {
-        rc = add_scopes(who, s->bucket, prefix, scopes, DB_SEARCH_SCOPES_MAX, &nscopes);
+    if (bucket) {
+        rc = add_scopes(who, bucket, prefix, scopes, DB_SEARCH_SCOPES_MAX, &nscopes);
     } else {
         for (size_t i = 0; rc == 0 && buckets && buckets[i]; i++)
             rc = add_scopes(who, buckets[i], prefix, scopes, DB_SEARCH_SCOPES_MAX, &nscopes);
     }
+    if (rc) {
+        free(scopes);
+        return rc;
+    }
+    *ret = scopes;
+    *ret_n = nscopes;
+    return 0;
+}
+
+int files_index_search(struct db *db, char *const *buckets, const struct auth_subject *who,
+                       const struct files_search *s, struct files_search_result *ret)
+{
+    if (s->limit == 0 || s->limit > FILES_SEARCH_LIMIT_MAX || (s->type && !files_kind_valid(s->type)))
+        return SEAU_E_VALIDATION;
+    struct db_object_scope *scopes = NULL;
+    size_t nscopes = 0;
+    int rc = files_index_scopes(buckets, who, s->bucket, s->prefix, &scopes, &nscopes);
+    if (rc)
+        return rc;
     struct db_object_query q = {
         .scopes = scopes,
         .nscopes = nscopes,

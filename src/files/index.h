@@ -58,11 +58,32 @@ struct files_sync_stats {
 int files_index_sync(struct db *db, struct s3_client *s3, const char *bucket,
                      struct files_sync_stats *ret, struct s3_error *ret_err);
 
+/*
+ * files_index_sync() that asks stop(ctx) (when not NULL) before each page:
+ * true ends the walk with SEAU_E_CANCELLED, before the sweep, so nothing is
+ * removed on the strength of a partial walk. For the reconciliation thread,
+ * which must stop promptly at shutdown (files/reconcile.h).
+ */
+int files_index_sync_until(struct db *db, struct s3_client *s3, const char *bucket,
+                           bool (*stop)(void *ctx), void *ctx, struct files_sync_stats *ret,
+                           struct s3_error *ret_err);
+
 /* The halves of a walk, for files_index_sync() and tests: one listed page, and the sweep. */
 int files_index_apply_page(struct db *db, const char *bucket, const struct s3_object *objs,
                            size_t n, int64_t walk_started, struct files_sync_stats *stats);
 int files_index_sweep(struct db *db, const char *bucket, int64_t walk_started,
                       struct files_sync_stats *stats);
+
+/*
+ * The parts of the index `who` may see (search, stats): the configured
+ * buckets (NULL-terminated) intersected with its grants (admins: all), within
+ * bucket (NULL: every visible one) and prefix (NULL or "": none). Scopes
+ * borrow the bucket, prefix and grant strings. Returns 0 and a new array in
+ * *ret (free(); it may hold no scope), SEAU_E_NOT_FOUND when bucket is not
+ * configured or not visible, SEAU_E_TOO_LARGE past DB_SEARCH_SCOPES_MAX.
+ */
+int files_index_scopes(char *const *buckets, const struct auth_subject *who, const char *bucket,
+                       const char *prefix, struct db_object_scope **ret, size_t *ret_n);
 
 /* A search as GET /api/search asks it; validated by the caller. */
 struct files_search {

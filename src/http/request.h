@@ -16,11 +16,12 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct MHD_Connection;
 struct MHD_Response;
 
-#define HTTP_MAX_EXTRA_HEADERS 8
+#define HTTP_MAX_EXTRA_HEADERS 16
 #define HTTP_REQUEST_ID_MAX 64
 
 struct http_header {
@@ -55,8 +56,10 @@ struct http_req {
     const char *log_user; /* email for the access log; borrowed from principal */
 
     /* Server bookkeeping. */
+    void *server; /* struct http_server */
     bool dispatched;
     bool counted;
+    struct http_body *body_stream; /* set by http_req_stream_body */
 };
 
 /* A request header or query argument, or NULL. Borrowed until the request ends. */
@@ -91,5 +94,109 @@ int http_reply_bytes(struct http_req *req, int status, const char *content_type,
 /* Answers with a response the caller built (taken), e.g. from a file. */
 int http_reply_response(struct http_req *req, int status, struct MHD_Response *response,
                         uint64_t bytes);
+
+/* ================================= streamed responses ================================= */
+
+/*
+ * A response body produced while it is sent (proxied downloads, ZIP), with
+ * memory bounded whatever its size, and without ever blocking a server
+ * thread: when the producer has nothing ready, the connection is parked
+ * (libmicrohttpd's suspend) and other connections on that thread go on;
+ * http_stream_wake() brings it back.
+ */
+#define HTTP_STREAM_END   (-1) /* from read: the body is complete */
+#define HTTP_STREAM_ERROR (-2) /* from read: abort; the client sees the connection cut */
+
+struct http_stream_source {
+    /*
+     * Called on a server thread when the client can take more: copies up to
+     * max bytes into buf and returns how many (> 0); 0 when nothing is ready
+     * yet (call http_stream_wake once something is); HTTP_STREAM_END;
+     * HTTP_STREAM_ERROR. Must not block.
+     */
+    ssize_t (*read)(void *ctx, char *buf, size_t max);
+    /*
+     * Called exactly once, on a server thread, when the response is done
+     * with: sent, failed, the client went away, or the server stops. After it
+     * returns, ctx is not used again and http_stream_wake must no longer be
+     * called (stop and join any producer thread first).
+     */
+    void (*release)(void *ctx);
+};
+
+struct http_stream;
+
+/*
+ * A stream over src and ctx, to hand to http_reply_stream(). NULL when out
+ * of memory (then release is not called: ctx is still the caller's).
+ */
+struct http_stream *http_stream_new(const struct http_stream_source *src, void *ctx);
+
+/*
+ * Answers with status and the stream's bytes (s is taken: from now on its
+ * release will be called, also when this fails). size: the exact body
+ * length (Content-Length), or -1 for a chunked body. Add headers with
+ * http_add_header before. Returns 0 or SEAU_E_NOMEM (nothing queued, src
+ * released).
+ */
+int http_reply_stream(struct http_req *req, int status, const char *content_type, int64_t size,
+                      struct http_stream *s);
+
+/* Something new is ready for read (bytes, the end, an error). Any thread. */
+void http_stream_wake(struct http_stream *s);
+
+/* ================================= streamed request bodies ============================ */
+
+/*
+ * A route whose body_limit is HTTP_BODY_STREAMED gets its body as it
+ * arrives instead of buffered: its handler runs once the headers are in
+ * (authenticated, role checked) and either answers at once (the body is
+ * then read and dropped, up to a bound) or calls http_req_stream_body()
+ * and returns 0 without answering. The sink then sees the bytes, in order,
+ * and answers at the end. A sink that cannot take bytes now (an S3 part is
+ * being sent) returns HTTP_BODY_PAUSE; the connection's thread then waits
+ * until http_body_resume() (see http/stream.c for why it waits rather than
+ * parks).
+ */
+#define HTTP_BODY_STREAMED ((size_t)-1)
+#define HTTP_BODY_PAUSE    1
+
+struct http_body_sink {
+    /*
+     * The next n bytes of the body (n > 0). Returns 0 when all were taken,
+     * HTTP_BODY_PAUSE when none were (called again with the same bytes after
+     * http_body_resume), or a SEAU_E_* code: the server answers with it
+     * unless the sink already answered, and drops the rest of the body.
+     */
+    int (*data)(void *ctx, struct http_req *req, const char *data, size_t n);
+    /*
+     * The body is complete: answer with one http_reply_* and return 0;
+     * or return HTTP_BODY_PAUSE to be called again after http_body_resume
+     * (e.g. while the last part and the completion run); or a SEAU_E_* code
+     * for the server to answer with.
+     */
+    int (*end)(void *ctx, struct http_req *req);
+    /*
+     * Called exactly once when the request is over, whatever happened: after
+     * the answer was sent, or when the client went away mid-body (then end
+     * was never called: undo what was started), or when the server stops.
+     * After it returns, ctx is not used and http_body_resume must not be
+     * called again.
+     */
+    void (*release)(void *ctx);
+};
+
+struct http_body;
+
+/*
+ * From a streamed route's handler: the body goes to sink with ctx. Returns 0
+ * and the handle for http_body_resume in *ret (valid until release), or
+ * SEAU_E_NOMEM (release not called).
+ */
+int http_req_stream_body(struct http_req *req, const struct http_body_sink *sink, void *ctx,
+                         struct http_body **ret);
+
+/* The sink can go on (after HTTP_BODY_PAUSE). Any thread. */
+void http_body_resume(struct http_body *b);
 
 #endif

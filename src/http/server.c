@@ -5,6 +5,7 @@
 #include "core/timeutil.h"
 #include "http/clientip.h"
 #include "http/static.h"
+#include "http/stream.h"
 
 #include <microhttpd.h>
 #include <sodium.h>
@@ -18,7 +19,13 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct http_server_opts o;
     atomic_uint in_flight;
+    struct http_parking parking; /* connections of streamed responses and bodies */
 };
+
+struct http_parking *http_server_parking(void *server)
+{
+    return server ? &((struct http_server *)server)->parking : NULL;
+}
 
 /* Per-request state the handlers do not see. */
 struct req_state {
@@ -26,6 +33,7 @@ struct req_state {
     int match_rc;
     size_t discarded; /* body bytes dropped after an early answer */
     bool queued;      /* a response was handed to libmicrohttpd */
+    bool body_done;   /* a streamed body's sink has answered */
 };
 
 /* Body bytes read and dropped after an early error answer before the connection is cut. */
@@ -196,6 +204,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         struct http_req *req = &st->req;
         req->conn = conn;
         req->app = s->o.app;
+        req->server = s;
         req->method = method;
         req->path = url;
         req->start_ns = time_mono_ns();
@@ -216,6 +225,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         return MHD_YES;
     }
     struct http_req *req = &st->req;
+    /* A streamed body's handler runs as soon as the headers are in, before any byte of it. */
+    if (!req->dispatched && st->match_rc == 0 &&
+        req->match.route->body_limit == HTTP_BODY_STREAMED)
+        dispatch(s, st);
+    if (*upload_data_size && req->body_stream)
+        return http_body_feed(req, upload_data, upload_data_size);
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -239,6 +254,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     }
     if (st->queued)
         return MHD_YES; /* answered in the first call; nothing more to send */
+    if (req->body_stream && !st->body_done) {
+        bool parked;
+        if (!http_body_finish(req, &parked))
+            return MHD_YES; /* parked: called again once the sink resumes */
+        st->body_done = true;
+    }
     if (!req->dispatched)
         dispatch(s, st);
     st->queued = true;
@@ -259,6 +280,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     double secs = (double)(time_mono_ns() - req->start_ns) / 1e9;
     if (s->o.completed)
         s->o.completed(req, secs);
+    http_body_release(req);
     if (s->o.release)
         s->o.release(req);
     if (req->response)
@@ -336,8 +358,9 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
         return SEAU_E_NOMEM;
     s->o = *opts;
     atomic_init(&s->in_flight, 0);
+    http_parking_init(&s->parking);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
     if (opts->listen_addr->sa_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
@@ -350,6 +373,7 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
     if (!s->daemon) {
+        http_parking_done(&s->parking);
         free(s);
         return SEAU_E_IO;
     }
@@ -373,9 +397,12 @@ unsigned http_server_stop(struct http_server *s, int64_t timeout_ms)
         nanosleep(&ts, NULL);
     }
     unsigned left = atomic_load(&s->in_flight);
+    /* libmicrohttpd must not stop with a connection suspended: wake them to fail. */
+    http_parking_stop(&s->parking);
     MHD_stop_daemon(s->daemon);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
+    http_parking_done(&s->parking);
     free(s);
     return left;
 }

@@ -166,6 +166,71 @@ double metrics_process_start_time(void)
     return start;
 }
 
+/* The real-time events' series (events/). */
+static int render_events(const struct metrics_events *e, struct buf *out)
+{
+    static const char *const via[METRICS_VIA_COUNT] = {"seau", "sqs", "webhook"};
+    int rc = buf_append_str(out, "# HELP seau_events_received_total Events that entered Seau, by "
+                                 "where they came from.\n"
+                                 "# TYPE seau_events_received_total counter\n");
+    for (int i = 0; rc == 0 && i < METRICS_VIA_COUNT; i++)
+        rc = buf_printf(out, "seau_events_received_total{source=\"%s\"} %llu\n", via[i],
+                        (unsigned long long)e->received[i]);
+    if (rc == 0)
+        rc = buf_printf(
+            out,
+            "# HELP seau_notifications_stored_total Notifications stored.\n"
+            "# TYPE seau_notifications_stored_total counter\n"
+            "seau_notifications_stored_total %llu\n"
+            "# HELP seau_events_merged_total S3 events merged into the notification of the "
+            "change Seau made.\n"
+            "# TYPE seau_events_merged_total counter\n"
+            "seau_events_merged_total %llu\n"
+            "# HELP seau_events_duplicates_total S3 events delivered more than once, dropped.\n"
+            "# TYPE seau_events_duplicates_total counter\n"
+            "seau_events_duplicates_total %llu\n"
+            "# HELP seau_events_lost_total Events of Seau's own changes that could not be "
+            "stored.\n"
+            "# TYPE seau_events_lost_total counter\n"
+            "seau_events_lost_total %llu\n"
+            "# HELP seau_websocket_clients WebSocket clients connected.\n"
+            "# TYPE seau_websocket_clients gauge\n"
+            "seau_websocket_clients %llu\n"
+            "# HELP seau_websocket_connections_total WebSocket connections accepted.\n"
+            "# TYPE seau_websocket_connections_total counter\n"
+            "seau_websocket_connections_total %llu\n"
+            "# HELP seau_websocket_slow_clients_dropped_total Clients closed with 1008 for "
+            "falling too far behind.\n"
+            "# TYPE seau_websocket_slow_clients_dropped_total counter\n"
+            "seau_websocket_slow_clients_dropped_total %llu\n"
+            "# HELP seau_websocket_messages_sent_total Notifications sent to WebSocket clients.\n"
+            "# TYPE seau_websocket_messages_sent_total counter\n"
+            "seau_websocket_messages_sent_total %llu\n",
+            (unsigned long long)e->stored, (unsigned long long)e->merged,
+            (unsigned long long)e->duplicates, (unsigned long long)e->lost,
+            (unsigned long long)e->ws_clients, (unsigned long long)e->ws_accepted,
+            (unsigned long long)e->ws_dropped_slow, (unsigned long long)e->ws_sent);
+    if (rc == 0 && e->sqs_up >= 0)
+        rc = buf_printf(out,
+                        "# HELP seau_sqs_up Whether the SQS consumer receives (1) or fails (0).\n"
+                        "# TYPE seau_sqs_up gauge\n"
+                        "seau_sqs_up %d\n"
+                        "# HELP seau_sqs_errors_total SQS calls that failed.\n"
+                        "# TYPE seau_sqs_errors_total counter\n"
+                        "seau_sqs_errors_total %llu\n"
+                        "# HELP seau_sqs_messages_failed_total Messages left in the queue after "
+                        "failing (retried, then dead-lettered by the queue).\n"
+                        "# TYPE seau_sqs_messages_failed_total counter\n"
+                        "seau_sqs_messages_failed_total %llu\n"
+                        "# HELP seau_sqs_lag_seconds Time from an S3 event to its handling, "
+                        "last message.\n"
+                        "# TYPE seau_sqs_lag_seconds gauge\n"
+                        "seau_sqs_lag_seconds %.3f\n",
+                        e->sqs_up, (unsigned long long)e->sqs_errors,
+                        (unsigned long long)e->sqs_failed, e->sqs_lag_seconds);
+    return rc;
+}
+
 int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct buf *out)
 {
     int rc = buf_append_str(out, "# HELP seau_http_request_duration_seconds Time to answer HTTP "
@@ -219,5 +284,7 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct buf
                         g->in_flight, g->ready, SEAU_VERSION,
                         (long long)metrics_process_rss(), (long long)metrics_process_open_fds(),
                         metrics_process_start_time());
+    if (rc == 0 && g->events)
+        rc = render_events(g->events, out);
     return rc;
 }

@@ -23,10 +23,37 @@ void metrics_free(struct metrics *m);
 void metrics_observe_http(struct metrics *m, const char *method, const char *route, int status,
                           double seconds);
 
+/*
+ * The real-time events' figures (events/), sampled at render time. Counters
+ * only grow; the rest are gauges.
+ */
+enum metrics_event_origin {
+    METRICS_VIA_SEAU,
+    METRICS_VIA_SQS,
+    METRICS_VIA_WEBHOOK,
+    METRICS_VIA_COUNT
+};
+struct metrics_events {
+    uint64_t received[METRICS_VIA_COUNT]; /* events that entered, by where from */
+    uint64_t stored;                      /* notifications stored */
+    uint64_t merged;                      /* S3 events merged into Seau's own notification */
+    uint64_t duplicates;                  /* S3 events delivered again, dropped */
+    uint64_t lost;                        /* Seau events dropped (queue full, store down) */
+    uint64_t ws_clients;                  /* gauge: WebSocket clients connected */
+    uint64_t ws_accepted;
+    uint64_t ws_dropped_slow;             /* clients closed with 1008 for not reading */
+    uint64_t ws_sent;                     /* notifications sent to clients */
+    int sqs_up;                           /* gauge: 1 receiving, 0 failing, -1 no queue */
+    uint64_t sqs_errors;                  /* failed ReceiveMessage/DeleteMessageBatch calls */
+    uint64_t sqs_failed;                  /* messages left in the queue after failing */
+    double sqs_lag_seconds;               /* gauge: S3 event time to handling, last message */
+};
+
 /* Values that live outside the registry, sampled at render time. */
 struct metrics_gauges {
     unsigned in_flight;
     int ready;
+    const struct metrics_events *events; /* NULL: not rendered */
 };
 
 /* Appends the exposition to out. Returns 0 or SEAU_E_TOO_LARGE / SEAU_E_NOMEM. */

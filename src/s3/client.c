@@ -714,6 +714,7 @@ struct s3_client {
     size_t pool_len;
 
     atomic_uint_fast64_t requests, retries, connections;
+    atomic_bool cancelled; /* s3_client_cancel(): every transfer stops */
 };
 
 static int64_t client__real_now_ms(void *ctx)
@@ -1651,6 +1652,29 @@ static void client__xfer_done(struct client__xfer *x)
     s3_object_head_done(&x->head);
 }
 
+/* ================================== cancellation ================================= */
+
+/* libcurl's progress callback: stops the transfer once the client was cancelled. */
+static int client__on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+                               curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    struct client__xfer *x = clientp;
+    if (!atomic_load(&x->c->cancelled))
+        return 0;
+    client__cb_fail(x, SEAU_E_CANCELLED, "Aborted", "the client was cancelled");
+    return 1;
+}
+
+void s3_client_cancel(struct s3_client *c)
+{
+    if (c)
+        atomic_store(&c->cancelled, true);
+}
+
 static CURLcode client__setopts(struct s3_client *c, CURL *h, const struct client__req *rq,
                                 const struct client__prepared *pr, struct curl_slist *headers,
                                 struct client__xfer *x)
@@ -1701,6 +1725,12 @@ static CURLcode client__setopts(struct s3_client *c, CURL *h, const struct clien
         cc = curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
     if (cc == CURLE_OK && rq->want == CLIENT__SINK)
         cc = curl_easy_setopt(h, CURLOPT_BUFFERSIZE, CLIENT__RECV_BUFFER);
+    if (cc == CURLE_OK)
+        cc = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, client__on_progress);
+    if (cc == CURLE_OK)
+        cc = curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    if (cc == CURLE_OK)
+        cc = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     if (cc != CURLE_OK)
         return cc;
 

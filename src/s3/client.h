@@ -204,6 +204,14 @@ int s3_client_new(const struct s3_config *config, struct s3_cred_provider *crede
  * be running on it. */
 void s3_client_free(struct s3_client *c);
 
+/*
+ * Makes every transfer of c stop at once, those in flight (a long poll
+ * included) and those to come, failing with SEAU_E_CANCELLED (code
+ * "Aborted"), never retried. For a client about to be freed by another
+ * thread than the one using it (the SQS consumer at shutdown). Any thread.
+ */
+void s3_client_cancel(struct s3_client *c);
+
 /* The region requests are signed for; owned by the client. */
 const char *s3_client_region(const struct s3_client *c);
 

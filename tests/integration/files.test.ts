@@ -208,7 +208,9 @@ for (const name of PEERS) {
             [`/api/list?${q({ limit: 1001 })}`, 'limit'],
             [`/api/list?${q({ limit: 'ten' })}`, 'limit'],
             [`/api/list?${q({ cursor: 'not-a-cursor!' })}`, 'cursor'],
-            [`/api/list?${q({ sort: 'size' })}`, 'sort'],
+            [`/api/list?${q({ sort: 'biggest' })}`, 'sort'],
+            /* Size and date sorts read the index's '/' levels: another delimiter is refused. */
+            [`/api/list?${q({ sort: 'size', delimiter: '-' })}`, 'sort'],
             [`/api/list?${q({ bucket: 'Bad_Bucket' })}`, 'bucket'],
             [`/api/object?${q({ key: '' })}`, 'key'],
             [`/api/object?${q({ key: 'a/./b' })}`, 'key'],

@@ -4,11 +4,22 @@
  * versions for real), each started on private ports and a temp directory,
  * plus an AWS SDK client as the independent S3 client that seeds and checks.
  *
- * RGW uses ports 37480 (radosgw), 37481-37482 (monitor) and 37500-37539
- * (messenger) unless SEAU_IT_RGW_PORT / SEAU_IT_MON_PORT / SEAU_IT_MS_PORTS say
- * otherwise: distinct from tests/peers (17480-17539) and 27480-27539.
+ * RGW: when SEAU_IT_RGW_ENV names the env file of a running RGW (CTest
+ * passes the one tests/peers/s3-peers-up.sh started for the whole run), every
+ * file shares it: a bucket that already exists there is emptied (objects,
+ * versions, open multipart uploads) before use, so each test file must use
+ * bucket names no other file uses. Otherwise a private RGW is started on
+ * ports 37480 (radosgw), 37481-37482 (monitor) and 37500-37539 (messenger)
+ * unless SEAU_IT_RGW_PORT / SEAU_IT_MON_PORT / SEAU_IT_MS_PORTS say otherwise.
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+    AbortMultipartUploadCommand,
+    CreateBucketCommand,
+    DeleteObjectsCommand,
+    ListMultipartUploadsCommand,
+    ListObjectVersionsCommand,
+    S3Client,
+} from '@aws-sdk/client-s3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -91,8 +102,56 @@ export function rgwAvailable(): boolean {
     return existsSync(path.join(PEERS, 'radosgw-up.sh')) && existsSync('/usr/bin/radosgw');
 }
 
-/** Starts a private Ceph RGW (~15 s; stopped and wiped when the file's tests end). */
+function readEnvFile(file: string): Record<string, string> {
+    const vars: Record<string, string> = {};
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const m = /^(?:export )?([A-Z_0-9]+)=(.*)$/.exec(line.trim());
+        if (m)
+            vars[m[1]!] = m[2]!.replace(/^['"]|['"]$/g, '');
+    }
+    return vars;
+}
+
+/** Removes every object, version and open multipart upload of a bucket. */
+export async function emptyBucket(peer: S3Peer, bucket: string): Promise<void> {
+    for (;;) {
+        const page = await peer.client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
+        const ids = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
+            Key: v.Key!,
+            VersionId: v.VersionId,
+        }));
+        if (ids.length === 0)
+            break;
+        await peer.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids, Quiet: true } }));
+    }
+    const uploads = await peer.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    for (const u of uploads.Uploads ?? [])
+        await peer.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! }));
+}
+
+/**
+ * Ceph RGW: the run's shared one (SEAU_IT_RGW_ENV), with the buckets created
+ * or emptied, else a private one (~15 s; stopped and wiped when the file's
+ * tests end).
+ */
 export async function startRgw(buckets: string[]): Promise<S3Peer> {
+    const shared = process.env.SEAU_IT_RGW_ENV;
+    if (shared) {
+        const vars = readEnvFile(shared);
+        const peer = makePeer('rgw', vars.S3_ENDPOINT!, vars.AWS_ACCESS_KEY_ID!, vars.AWS_SECRET_ACCESS_KEY!);
+        for (const b of buckets) {
+            try {
+                await peer.client.send(new CreateBucketCommand({ Bucket: b }));
+            } catch (e) {
+                if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou' &&
+                    (e as { name?: string }).name !== 'BucketAlreadyExists')
+                    throw e;
+            }
+            /* RGW answers 200 to re-creating a bucket one owns: empty it whatever it said. */
+            await emptyBucket(peer, b);
+        }
+        return peer;
+    }
     /* Not tempDir(): the harness removes those before this file's after() runs,
      * and radosgw-down.sh needs the PID files in it. */
     const dir = mkdtempSync(path.join(os.tmpdir(), 'seau-rgw-'));
@@ -116,12 +175,7 @@ export async function startRgw(buckets: string[]): Promise<S3Peer> {
     });
     if (up.code !== 0)
         throw new Error(`radosgw-up.sh failed (${up.code}):\n${up.out.slice(-2000)}`);
-    const vars: Record<string, string> = {};
-    for (const line of readFileSync(path.join(dir, 's3.env'), 'utf8').split('\n')) {
-        const m = /^(?:export )?([A-Z_0-9]+)=(.*)$/.exec(line.trim());
-        if (m)
-            vars[m[1]!] = m[2]!.replace(/^['"]|['"]$/g, '');
-    }
+    const vars = readEnvFile(path.join(dir, 's3.env'));
     const peer = makePeer('rgw', vars.S3_ENDPOINT!, vars.AWS_ACCESS_KEY_ID!, vars.AWS_SECRET_ACCESS_KEY!);
     await createBuckets(peer, buckets);
     return peer;

@@ -2,6 +2,7 @@
 #include "../testutil.h"
 
 #include "../../../src/files/browse.c"
+#include "files/index.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,8 +111,12 @@ static void test_validate(void **state)
         {{.limit = "0"}, SEAU_E_VALIDATION, "limit"},
         {{.limit = "1001"}, SEAU_E_VALIDATION, "limit"},
         {{.limit = "1"}, 0, NULL},
-        {{.sort = "size"}, SEAU_E_VALIDATION, "sort"},
-        {{.sort = "-lastModified"}, SEAU_E_VALIDATION, "sort"},
+        {{.sort = "size"}, 0, NULL},
+        {{.sort = "-size"}, 0, NULL},
+        {{.sort = "lastModified"}, 0, NULL},
+        {{.sort = "-lastModified"}, 0, NULL},
+        {{.sort = "biggest"}, SEAU_E_VALIDATION, "sort"},
+        {{.sort = "size", .delimiter = "-"}, SEAU_E_VALIDATION, "sort"},
         {{.cursor = "nope!"}, SEAU_E_VALIDATION, "cursor"},
         {{.bucket = "gamma", .limit = "x"}, SEAU_E_VALIDATION, "limit"},
     };
@@ -152,12 +157,130 @@ static void test_validate(void **state)
     free(c);
 }
 
+/* Joins a page's keys with ','. */
+static void page_keys(const struct files_listing *l, char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < l->count; i++)
+        at += (size_t)snprintf(out + at, n - at, "%s%s", at ? "," : "", l->entries[i].key);
+}
+
+/*
+ * Sorted by the index: folders first, then objects, across pages with the
+ * keyset cursor, without S3 (its client is a poisoned pointer never used).
+ */
+static void test_list_indexed(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    const struct {
+        const char *key;
+        int64_t size;
+    } rows[] = {{"d/", 0},      {"d/big", 90},   {"d/mid", 50},  {"d/small", 10}, {"d/z/1", 1},
+                {"d/a/b/c", 1}, {"d/tie", 50},   {"e/x", 5},     {"top", 3}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        assert_int_equal(files_index_record(t.db, "b", rows[i].key, rows[i].size, "\"e\"",
+                                            100 - (int64_t)i, i == 1 ? "video/mp4" : NULL,
+                                            i == 1 ? 7 : 0, 1),
+                         0);
+    char *buckets[] = {"b", NULL};
+    struct files_env env = {.s3 = (struct s3_client *)16, .db = t.db, .buckets = buckets,
+                            .nbuckets = 1};
+    struct files_who admin = {.subject = {.user_id = 1, .role = AUTH_ROLE_ADMIN}};
+    static const struct {
+        const char *sort;
+        size_t limit;
+        const char *pages[4];
+    } cases[] = {
+        {"size", 2, {"d/a/,d/z/", "d/small,d/mid", "d/tie,d/big", NULL}},
+        {"-size", 3, {"d/a/,d/z/,d/big", "d/tie,d/mid,d/small", NULL}},
+        {"lastModified", 4, {"d/a/,d/z/,d/tie,d/small", "d/mid,d/big", NULL}},
+        {"-lastModified", 1, {"d/a/", "d/z/", "d/big", "d/mid"}},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char limit[8];
+        snprintf(limit, sizeof(limit), "%zu", cases[c].limit);
+        char *cursor = NULL;
+        for (size_t pg = 0; pg < 4 && cases[c].pages[pg]; pg++) {
+            struct files_list_query q = {.prefix = "d/", .sort = cases[c].sort, .limit = limit,
+                                         .cursor = cursor};
+            struct jsonx_check check;
+            jsonx_check_init(&check);
+            struct files_list_params p;
+            assert_int_equal(files_list_validate(&q, buckets, 1, &check, &p), 0);
+            struct files_listing l;
+            assert_int_equal(files_list(&env, &admin, &p, &check, &l, NULL), 0);
+            char got[256];
+            page_keys(&l, got, sizeof(got));
+            if (strcmp(got, cases[c].pages[pg]) != 0)
+                fail_msg("%s page %zu: %s, want %s", cases[c].sort, pg, got, cases[c].pages[pg]);
+            bool last = pg == 3 || !cases[c].pages[pg + 1];
+            if (last && strcmp(cases[c].sort, "-lastModified") != 0)
+                assert_null(l.next_cursor);
+            else
+                assert_non_null(l.next_cursor);
+            free(cursor);
+            cursor = l.next_cursor ? str_dup(l.next_cursor) : NULL;
+            for (size_t i = 0; i < l.count; i++)
+                if (strcmp(l.entries[i].key, "d/big") == 0) {
+                    assert_string_equal(l.entries[i].content_type, "video/mp4");
+                    assert_int_equal(l.entries[i].uploaded_by, 7);
+                }
+            files_listing_done(&l);
+            files_list_params_done(&p);
+            jsonx_check_done(&check);
+        }
+        free(cursor);
+    }
+    /* A cursor of another sort, or one not made here, is refused. */
+    char *c = files_cursor_encode(FILES_SORT_SIZE, "o5,1");
+    struct files_list_query q = {.prefix = "d/", .sort = "-size", .cursor = c};
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    struct files_list_params p;
+    assert_int_equal(files_list_validate(&q, buckets, 1, &check, &p), SEAU_E_VALIDATION);
+    jsonx_check_done(&check);
+    free(c);
+    const char *bad[] = {"x", "o", "o5", "o,1", "o5,0", "o5,x", "fother/", "f"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = files_cursor_encode(FILES_SORT_SIZE, bad[i]);
+        struct files_list_query bq = {.prefix = "d/", .sort = "size", .cursor = c};
+        jsonx_check_init(&check);
+        assert_int_equal(files_list_validate(&bq, buckets, 1, &check, &p), 0);
+        struct files_listing l;
+        if (files_list(&env, &admin, &p, &check, &l, NULL) != SEAU_E_VALIDATION)
+            fail_msg("cursor token %s accepted", bad[i]);
+        files_list_params_done(&p);
+        jsonx_check_done(&check);
+        free(c);
+    }
+    /* A user sees a level through its grants: only the folders leading there. */
+    struct db_grant g[] = {{"b", "d/z/"}};
+    struct files_who user = {.subject = {.user_id = 2, .role = AUTH_ROLE_USER, .grants = g,
+                                         .ngrants = 1}};
+    struct files_list_query uq = {.prefix = "d/", .sort = "-size"};
+    jsonx_check_init(&check);
+    assert_int_equal(files_list_validate(&uq, buckets, 1, &check, &p), 0);
+    struct files_listing l;
+    assert_int_equal(files_list(&env, &user, &p, &check, &l, NULL), 0);
+    char got[256];
+    page_keys(&l, got, sizeof(got));
+    assert_string_equal(got, "d/z/");
+    files_listing_done(&l);
+    files_list_params_done(&p);
+    jsonx_check_done(&check);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_visible_level),
         cmocka_unit_test(test_cursor_roundtrip),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_list_indexed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

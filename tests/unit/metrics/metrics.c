@@ -48,7 +48,7 @@ static void test_cardinality_bounded(void **state)
         metrics_observe_http(m, "GET", "/api/x", 100 + i, 0.001);
     struct buf out;
     buf_init(&out, 8 << 20);
-    struct metrics_gauges g = {0, 1};
+    struct metrics_gauges g = {.in_flight = 0, .ready = 1};
     assert_int_equal(metrics_render(m, &g, &out), 0);
     assert_non_null(strstr(buf_cstr(&out), "route=\"overflow\""));
     buf_done(&out);

@@ -1,0 +1,400 @@
+/*
+ * Change handlers of API.md "Buckets and objects": POST /api/copy,
+ * POST /api/rename and POST /api/folders. Thin: parse and validate the
+ * body, call files/change.c, write one audit entry per request, render JSON.
+ */
+#include "api/api.h"
+
+#include "events/bus.h"
+
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/s3name.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "files/change.h"
+#include "files/files.h"
+#include "s3/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Pairs and keys named in an audit entry; its counts have them all. */
+#define CHANGE_AUDIT_KEYS 100
+
+/* One audit entry; details (taken) is a JSON object or NULL. */
+static void audit_change(struct http_req *req, const char *action, const char *bucket,
+                         const char *key, bool ok, json_t *details)
+{
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    struct db_audit_entry e;
+    audit_entry_init(&e, &actor.actor, action, ok ? "success" : "failure", text, time_now_ms());
+    e.bucket = (char *)bucket;
+    e.key = (char *)key;
+    (void)db_audit_append(api_app(req)->db, &e);
+    free(text);
+}
+
+/* ETags without their quotes, times in RFC 3339: API.md's object, as GET /api/object renders it. */
+static json_t *etag_json(const char *etag)
+{
+    if (!etag || !*etag)
+        return json_null();
+    if (strncmp(etag, "W/", 2) == 0)
+        etag += 2;
+    size_t n = strlen(etag);
+    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
+        return json_stringn(etag + 1, n - 2);
+    return json_string(etag);
+}
+
+static json_t *object_json(const struct db_object *o)
+{
+    char t[TIME_RFC3339_LEN];
+    if (o->last_modified > 0)
+        time_rfc3339(o->last_modified, t);
+    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "bucket", o->bucket, "key", o->key,
+                     "size", (json_int_t)o->size, "lastModified",
+                     o->last_modified > 0 ? json_string(t) : json_null(), "etag",
+                     etag_json(o->etag), "contentType",
+                     *o->content_type ? json_string(o->content_type) : json_null(), "uploadedBy",
+                     o->uploaded_by ? json_integer(o->uploaded_by) : json_null());
+}
+
+static json_t *pairs_json(const struct files_copy_outcome *o, size_t max)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < o->ncopied && i < max; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:s}", "from", o->copied[i].from, "to", o->copied[i].to));
+    return a;
+}
+
+static json_t *failures_json(const struct files_copy_outcome *o, size_t max)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < o->nerrors && i < max; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "key", o->errors[i].key, "code",
+                                           o->errors[i].code, "message", o->errors[i].message));
+    return a;
+}
+
+/* A source of a copy: a key, or a folder ending with '/'. */
+static const char *source_problem(const char *s)
+{
+    return s3name_key_problem(s);
+}
+
+/* Reads "sources": 1 to FILES_COPY_SOURCES_MAX strings, each a valid key or folder. */
+static const char **sources_list(struct jsonx_check *check, json_t *body, size_t *ret_n)
+{
+    *ret_n = 0;
+    json_t *a = json_object_get(body, "sources");
+    if (!a || json_is_null(a)) {
+        jsonx_check_fail(check, "sources", "is required: name at least one key or folder");
+        return NULL;
+    }
+    if (!json_is_array(a) || json_array_size(a) == 0) {
+        jsonx_check_fail(check, "sources", "must be an array of one or more keys or folders");
+        return NULL;
+    }
+    size_t n = json_array_size(a);
+    if (n > FILES_COPY_SOURCES_MAX) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "must hold at most %d entries", FILES_COPY_SOURCES_MAX);
+        jsonx_check_fail(check, "sources", msg);
+        return NULL;
+    }
+    const char **v = calloc(n + 1, sizeof(*v));
+    if (!v) {
+        jsonx_check_fail(check, "sources", "is too large");
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(a, i);
+        const char *why = NULL;
+        if (!json_is_string(s) || json_string_length(s) != strlen(json_string_value(s)))
+            why = "must hold only strings";
+        else
+            why = source_problem(json_string_value(s));
+        if (why) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "entry %zu %s", i, why);
+            jsonx_check_fail(check, "sources", msg);
+            free(v);
+            return NULL;
+        }
+        v[i] = json_string_value(s);
+    }
+    *ret_n = n;
+    return v;
+}
+
+/* Resolves a bucket field; a malformed name is recorded in check. */
+static int bucket_field(struct jsonx_check *check, json_t *body, const char *field,
+                        char *const *buckets, size_t nbuckets, const char **ret)
+{
+    const char *name = jsonx_get_string(check, body, field, false, DB_BUCKET_MAX);
+    int rc = files_bucket_resolve(buckets, nbuckets, name, ret);
+    if (rc == SEAU_E_VALIDATION)
+        jsonx_check_fail(check, field, s3name_bucket_problem(name));
+    return rc;
+}
+
+/* Reads a key field: required, 1 to 1024 bytes, valid by the key rules. */
+static const char *key_field(struct jsonx_check *check, json_t *body, const char *field)
+{
+    const char *k = jsonx_get_string(check, body, field, true, S3NAME_KEY_MAX);
+    const char *why = k ? s3name_key_problem(k) : NULL;
+    if (why) {
+        jsonx_check_fail(check, field, why);
+        return NULL;
+    }
+    return k;
+}
+
+/* ====================================== copy ======================================= */
+
+int api_copy(struct http_req *req)
+{
+    struct files_env env;
+    api_files_env(req, &env);
+    if (!env.s3)
+        return api_reply_no_s3(req);
+    json_t *body;
+    int rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {
+        "bucket", "sources", "destinationBucket", "destinationPrefix", "move", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    struct files_copy_request q = {.dst_prefix = "",
+                                   .actor = api_principal(req)->user.id,
+                                   .multipart_threshold =
+                                       (uint64_t)api_app(req)->cfg->multipart_copy_threshold};
+    int brc = bucket_field(&check, body, "bucket", env.buckets, env.nbuckets, &q.bucket);
+    /* No destination bucket: the source's, a copy within the bucket. */
+    int drc = 0;
+    json_t *db = json_object_get(body, "destinationBucket");
+    if (db && !json_is_null(db))
+        drc = bucket_field(&check, body, "destinationBucket", env.buckets, env.nbuckets,
+                           &q.dst_bucket);
+    json_t *dp = json_object_get(body, "destinationPrefix");
+    if (dp && !json_is_null(dp)) {
+        const char *s = json_is_string(dp) ? json_string_value(dp) : NULL;
+        const char *why = NULL;
+        if (!s || json_string_length(dp) != strlen(s))
+            why = "must be a string";
+        else if (*s && s[strlen(s) - 1] != '/')
+            why = "must be \"\" (the bucket's root) or a folder ending with '/'";
+        else if (*s)
+            why = s3name_key_problem(s);
+        if (why)
+            jsonx_check_fail(&check, "destinationPrefix", why);
+        else
+            q.dst_prefix = s;
+    }
+    (void)jsonx_get_bool(&check, body, "move", &q.move);
+    const char **sources = sources_list(&check, body, &q.nsources);
+    q.sources = sources;
+    if (!jsonx_check_ok(&check)) {
+        free(sources);
+        return api_reply_invalid(req, &check);
+    }
+    if (brc || drc) {
+        jsonx_check_done(&check);
+        free(sources);
+        return brc ? brc : drc;
+    }
+    if (!q.dst_bucket)
+        q.dst_bucket = q.bucket;
+
+    struct files_who who;
+    rc = files_who_load(env.db, api_principal(req), &who);
+    struct files_copy_outcome out;
+    memset(&out, 0, sizeof(out));
+    if (rc == 0) {
+        rc = files_copy(&env, &who, &q, &check, &out);
+        files_who_done(&who);
+    }
+    if (rc == SEAU_E_VALIDATION) {
+        free(sources);
+        files_copy_outcome_done(&out);
+        return api_reply_invalid(req, &check);
+    }
+    jsonx_check_done(&check);
+    if (rc == 0) {
+        json_t *names = json_array();
+        for (size_t i = 0; names && i < q.nsources && i < CHANGE_AUDIT_KEYS; i++)
+            json_array_append_new(names, json_string(sources[i]));
+        json_t *d =
+            json_pack("{s:I, s:I, s:I, s:o, s:o, s:s, s:s}", "count", (json_int_t)out.ncopied,
+                      "errors", (json_int_t)out.nerrors, "bytes", (json_int_t)out.bytes, "sources",
+                      names, "copied", pairs_json(&out, CHANGE_AUDIT_KEYS), "destinationBucket",
+                      q.dst_bucket, "destinationPrefix", q.dst_prefix);
+        audit_change(req, q.move ? "object.move" : "object.copy", q.bucket, sources[0],
+                     out.nerrors == 0, d);
+    }
+    free(sources);
+    if (rc) {
+        files_copy_outcome_done(&out);
+        return rc;
+    }
+    /* One notification per object copied or moved. */
+    for (size_t i = 0; i < out.ncopied; i++)
+        events_publish(api_app(req)->events,
+                       &(struct event){.type = q.move ? EVENTS_RENAME : EVENTS_COPY,
+                                       .bucket = q.dst_bucket,
+                                       .key = out.copied[i].to,
+                                       .from_key = out.copied[i].from,
+                                       .size = EVENTS_SIZE_UNKNOWN,
+                                       .actor = api_principal(req)->user.email,
+                                       .actor_id = api_principal(req)->user.id});
+    json_t *reply = json_pack("{s:o, s:o}", "copied", pairs_json(&out, SIZE_MAX), "errors",
+                              failures_json(&out, SIZE_MAX));
+    files_copy_outcome_done(&out);
+    return http_reply_json(req, 200, reply);
+}
+
+/* ===================================== rename ====================================== */
+
+int api_rename(struct http_req *req)
+{
+    struct files_env env;
+    api_files_env(req, &env);
+    if (!env.s3)
+        return api_reply_no_s3(req);
+    json_t *body;
+    int rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"bucket", "key", "newKey", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    const char *bucket = NULL;
+    int brc = bucket_field(&check, body, "bucket", env.buckets, env.nbuckets, &bucket);
+    const char *key = key_field(&check, body, "key");
+    const char *new_key = key_field(&check, body, "newKey");
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    if (brc) {
+        jsonx_check_done(&check);
+        return brc;
+    }
+
+    struct files_who who;
+    rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc) {
+        jsonx_check_done(&check);
+        return rc;
+    }
+    struct files_renamed r;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    rc = files_rename(&env, &who, bucket, key, new_key, api_principal(req)->user.id,
+                      (uint64_t)api_app(req)->cfg->multipart_copy_threshold, &check, &r, &e);
+    files_who_done(&who);
+    if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(&check)) {
+        files_renamed_done(&r);
+        return api_reply_invalid(req, &check);
+    }
+    jsonx_check_done(&check);
+    json_t *d = json_pack("{s:s, s:I, s:I}", "newKey", new_key, "count",
+                          (json_int_t)(r.folder ? r.moved.ncopied : rc == 0), "errors",
+                          (json_int_t)r.moved.nerrors);
+    if (d && rc)
+        json_object_set_new(d, "error", json_string(err_api_code(rc)));
+    audit_change(req, "object.rename", bucket, key, rc == 0, d);
+    if (rc && r.folder && (r.moved.ncopied || r.moved.nerrors)) {
+        /* A folder that moved part way: say what moved and what did not. */
+        char msg[200];
+        snprintf(msg, sizeof(msg), "%zu objects of the folder could not be moved; %zu were moved.",
+                 r.moved.nerrors, r.moved.ncopied);
+        json_t *details = json_pack("{s:I, s:o, s:o}", "movedCount", (json_int_t)r.moved.ncopied,
+                                    "moved", pairs_json(&r.moved, CHANGE_AUDIT_KEYS), "errors",
+                                    failures_json(&r.moved, CHANGE_AUDIT_KEYS));
+        files_renamed_done(&r);
+        return http_reply_error(req, rc, msg, details);
+    }
+    if (rc) {
+        files_renamed_done(&r);
+        return api_reply_s3_failure(req, rc, &e);
+    }
+    events_publish(api_app(req)->events,
+                   &(struct event){.type = EVENTS_RENAME,
+                                   .bucket = bucket,
+                                   .key = new_key,
+                                   .from_key = key,
+                                   .size = r.folder ? r.moved.bytes : r.object.size,
+                                   .actor = api_principal(req)->user.email,
+                                   .actor_id = api_principal(req)->user.id});
+    json_t *out = json_pack("{s:o}", "file", object_json(&r.object));
+    if (out && r.folder) {
+        /* A folder has no size of its own: size is the bytes moved, moved how many objects. */
+        json_t *f = json_object_get(out, "file");
+        json_object_set_new(f, "size", json_integer(r.moved.bytes));
+        json_object_set_new(out, "moved", json_integer((json_int_t)r.moved.ncopied));
+    }
+    files_renamed_done(&r);
+    return http_reply_json(req, 200, out);
+}
+
+/* ===================================== folders ===================================== */
+
+int api_folders_create(struct http_req *req)
+{
+    struct files_env env;
+    api_files_env(req, &env);
+    if (!env.s3)
+        return api_reply_no_s3(req);
+    json_t *body;
+    int rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"bucket", "prefix", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    const char *bucket = NULL;
+    int brc = bucket_field(&check, body, "bucket", env.buckets, env.nbuckets, &bucket);
+    const char *given = jsonx_get_string(&check, body, "prefix", true, S3NAME_KEY_MAX);
+    /* "a/b" and "a/b/" name the same folder: the marker always ends with '/'. */
+    char prefix[S3NAME_KEY_MAX + 2];
+    if (given) {
+        size_t n = strlen(given);
+        memcpy(prefix, given, n + 1);
+        if (given[n - 1] != '/') {
+            prefix[n] = '/';
+            prefix[n + 1] = '\0';
+        }
+        const char *why = s3name_key_problem(prefix);
+        if (why)
+            jsonx_check_fail(&check, "prefix", why);
+    }
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+    if (brc)
+        return brc;
+
+    struct files_who who;
+    rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    rc = files_folder_create(&env, &who, bucket, prefix, api_principal(req)->user.id, &e);
+    files_who_done(&who);
+    audit_change(req, "folder.create", bucket, prefix, rc == 0,
+                 rc ? json_pack("{s:s}", "error", err_api_code(rc)) : NULL);
+    if (rc)
+        return api_reply_s3_failure(req, rc, &e);
+    return http_reply_json(req, 201, json_pack("{s:s, s:s}", "bucket", bucket, "prefix", prefix));
+}

@@ -1,0 +1,673 @@
+/*
+ * Share links of API.md: POST /api/shares, GET /api/shares,
+ * DELETE /api/shares/{id} (thin JSON handlers over files/shares.c), and the
+ * public link itself, GET and POST /s/{token}: a small page (api/share_page.c)
+ * or, with download=1, the file (a redirect to a short presigned URL, or the
+ * bytes streamed when SEAU_DOWNLOAD_MODE=proxy).
+ *
+ * The token is a secret in the path: it never reaches the log (the access
+ * log writes /s/{token} for these paths), an audit entry or a header we send
+ * to a third party (Referrer-Policy: no-referrer; the presigned URL does not
+ * carry it).
+ */
+#include "api/api.h"
+#include "events/bus.h"
+
+#include "api/share_page.h"
+#include "core/err.h"
+#include "core/jsonx.h"
+#include "core/s3name.h"
+#include "core/str.h"
+#include "core/timeutil.h"
+#include "files/shares.h"
+#include "http/disposition.h"
+#include "s3/client.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The cookie that remembers a correct password, scoped to the link's own path. */
+#define SHARE_COOKIE "seau_share"
+#define SHARE_ORIGIN_MAX 512
+
+static json_t *time_json(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    char t[TIME_RFC3339_LEN];
+    time_rfc3339(ms, t);
+    return json_string(t);
+}
+
+/*
+ * The origin links are made on: the configured public URL's, else the
+ * request's own (scheme and Host). A Host that is not a plain host[:port]
+ * gives "" (the URL is then a path), so nothing odd is echoed into a link.
+ */
+static void link_origin(struct http_req *req, char out[SHARE_ORIGIN_MAX])
+{
+    const struct cfg *cfg = api_app(req)->cfg;
+    out[0] = '\0';
+    if (cfg->public_origin) {
+        snprintf(out, SHARE_ORIGIN_MAX, "%s", cfg->public_origin);
+        return;
+    }
+    const char *host = http_req_header(req, "Host");
+    size_t n = host ? strlen(host) : 0;
+    if (n == 0 || n > 255)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char c = host[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+        if (!ok)
+            return;
+    }
+    snprintf(out, SHARE_ORIGIN_MAX, "%s://%s", req->secure ? "https" : "http", host);
+}
+
+/* ===================================== management ===================================== */
+
+/* Reads an optional integer field: absent or null leaves *given false. */
+static void int_field(struct jsonx_check *check, json_t *body, const char *field, int64_t min,
+                      int64_t max, const char *why, bool *given, int64_t *out)
+{
+    json_t *v = json_object_get(body, field);
+    *given = false;
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        jsonx_check_fail(check, field, why);
+        return;
+    }
+    *given = true;
+    *out = json_integer_value(v);
+}
+
+int api_shares_create(struct http_req *req)
+{
+    struct app *app = api_app(req);
+    struct files_env env;
+    api_files_env(req, &env);
+    if (!env.s3)
+        return api_reply_no_s3(req);
+    json_t *body;
+    int rc = http_req_json(req, &body);
+    if (rc)
+        return rc;
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    static const char *const allowed[] = {"bucket",   "key",          "expiresIn",
+                                          "password", "maxDownloads", NULL};
+    jsonx_reject_unknown(&check, body, allowed);
+    const char *name = jsonx_get_string(&check, body, "bucket", false, DB_BUCKET_MAX);
+    const char *bucket = NULL;
+    int brc = files_bucket_resolve(env.buckets, env.nbuckets, name, &bucket);
+    if (brc == SEAU_E_VALIDATION)
+        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(name));
+    const char *key = jsonx_get_string(&check, body, "key", true, DB_KEY_MAX);
+    const char *why;
+    if (key && (why = s3name_key_problem(key)))
+        jsonx_check_fail(&check, "key", why);
+
+    int64_t now = time_now_ms();
+    bool given = false;
+    int64_t expires_in = 0, expires_at = 0;
+    int_field(&check, body, "expiresIn", 0, FILES_SHARE_EXPIRES_IN_MAX,
+              "must be a whole number of seconds", &given, &expires_in);
+    if (jsonx_check_ok(&check) &&
+        files_share_expiry(now, given, expires_in, app->cfg->share_default_expiry_ms,
+                           app->cfg->share_max_expiry_ms, &expires_at) != 0) {
+        char msg[160];
+        if (app->cfg->share_max_expiry_ms > 0)
+            snprintf(msg, sizeof(msg), "must be from 1 to %lld seconds (this server's maximum)",
+                     (long long)(app->cfg->share_max_expiry_ms / 1000));
+        else
+            snprintf(msg, sizeof(msg), "must be from 0 (never) to %lld seconds",
+                     (long long)FILES_SHARE_EXPIRES_IN_MAX);
+        jsonx_check_fail(&check, "expiresIn", msg);
+    }
+    bool limited = false;
+    int64_t max_downloads = 0;
+    int_field(&check, body, "maxDownloads", 1, FILES_SHARE_MAX_DOWNLOADS_MAX,
+              "must be a whole number of at least 1", &limited, &max_downloads);
+    const char *password = NULL;
+    json_t *pw = json_object_get(body, "password");
+    if (pw && !json_is_null(pw)) {
+        size_t n = json_is_string(pw) ? json_string_length(pw) : 0;
+        if (!json_is_string(pw) || n != strlen(json_string_value(pw)) ||
+            n < FILES_SHARE_PASSWORD_MIN || n > FILES_SHARE_PASSWORD_MAX ||
+            str_has_control(json_string_value(pw), n))
+            jsonx_check_fail(&check, "password",
+                             "must be 8 to 1024 bytes of text without control characters");
+        else
+            password = json_string_value(pw);
+    }
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+    if (brc)
+        return brc;
+
+    struct files_who who;
+    rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    struct files_share_new n = {.bucket = bucket,
+                                .key = key,
+                                .expires_at = expires_at,
+                                .password = password,
+                                .max_downloads = max_downloads};
+    struct db_share *s = calloc(1, sizeof(*s));
+    char token[AUTH_TOKEN_LEN + 1];
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    rc = s ? files_share_create(&env, &who, &actor.actor, &n, now, s, token, &e) : SEAU_E_NOMEM;
+    files_who_done(&who);
+    if (rc) {
+        free(s);
+        return api_reply_s3_failure(req, rc, &e);
+    }
+    /* The notification names the shared item, never the link (its token is a secret). */
+    events_publish(api_app(req)->events,
+                   &(struct event){.type = EVENTS_SHARE,
+                                   .bucket = bucket,
+                                   .key = key,
+                                   .size = EVENTS_SIZE_UNKNOWN,
+                                   .actor = api_principal(req)->user.email,
+                                   .actor_id = api_principal(req)->user.id});
+    char origin[SHARE_ORIGIN_MAX], url[SHARE_ORIGIN_MAX + AUTH_TOKEN_LEN + 8];
+    link_origin(req, origin);
+    snprintf(url, sizeof(url), "%s/s/%s", origin, token);
+    json_t *out = json_pack("{s:s, s:s, s:o}", "id", s->id, "url", url, "expiresAt",
+                            time_json(s->expires_at));
+    str_wipe(token, sizeof(token));
+    str_wipe(url, sizeof(url));
+    str_wipe(s, sizeof(*s));
+    free(s);
+    return http_reply_json(req, 201, out);
+}
+
+/* List cursors: base64url of "s<seq>", the last share shown. */
+static void cursor_encode(int64_t seq, char *out, size_t n)
+{
+    char raw[32];
+    int len = snprintf(raw, sizeof(raw), "s%lld", (long long)seq);
+    sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static int cursor_decode(const char *s, int64_t *ret)
+{
+    unsigned char raw[32];
+    size_t len = 0;
+    if (strlen(s) > 40 ||
+        sodium_base642bin(raw, sizeof(raw) - 1, s, strlen(s), NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        len < 2 || raw[0] != 's')
+        return SEAU_E_VALIDATION;
+    raw[len] = '\0';
+    return str_to_int64((const char *)raw + 1, 1, INT64_MAX, ret);
+}
+
+/*
+ * API.md's share. url is null: only the token's hash is stored, so a link
+ * can be shown once, when it is made. folder and state are additions:
+ * state is "live", "expired" or "exhausted" (revoked shares are not listed).
+ */
+static json_t *share_json(const struct db_share *s, int64_t now)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:n, s:I, s:o, s:o, s:o, s:I, s:o, s:b, s:b, s:s}",
+                          "id", s->id, "bucket", s->bucket, "key", s->key, "url", "createdBy",
+                          (json_int_t)s->created_by, "createdByEmail",
+                          s->created_by_email[0] ? json_string(s->created_by_email) : json_null(),
+                          "createdAt", time_json(s->created_at), "expiresAt",
+                          time_json(s->expires_at), "downloads", (json_int_t)s->downloads,
+                          "maxDownloads",
+                          s->max_downloads ? json_integer(s->max_downloads) : json_null(),
+                          "hasPassword", s->password_hash[0] != '\0', "folder",
+                          files_share_is_folder(s), "state",
+                          files_share_state_name(files_share_state(s, now)));
+    return j;
+}
+
+int api_shares_list(struct http_req *req)
+{
+    struct files_env env;
+    api_files_env(req, &env);
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    struct files_share_query q;
+    memset(&q, 0, sizeof(q));
+    api_query_limit(req, &check, &q.limit);
+    q.bucket = http_req_query(req, "bucket");
+    if (q.bucket && s3name_bucket_problem(q.bucket))
+        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(q.bucket));
+    const char *cursor = http_req_query(req, "cursor");
+    if (cursor && cursor_decode(cursor, &q.before_seq))
+        jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
+    if (!jsonx_check_ok(&check))
+        return api_reply_invalid(req, &check);
+    jsonx_check_done(&check);
+
+    struct files_who who;
+    int rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct files_share_page p;
+    rc = files_share_list(&env, &who, &q, &p);
+    files_who_done(&who);
+    if (rc)
+        return rc;
+    int64_t now = time_now_ms();
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < p.n; i++)
+        json_array_append_new(list, share_json(&p.rows[i], now));
+    json_t *out = json_pack("{s:o}", "shares", list);
+    if (out && p.next_before) {
+        char next[64];
+        cursor_encode(p.next_before, next, sizeof(next));
+        json_object_set_new(out, "nextCursor", json_string(next));
+    } else if (out) {
+        json_object_set_new(out, "nextCursor", json_null());
+    }
+    str_wipe(p.rows, p.n * sizeof(*p.rows));
+    free(p.rows);
+    return http_reply_json(req, 200, out);
+}
+
+int api_shares_revoke(struct http_req *req)
+{
+    struct files_env env;
+    api_files_env(req, &env);
+    struct slice id = http_req_param(req, 0);
+    if (id.len == 0 || id.len > DB_SHARE_ID_MAX)
+        return SEAU_E_NOT_FOUND;
+    char sid[DB_SHARE_ID_MAX + 1];
+    memcpy(sid, id.p, id.len);
+    sid[id.len] = '\0';
+    struct files_who who;
+    int rc = files_who_load(env.db, api_principal(req), &who);
+    if (rc)
+        return rc;
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    rc = files_share_revoke(&env, &who, &actor.actor, sid, time_now_ms());
+    files_who_done(&who);
+    if (rc)
+        return rc;
+    return http_reply_empty(req, 204);
+}
+
+/* ===================================== the public link ================================ */
+
+/* One request to a link: what was asked, and what is known so far. */
+struct visit {
+    struct http_req *req;
+    struct files_env env;
+    struct api_actor actor;
+    char token[AUTH_TOKEN_LEN + 1];
+    struct files_share_access acc;
+    bool html; /* the client reads pages (a browser), else JSON errors */
+    bool download;
+    const char *rel;   /* ?key=: a file of a folder share */
+    const char *after; /* ?after=: the folder page after this file */
+    char password[FILES_SHARE_PASSWORD_MAX + 2];
+    bool has_password;
+    int64_t now;
+};
+
+/* Headers every page and error of a link carries. */
+static void page_headers(struct http_req *req)
+{
+    http_add_header(req, "Cache-Control", "no-store");
+    http_add_header(req, "X-Robots-Tag", "noindex, nofollow");
+}
+
+static int reply_page(struct http_req *req, int status, struct buf *page)
+{
+    char csp[SHARE_PAGE_CSP_MAX];
+    share_page_csp(csp);
+    /* Sent besides the server's own policy: a browser enforces both, so this one narrows it. */
+    http_add_header(req, "Content-Security-Policy", csp);
+    page_headers(req);
+    int rc = http_reply_bytes(req, status, "text/html; charset=utf-8", buf_cstr(page), page->len);
+    buf_done(page);
+    return rc;
+}
+
+/* An error as a page for browsers, or in API.md's JSON shape for scripts. */
+static int reply_problem(struct visit *v, int err, const char *title, const char *text)
+{
+    if (!v->html) {
+        page_headers(v->req);
+        return http_reply_error(v->req, err, text, NULL);
+    }
+    struct buf page;
+    buf_init(&page, SHARE_PAGE_MAX);
+    int rc = share_page_message(&page, title, text);
+    if (rc) {
+        buf_done(&page);
+        return rc;
+    }
+    return reply_page(v->req, err_http_status(err), &page);
+}
+
+static bool accepts_html(struct http_req *req)
+{
+    const char *accept = http_req_header(req, "Accept");
+    return accept && strstr(accept, "text/html") != NULL;
+}
+
+/* Reads the request's fields: the query, and for POST the urlencoded form. */
+static int read_visit(struct visit *v)
+{
+    struct http_req *req = v->req;
+    const char *q = http_req_query(req, "download");
+    v->download = q && strcmp(q, "1") == 0;
+    v->rel = http_req_query(req, "key");
+    v->after = http_req_query(req, "after");
+    const char *pw = http_req_query(req, "password");
+    if (pw) {
+        snprintf(v->password, sizeof(v->password), "%s", pw);
+        v->has_password = true;
+    }
+    if (strcmp(req->method, "POST") != 0)
+        return 0;
+    const char *ct = http_req_header(req, "Content-Type");
+    static const char form[] = "application/x-www-form-urlencoded";
+    if (!ct || strncasecmp(ct, form, sizeof(form) - 1) != 0 ||
+        (ct[sizeof(form) - 1] != '\0' && ct[sizeof(form) - 1] != ';'))
+        return SEAU_E_MEDIA_TYPE;
+    const char *body = buf_cstr(&req->body);
+    char d[4];
+    if (share_form_field(body, req->body.len, "download", d, sizeof(d)) == 0 &&
+        strcmp(d, "1") == 0)
+        v->download = true;
+    int rc = share_form_field(body, req->body.len, "password", v->password, sizeof(v->password));
+    /* Undecodable or too long: given, but it cannot be right (refused without a check). */
+    if (rc == SEAU_E_VALIDATION)
+        v->password[0] = '\0';
+    if (rc == 0 || rc == SEAU_E_VALIDATION)
+        v->has_password = true;
+    return 0;
+}
+
+static void audit_access(struct visit *v, const char *key, const char *event, int status,
+                         const char *reason)
+{
+    files_share_audit_access(&v->env, &v->acc.share, &v->actor.actor, key, event, status, reason,
+                             v->now);
+}
+
+/* Remembers a correct password for this link's path (see files_share_unlock_proof). */
+static void set_unlock_cookie(struct visit *v)
+{
+    const struct db_share *s = &v->acc.share;
+    int64_t age = FILES_SHARE_UNLOCK_MAX_AGE_MS;
+    if (s->expires_at && s->expires_at - v->now < age)
+        age = s->expires_at - v->now;
+    char proof[FILES_SHARE_UNLOCK_LEN + 1];
+    files_share_unlock_proof(s, v->token, proof);
+    char cookie[FILES_SHARE_UNLOCK_LEN + AUTH_TOKEN_LEN + 128];
+    snprintf(cookie, sizeof(cookie), "%s=%s; Path=/s/%s; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+             SHARE_COOKIE, proof, v->token, (long long)((age + 999) / 1000),
+             v->req->secure ? "; Secure" : "");
+    http_add_header(v->req, "Set-Cookie", cookie);
+    str_wipe(proof, sizeof(proof));
+    str_wipe(cookie, sizeof(cookie));
+}
+
+/*
+ * The password gate. Returns 0 to go on, or 1 after answering (401 with the
+ * form, 429, or for a POSTed form the redirect back to the link).
+ */
+static int password_gate(struct visit *v, int *ret_rc)
+{
+    const struct db_share *s = &v->acc.share;
+    *ret_rc = 0;
+    if (!s->password_hash[0] ||
+        files_share_unlocked(s, v->token, http_req_cookie(v->req, SHARE_COOKIE)))
+        return 0;
+    const char *event = v->download ? "download" : "view";
+    int64_t retry = 0;
+    int rc = files_share_password(v->env.db, s, v->req->client_ip,
+                                  v->has_password ? v->password : NULL, v->now,
+                                  api_app(v->req)->limits.window_ms, &retry);
+    if (rc == SEAU_E_RATE_LIMITED) {
+        audit_access(v, NULL, event, 429, "rate_limited");
+        char secs[32];
+        snprintf(secs, sizeof(secs), "%lld", (long long)retry);
+        if (!v->html) {
+            page_headers(v->req);
+            *ret_rc = api_reply_rate_limited(v->req, retry);
+            return 1;
+        }
+        http_add_header(v->req, "Retry-After", secs);
+        *ret_rc = reply_problem(v, SEAU_E_RATE_LIMITED, "Too many tries",
+                                "Too many wrong passwords were tried for this link from your "
+                                "address. Try again later.");
+        return 1;
+    }
+    if (rc == SEAU_E_UNAUTHORIZED) {
+        audit_access(v, NULL, event, 401, v->has_password ? "wrong_password" : "password_required");
+        if (!v->html) {
+            page_headers(v->req);
+            *ret_rc = http_reply_error(v->req, SEAU_E_UNAUTHORIZED,
+                                       v->has_password
+                                           ? "The password of this link is not right."
+                                           : "This link needs its password: send it as the "
+                                             "password parameter.",
+                                       NULL);
+            return 1;
+        }
+        struct buf page;
+        buf_init(&page, SHARE_PAGE_MAX);
+        rc = share_page_password(&page, v->has_password);
+        if (rc) {
+            buf_done(&page);
+            *ret_rc = rc;
+            return 1;
+        }
+        *ret_rc = reply_page(v->req, 401, &page);
+        return 1;
+    }
+    if (rc) {
+        *ret_rc = rc;
+        return 1;
+    }
+    set_unlock_cookie(v);
+    if (strcmp(v->req->method, "POST") == 0 && (v->html || !v->download)) {
+        /*
+         * Post/redirect/get: the page is then a plain GET the browser may
+         * reload. A browser goes back to the page even when it asked for the
+         * file: the CSP's form-action 'self' also covers the redirects of a
+         * form submission, so a redirect on to S3 would be blocked; the
+         * page's download link is an ordinary navigation.
+         */
+        audit_access(v, NULL, "password", 303, NULL);
+        char location[AUTH_TOKEN_LEN + 8];
+        snprintf(location, sizeof(location), "/s/%s", v->token);
+        http_add_header(v->req, "Location", location);
+        page_headers(v->req);
+        *ret_rc = http_reply_empty(v->req, 303);
+        return 1;
+    }
+    return 0;
+}
+
+/* The file itself: a short presigned redirect, or the bytes through Seau (proxy mode). */
+static int send_file(struct visit *v, const char *key)
+{
+    struct http_req *req = v->req;
+    struct app *app = api_app(req);
+    http_add_header(req, "Cache-Control", "no-store");
+    if (app->cfg->download_proxy)
+        return api_download_send(req, v->acc.share.bucket, key, NULL, false);
+    const char *slash = strrchr(key, '/');
+    const char *base = slash && slash[1] ? slash + 1 : key;
+    char disposition[HTTP_DISPOSITION_MAX];
+    struct s3_get_options opt;
+    memset(&opt, 0, sizeof(opt));
+    if (http_content_disposition(disposition, sizeof(disposition), false, base) == 0)
+        opt.response_content_disposition = disposition;
+    /* Short: the link, not the S3 URL, is what lasts; the URL only starts the transfer. */
+    int64_t secs = app->cfg->presign_expiry_ms / 1000;
+    if (secs > FILES_SHARE_PRESIGN_MAX_S)
+        secs = FILES_SHARE_PRESIGN_MAX_S;
+    if (secs < 1)
+        secs = 1;
+    char *url = NULL;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    int rc = s3_presign_get(app->s3, v->acc.share.bucket, key, (uint32_t)secs, &opt, &url, &e);
+    if (rc)
+        return api_reply_s3_failure(req, rc, &e);
+    rc = http_add_header(req, "Location", url);
+    free(url);
+    if (rc)
+        return rc;
+    return http_reply_empty(req, 302);
+}
+
+static int serve_download(struct visit *v)
+{
+    const struct db_share *s = &v->acc.share;
+    char key[DB_KEY_MAX + 1];
+    const char *why = NULL;
+    if (files_share_member_key(s, v->rel, key, &why) != 0) {
+        audit_access(v, NULL, "download", 400, "bad_key");
+        if (!v->html) {
+            page_headers(v->req);
+            return http_reply_error(
+                v->req, SEAU_E_VALIDATION, NULL,
+                json_pack("{s:{s:s}}", "fields", "key", why ? why : "is not a file here"));
+        }
+        return reply_problem(v, SEAU_E_VALIDATION, "No such file here",
+                             "The file named in this link is not part of the shared folder.");
+    }
+    struct files_share_file f;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    int rc = files_share_stat(&v->env, s, key, &f, &e);
+    if (rc == SEAU_E_NOT_FOUND) {
+        audit_access(v, key, "download", 404, "not_found");
+        return reply_problem(v, SEAU_E_NOT_FOUND, "File not found",
+                             "The shared file is no longer there.");
+    }
+    if (rc) {
+        audit_access(v, key, "download", err_http_status(rc), err_api_code(rc));
+        return api_reply_s3_failure(v->req, rc, &e);
+    }
+    files_share_file_done(&f);
+    /* A HEAD learns what a download would be without counting as one. */
+    if (strcmp(v->req->method, "HEAD") != 0) {
+        rc = files_share_count_download(&v->env, s, &v->actor.actor, key, v->now);
+        if (rc == SEAU_E_GONE) {
+            audit_access(v, key, "download", 410, "exhausted");
+            return reply_problem(v, SEAU_E_GONE, "This link is used up",
+                                 "It has reached its number of downloads.");
+        }
+        if (rc)
+            return rc;
+    }
+    return send_file(v, key);
+}
+
+static int serve_page(struct visit *v)
+{
+    const struct db_share *s = &v->acc.share;
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    struct buf page;
+    buf_init(&page, SHARE_PAGE_MAX);
+    int rc;
+    if (!files_share_is_folder(s)) {
+        struct files_share_file f;
+        rc = files_share_stat(&v->env, s, s->key, &f, &e);
+        if (rc == 0) {
+            rc = share_page_file(&page, f.rel, f.size, s->expires_at);
+            files_share_file_done(&f);
+        }
+    } else {
+        struct files_share_listing l;
+        rc = files_share_list_folder(&v->env, s, v->after, FILES_SHARE_FOLDER_PAGE, &l, &e);
+        if (rc == 0) {
+            /* The folder's own name: its last segment, with the slash. */
+            size_t n = strlen(s->key);
+            const char *name = s->key;
+            for (size_t i = 0; i + 1 < n; i++)
+                if (s->key[i] == '/')
+                    name = s->key + i + 1;
+            rc = share_page_folder(&page, name, l.files, l.n, l.next_after, s->expires_at);
+            files_share_listing_done(&l);
+        }
+    }
+    if (rc) {
+        buf_done(&page);
+        audit_access(v, NULL, "view", err_http_status(rc), err_api_code(rc));
+        if (rc == SEAU_E_NOT_FOUND)
+            return reply_problem(v, rc, "File not found", "The shared file is no longer there.");
+        if (rc == SEAU_E_VALIDATION)
+            return reply_problem(v, rc, "Bad page", "This page of the folder does not exist.");
+        return api_reply_s3_failure(v->req, rc, &e);
+    }
+    audit_access(v, NULL, "view", 200, NULL);
+    return reply_page(v->req, 200, &page);
+}
+
+int api_share_open(struct http_req *req)
+{
+    struct visit *v = calloc(1, sizeof(*v));
+    if (!v)
+        return SEAU_E_NOMEM;
+    v->req = req;
+    api_files_env(req, &v->env);
+    api_actor_init(&v->actor, req);
+    v->html = accepts_html(req);
+    v->now = time_now_ms();
+    int rc = 0;
+    struct slice t = http_req_param(req, 0);
+    if (t.len != AUTH_TOKEN_LEN) {
+        rc = reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
+                           "This link does not exist. Check that it was copied whole.");
+        goto done;
+    }
+    memcpy(v->token, t.p, t.len);
+    v->token[t.len] = '\0';
+    rc = read_visit(v);
+    if (rc)
+        goto done;
+    rc = files_share_resolve(&v->env, v->token, v->now, &v->acc);
+    if (rc == SEAU_E_NOT_FOUND) {
+        rc = reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
+                           "This link does not exist. Check that it was copied whole.");
+        goto done;
+    }
+    if (rc)
+        goto done;
+    const char *event = v->download ? "download" : "view";
+    if (v->acc.state != FILES_SHARE_LIVE) {
+        audit_access(v, NULL, event, 410, files_share_state_name(v->acc.state));
+        rc = reply_problem(v, SEAU_E_GONE, "This link is no longer available",
+                           "It has expired, was revoked or was used up. Ask the person who "
+                           "shared it for a new one.");
+        goto done;
+    }
+    if (!v->env.s3) {
+        rc = api_reply_no_s3(req);
+        goto done;
+    }
+    if (password_gate(v, &rc))
+        goto done;
+    rc = v->download ? serve_download(v) : serve_page(v);
+done:
+    str_wipe(v, sizeof(*v));
+    free(v);
+    return rc;
+}
