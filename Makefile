@@ -1,11 +1,12 @@
 # The verbs people use. CMake does the building; see README.md.
 #   make / make build   build the server at build/seau (release)
-#   make run            install what is missing, build, start Seau on its defaults
+#   make run            install what is missing, build (server and web client), start Seau
 #   make test           every test suite under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench          the benchmarks in bench/ (HTTP beside nginx, S3 transfers beside aws s3 cp)
+#   make bench          the benchmarks in bench/ (HTTP beside nginx, S3 transfers beside aws s3 cp,
+#                       proxied transfers, the file API beside S3; see bench/README.md for the others)
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run test setup bench clean format
+.PHONY: all build web run test setup bench clean format
 all: build
 
 build:
@@ -15,7 +16,11 @@ build:
 setup:
 	@scripts/setup
 
-run: setup build
+# The web client (Next.js static export in web/out), rebuilt only when its sources changed.
+web:
+	@web/scripts/build-if-stale.sh
+
+run: setup build web
 	@scripts/run
 
 test: setup
@@ -24,6 +29,8 @@ test: setup
 bench: setup build
 	@bench/run
 	@BENCH_NO_BUILD=1 bench/s3-transfer
+	@BENCH_NO_BUILD=1 bench/proxy-transfer
+	@BENCH_NO_BUILD=1 bench/files-api
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')

@@ -1,0 +1,5 @@
+import { SharesList } from '@/components/shares/shares-list';
+
+export default function SharesPage() {
+    return <SharesList />;
+}

@@ -1,0 +1,106 @@
+'use client';
+/*
+ * Cards and charts from /api/stats, recent activity from /api/activity
+ * (admins and managers) or the stats' own list. Charts are plain SVG with a
+ * text equivalent, not a charting library: two bar charts do not justify
+ * 50 KB of JavaScript.
+ */
+import { useEffect, useState } from 'react';
+
+import { canManage, useUser } from '@/components/shell/session';
+import { Page } from '@/components/ui/page';
+import { admin, stats as getStats, type ActivityEntry, type Stats } from '@/lib/api';
+import { formatBytes, formatDate } from '@/lib/format';
+import { useI18n } from '@/lib/i18n';
+
+function Card({ label, value }: { label: string; value: string }) {
+    return (
+        <div className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900" data-testid="card">
+            <p className="text-sm text-slate-700 dark:text-slate-300">{label}</p>
+            <p className="mt-1 text-2xl font-semibold tabular-nums">{value}</p>
+        </div>
+    );
+}
+
+function Bars({ title, data, format }: { title: string; data: { label: string; value: number }[]; format(v: number): string }) {
+    const { t } = useI18n();
+    const max = Math.max(1, ...data.map((d) => d.value));
+    const w = 100 / Math.max(1, data.length);
+    return (
+        <figure className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900">
+            <figcaption className="mb-2 text-sm font-semibold">{title}</figcaption>
+            {data.length === 0 ? (
+                <p className="text-sm text-slate-700 dark:text-slate-300">{t('dash.noData')}</p>
+            ) : (
+                <>
+                    <svg viewBox="0 0 100 40" preserveAspectRatio="none" className="h-40 w-full" role="img" aria-label={title}>
+                        {data.map((d, i) => {
+                            const h = (d.value / max) * 38;
+                            return <rect key={d.label} x={i * w + w * 0.1} y={40 - h} width={w * 0.8} height={h} className="fill-blue-600 dark:fill-blue-400" />;
+                        })}
+                    </svg>
+                    <ul className="sr-only">
+                        {data.map((d) => (
+                            <li key={d.label}>
+                                {d.label}: {format(d.value)}
+                            </li>
+                        ))}
+                    </ul>
+                    <div className="mt-1 flex justify-between text-xs text-slate-700 dark:text-slate-300" aria-hidden="true">
+                        <span>{data[0]?.label}</span>
+                        <span>{data[data.length - 1]?.label}</span>
+                    </div>
+                </>
+            )}
+        </figure>
+    );
+}
+
+export function Dashboard() {
+    const { t, lang, errorText } = useI18n();
+    const user = useUser();
+    const [s, setS] = useState<Stats | null>(null);
+    const [error, setError] = useState<unknown>(null);
+    const [recent, setRecent] = useState<ActivityEntry[] | null>(null);
+    useEffect(() => {
+        getStats().then(setS, setError);
+        if (canManage(user)) admin.activity({}, null, 10).then((r) => setRecent(r.entries), () => undefined);
+    }, [user]);
+    const today = new Date().toISOString().slice(0, 10);
+    const uploadsToday = s ? s.uploadsToday ?? s.uploadsPerDay.find((d) => d.day.slice(0, 10) === today)?.count ?? 0 : 0;
+    const activity = recent ?? s?.recentActivity ?? [];
+    return (
+        <Page title={t('dash.title')}>
+            {error ? <p role="alert">{errorText(error)}</p> : null}
+            {!s && !error ? <p>{t('common.loading')}</p> : null}
+            {s ? (
+                <>
+                    <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+                        <Card label={t('dash.objects')} value={s.objects.toLocaleString(lang)} />
+                        <Card label={t('dash.bytes')} value={formatBytes(s.bytes, lang)} />
+                        <Card label={t('dash.uploadsToday')} value={uploadsToday.toLocaleString(lang)} />
+                        <Card label={t('dash.activeUsers')} value={s.activeUsers.toLocaleString(lang)} />
+                    </div>
+                    <div className="grid gap-3 md:grid-cols-2">
+                        <Bars title={t('dash.perDay')} data={s.uploadsPerDay.map((d) => ({ label: d.day.slice(0, 10), value: d.count }))} format={(v) => String(v)} />
+                        <Bars title={t('dash.byType')} data={s.byType.map((d) => ({ label: d.type, value: d.bytes }))} format={(v) => formatBytes(v, lang)} />
+                    </div>
+                </>
+            ) : null}
+            <section className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900">
+                <h2 className="mb-2 text-sm font-semibold">{t('dash.recent')}</h2>
+                {activity.length === 0 ? <p className="text-sm">{t('dash.noData')}</p> : null}
+                <ul className="flex flex-col gap-1 text-sm">
+                    {activity.map((a) => (
+                        <li key={a.id} className="flex flex-wrap gap-x-2 break-all">
+                            <span className="text-slate-700 dark:text-slate-300">{formatDate(Date.parse(a.time), lang)}</span>
+                            <span className="font-medium">{a.userEmail ?? '—'}</span>
+                            <span>{a.action}</span>
+                            <span>{[a.bucket, a.key].filter(Boolean).join('/')}</span>
+                        </li>
+                    ))}
+                </ul>
+            </section>
+        </Page>
+    );
+}

@@ -1,0 +1,356 @@
+/*
+ * One file's upload, framework-free: direct to S3 through presigned URLs
+ * (parts in parallel, each retried, resumable), or through seau when the
+ * browser cannot reach S3. The React side (components/upload) only
+ * observes tasks and calls start/cancel.
+ */
+import { ApiError, TransferError, putToUrl, uploads, type FileItem } from '../api';
+import {
+    MAX_PART_ATTEMPTS,
+    S3_MAX_OBJECT,
+    checkPartSize,
+    concurrencyFor,
+    findResumable,
+    keyProblem,
+    nextSpeed,
+    planParts,
+    resumePlan,
+    retryDelay,
+    type Part,
+} from './planner';
+import { addRecord, loadRecords, removeRecord } from './store';
+
+export type UploadStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface TaskView {
+    id: number;
+    name: string;
+    bucket: string;
+    key: string;
+    size: number;
+    loaded: number;
+    speed: number;
+    status: UploadStatus;
+    error: unknown;
+    resumedParts: number;
+    viaServer: boolean;
+}
+
+let nextId = 1;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const t = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            reject(new DOMException('cancelled', 'AbortError'));
+        }, { once: true });
+    });
+}
+
+function isAbort(e: unknown): boolean {
+    return e instanceof DOMException && e.name === 'AbortError';
+}
+
+export class UploadTask {
+    readonly id = nextId++;
+    status: UploadStatus = 'queued';
+    error: unknown = null;
+    speed = 0;
+    resumedParts = 0;
+    viaServer = false;
+    result: FileItem | null = null;
+    private doneBytes = 0;
+    private inflight = new Map<number, number>();
+    private anySent = false;
+    private ctrl: AbortController | null = null;
+    private uploadId: string | null = null;
+    private lastSample = { t: 0, bytes: 0 };
+
+    constructor(
+        readonly file: File,
+        readonly bucket: string,
+        readonly key: string,
+        private readonly changed: () => void,
+    ) {}
+
+    get loaded(): number {
+        let n = this.doneBytes;
+        for (const v of this.inflight.values()) n += v;
+        return Math.min(n, this.file.size);
+    }
+
+    view(): TaskView {
+        return {
+            id: this.id,
+            name: this.key.slice(this.key.lastIndexOf('/') + 1),
+            bucket: this.bucket,
+            key: this.key,
+            size: this.file.size,
+            loaded: this.status === 'done' ? this.file.size : this.loaded,
+            speed: this.speed,
+            status: this.status,
+            error: this.error,
+            resumedParts: this.resumedParts,
+            viaServer: this.viaServer,
+        };
+    }
+
+    private tick() {
+        const now = performance.now();
+        if (now - this.lastSample.t >= 500) {
+            const bytes = this.loaded;
+            if (this.lastSample.t > 0) this.speed = nextSpeed(this.speed, Math.max(0, bytes - this.lastSample.bytes), now - this.lastSample.t);
+            this.lastSample = { t: now, bytes };
+        }
+        this.changed();
+    }
+
+    cancel(): void {
+        if (this.status === 'queued') {
+            this.status = 'cancelled';
+            this.changed();
+            return;
+        }
+        this.ctrl?.abort();
+    }
+
+    async run(): Promise<void> {
+        /* S3's own ceiling; the server's lower limit and allowed types answer POST /api/uploads
+         * before any byte moves, and the refusal is shown in plain words. */
+        const problem = this.file.size > S3_MAX_OBJECT ? 'payload_too_large' : keyProblem(this.key);
+        if (problem) {
+            this.status = 'failed';
+            this.error = new Error(problem);
+            this.changed();
+            return;
+        }
+        this.ctrl = new AbortController();
+        this.status = 'running';
+        this.error = null;
+        /* A retry starts from what S3 and the saved record say, never from the last run's state. */
+        this.uploadId = null;
+        this.anySent = false;
+        this.doneBytes = 0;
+        this.resumedParts = 0;
+        this.viaServer = false;
+        this.speed = 0;
+        this.inflight.clear();
+        this.lastSample = { t: 0, bytes: 0 };
+        this.changed();
+        const signal = this.ctrl.signal;
+        try {
+            let fallback = false;
+            try {
+                await this.direct(signal);
+            } catch (e) {
+                /* S3 refused the browser before any byte landed (CORS, an endpoint
+                 * browsers cannot reach): send the bytes through seau instead. */
+                if (e instanceof TransferError && e.unreachable && !this.anySent) fallback = true;
+                else throw e;
+            }
+            if (fallback) {
+                if (this.uploadId) {
+                    await uploads.abortUpload(this.uploadId).catch(() => undefined);
+                    removeRecord(this.uploadId);
+                }
+                this.viaServer = true;
+                this.doneBytes = 0;
+                const prefix = this.key.slice(0, this.key.lastIndexOf('/') + 1);
+                const files = await uploads.proxiedUpload(this.bucket, prefix, this.file, this.key.slice(prefix.length), (n) => {
+                    this.inflight.set(0, n);
+                    this.tick();
+                }, signal);
+                this.result = files[0] ?? null;
+            }
+            this.status = 'done';
+        } catch (e) {
+            if (isAbort(e)) {
+                this.status = 'cancelled';
+                if (this.uploadId) {
+                    const id = this.uploadId;
+                    removeRecord(id);
+                    uploads.abortUpload(id).catch(() => undefined);
+                }
+            } else {
+                this.status = 'failed';
+                this.error = e;
+            }
+        }
+        this.inflight.clear();
+        this.changed();
+    }
+
+    private async direct(signal: AbortSignal): Promise<void> {
+        const f = this.file;
+        const identity = { name: f.name, size: f.size, lastModified: f.lastModified };
+        let partSize = 0;
+        let completed: uploads.CompletedPart[] = [];
+        let urls = new Map<number, string>();
+        const saved = findResumable(loadRecords(), identity, this.bucket, this.key, Date.now());
+        if (saved) {
+            try {
+                const s = await uploads.getUpload(saved.uploadId);
+                this.uploadId = s.uploadId;
+                partSize = s.partSize;
+                completed = s.completedParts;
+            } catch (e) {
+                if (!(e instanceof ApiError) || e.status >= 500 || e.status === 0) throw e;
+                removeRecord(saved.uploadId); /* gone or expired on the server: start afresh */
+            }
+        }
+        if (!this.uploadId) {
+            const s = await uploads.createUpload({ bucket: this.bucket, key: this.key, size: f.size, contentType: f.type || 'application/octet-stream' });
+            this.uploadId = s.uploadId;
+            if (s.kind === 'single') {
+                const etag = await putToUrl(s.url, f, s.headers, (n) => {
+                    this.inflight.set(1, n);
+                    this.tick();
+                }, signal);
+                this.anySent = true;
+                /* Name the one part: S3s without ListParts (s3rver) cannot find it otherwise. */
+                this.result = await uploads.completeUpload(s.uploadId, [{ partNumber: 1, etag }]);
+                return;
+            }
+            partSize = s.partSize;
+            urls = s.urls;
+            addRecord({ ...identity, bucket: this.bucket, key: this.key, uploadId: s.uploadId, partSize, createdAt: Date.now() });
+        }
+        const uploadId = this.uploadId;
+        /* A part size S3 would refuse fails now, in plain words, not after the bytes are sent. */
+        if (checkPartSize(f.size, partSize)) throw new ApiError(200, 'bad_response', checkPartSize(f.size, partSize) ?? '');
+        const plan = planParts(f.size, partSize);
+        const { todo, done } = resumePlan(plan, completed);
+        this.resumedParts = done.size;
+        this.doneBytes = plan.filter((p) => done.has(p.partNumber)).reduce((n, p) => n + (p.end - p.start), 0);
+        if (done.size > 0) this.anySent = true;
+        const missing = todo.filter((p) => !urls.has(p.partNumber)).map((p) => p.partNumber);
+        for (let i = 0; i < missing.length; i += 500) {
+            for (const [n, u] of await uploads.partUrls(uploadId, missing.slice(i, i + 500))) urls.set(n, u);
+        }
+        this.changed();
+
+        const queue = [...todo];
+        const sendPart = async (p: Part) => {
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    let url = urls.get(p.partNumber);
+                    if (!url) {
+                        url = (await uploads.partUrls(uploadId, [p.partNumber])).get(p.partNumber);
+                        if (!url) throw new TransferError(500, 'no_url');
+                        urls.set(p.partNumber, url);
+                    }
+                    const etag = await putToUrl(url, f.slice(p.start, p.end), {}, (n) => {
+                        this.inflight.set(p.partNumber, n);
+                        this.tick();
+                    }, signal);
+                    this.inflight.delete(p.partNumber);
+                    done.set(p.partNumber, etag);
+                    this.doneBytes += p.end - p.start;
+                    this.anySent = true;
+                    this.tick();
+                    return;
+                } catch (e) {
+                    this.inflight.delete(p.partNumber);
+                    if (isAbort(e)) throw e;
+                    if (e instanceof TransferError && e.unreachable && !this.anySent) throw e;
+                    if (attempt >= MAX_PART_ATTEMPTS) throw new Error('part_failed');
+                    if (e instanceof TransferError && e.status === 403) urls.delete(p.partNumber); /* expired URL */
+                    await sleep(retryDelay(attempt, Math.random()), signal);
+                }
+            }
+        };
+        const workers = Array.from({ length: Math.min(concurrencyFor(f.size, partSize), Math.max(1, queue.length)) }, async () => {
+            for (let p = queue.shift(); p; p = queue.shift()) await sendPart(p);
+        });
+        await Promise.all(workers);
+        const parts = [...done].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }));
+        this.result = await uploads.completeUpload(uploadId, parts);
+        removeRecord(uploadId);
+    }
+}
+
+/** Runs tasks, a few files at a time, and tells listeners about every change. */
+export class UploadManager {
+    private tasks: UploadTask[] = [];
+    private running = 0;
+    private listeners = new Set<() => void>();
+    private doneListeners = new Set<(t: UploadTask) => void>();
+    private snapshot: TaskView[] = [];
+    private scheduled = false;
+
+    constructor(private readonly maxFiles = 3) {}
+
+    subscribe(fn: () => void): () => void {
+        this.listeners.add(fn);
+        return () => this.listeners.delete(fn);
+    }
+
+    onUploaded(fn: (t: UploadTask) => void): () => void {
+        this.doneListeners.add(fn);
+        return () => this.doneListeners.delete(fn);
+    }
+
+    views(): TaskView[] {
+        return this.snapshot;
+    }
+
+    private changed = () => {
+        /* Progress events come by the hundred a second: repaint at most every frame. */
+        if (this.scheduled) return;
+        this.scheduled = true;
+        const flush = () => {
+            this.scheduled = false;
+            this.snapshot = this.tasks.map((t) => t.view());
+            for (const l of this.listeners) l();
+        };
+        if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush);
+        else setTimeout(flush, 16);
+    };
+
+    add(files: { file: File; key: string }[], bucket: string): void {
+        for (const { file, key } of files) this.tasks.push(new UploadTask(file, bucket, key, this.changed));
+        this.changed();
+        this.pump();
+    }
+
+    find(id: number): UploadTask | undefined {
+        return this.tasks.find((t) => t.id === id);
+    }
+
+    cancel(id: number): void {
+        this.find(id)?.cancel();
+    }
+
+    retry(id: number): void {
+        const t = this.find(id);
+        if (t && (t.status === 'failed' || t.status === 'cancelled')) {
+            t.status = 'queued';
+            this.changed();
+            this.pump();
+        }
+    }
+
+    remove(id: number): void {
+        this.tasks = this.tasks.filter((t) => t.id !== id || t.status === 'running');
+        this.changed();
+    }
+
+    clearFinished(): void {
+        this.tasks = this.tasks.filter((t) => t.status === 'running' || t.status === 'queued');
+        this.changed();
+    }
+
+    private pump(): void {
+        while (this.running < this.maxFiles) {
+            const t = this.tasks.find((x) => x.status === 'queued');
+            if (!t) return;
+            this.running++;
+            t.run().finally(() => {
+                this.running--;
+                if (t.status === 'done') for (const l of this.doneListeners) l(t);
+                this.pump();
+            });
+        }
+    }
+}
