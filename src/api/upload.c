@@ -88,6 +88,17 @@ static void wake(void *arg)
     http_body_resume(u->body);
 }
 
+/* The worker's failure as the answer, naming the file it was on. */
+static int reply_ingest_failure(struct upload *u, int rc)
+{
+    /* Answer only once the worker has cleaned up (multipart upload aborted): a client that
+     * checks right after the answer must find nothing left. */
+    files_ingest_stop(u->ingest);
+    char msg[FILES_INGEST_MESSAGE_MAX];
+    files_ingest_message(u->ingest, msg, sizeof(msg));
+    return refuse(u, rc, NULL, msg[0] ? msg : NULL);
+}
+
 /* Resolves the bucket and prefix once, at the first file. */
 static int settle_target(struct upload *u)
 {
@@ -153,7 +164,7 @@ static int begin_file(struct upload *u, const char *filename)
     u->in_file = true;
     u->file_bytes = 0;
     if ((rc = files_ingest_begin(u->ingest, u->key)))
-        return refuse(u, rc, NULL, NULL);
+        return reply_ingest_failure(u, rc);
     return 0;
 }
 
@@ -187,7 +198,7 @@ static int on_data(void *ctx, const char *data, size_t n)
             return refuse(u, SEAU_E_TOO_LARGE, NULL, msg);
         }
         int rc = files_ingest_data(u->ingest, data, n);
-        return rc ? refuse(u, rc, NULL, NULL) : 0;
+        return rc ? reply_ingest_failure(u, rc) : 0;
     }
     if (u->field == FIELD_IGNORED)
         return 0;
@@ -205,7 +216,7 @@ static int on_end(void *ctx)
     if (u->in_file) {
         u->in_file = false;
         int rc = files_ingest_end(u->ingest);
-        return rc ? refuse(u, rc, NULL, NULL) : 0;
+        return rc ? reply_ingest_failure(u, rc) : 0;
     }
     u->field_value[u->field_len] = '\0';
     if (strlen(u->field_value) != u->field_len)
@@ -225,17 +236,6 @@ static const struct http_multipart_handler form = {on_begin, on_data, on_end};
 
 /* ------------------------------------ the body ---------------------------------------- */
 
-/* The worker's failure as the answer, naming the file it was on. */
-static int reply_ingest_failure(struct upload *u, int rc)
-{
-    /* Answer only once the worker has cleaned up (multipart upload aborted): a client that
-     * checks right after the answer must find nothing left. */
-    files_ingest_stop(u->ingest);
-    char msg[FILES_INGEST_MESSAGE_MAX];
-    files_ingest_message(u->ingest, msg, sizeof(msg));
-    return refuse(u, rc, NULL, msg[0] ? msg : NULL);
-}
-
 static int body_data(void *ctx, struct http_req *req, const char *data, size_t n)
 {
     (void)req;
@@ -248,10 +248,7 @@ static int body_data(void *ctx, struct http_req *req, const char *data, size_t n
     int rc = http_multipart_feed(u->mp, data, n);
     if (rc == 0)
         return 0;
-    if (!u->replied && u->ingest && u->failure == 0) {
-        /* A failure of the worker surfaced through files_ingest_data/end. */
-        return reply_ingest_failure(u, rc);
-    }
+    /* Callbacks answer their own refusals; what is left is the parser's. */
     return refuse(u, rc, NULL, rc == SEAU_E_BAD_REQUEST ? "The form data is malformed." : NULL);
 }
 

@@ -122,6 +122,7 @@ test('a disallowed sniffed type is 415 and nothing stays', async () => {
     const big = Buffer.concat([EXE, randomBytes(10 * 1024 * 1024)]);
     const r2 = await upload(s, t, form({ bucket: 'upx-a' }, [{ name: 'evil-big.png', data: big }]));
     assert.equal(r2.status, 415, r2.text);
+    assert.match(r2.body.error.message, /evil-big\.png/, 'the refusal names the file, also past the first part');
     assert.equal(await s3Bytes('evil-big.png'), null);
     assert.equal(await openUploads(), 0);
     await s.stop();
