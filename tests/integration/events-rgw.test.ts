@@ -144,4 +144,11 @@ test('a delete made through Seau is shown once, though RGW reports it too', asyn
     assert.equal(h.length, 1);
     assert.deepEqual([h[0].id, h[0].metadata.source], [last.id, 'seau']);
     await c.close();
+}, {
+    /* Measured: radosgw 16.2.15 (Debian bookworm) aborts in its HTTP push endpoint
+     * (RGWPubSubHTTPEndpoint::send_to_completion_async → rgw_http_req_data::async_wait)
+     * during this scenario, hanging the DeleteObject and killing the RGW every other test
+     * shares; with a persistent topic it aborts at once. The merge of Seau's own change with
+     * the S3 report is covered with the webhook in events.test.ts. */
+    skip: 'radosgw 16.2.15 aborts in its push endpoint here (see the comment)',
 });
