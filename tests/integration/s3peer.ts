@@ -73,28 +73,42 @@ const children: ChildProcess[] = [];
 const rgwDirs: string[] = [];
 const PEERS = path.resolve(HERE, '../../../shared/peers');
 
-/** Starts s3rver on a free port in a temp directory (stopped when the file's tests end). */
+/**
+ * Starts s3rver on a free port in a temp directory (stopped when the file's
+ * tests end). Test files run in parallel and each picks free ports, so
+ * another server may take the port between the pick and s3rver's bind: the
+ * answer must come from this s3rver (its bucket list, while it runs), else
+ * another port is tried.
+ */
 export async function startS3rver(buckets: string[]): Promise<S3Peer> {
     const bin = path.resolve(HERE, '../peers/node_modules/.bin/s3rver');
     if (!existsSync(bin))
         throw new Error(`s3rver is not installed at ${bin}: run scripts/setup`);
-    const port = await freePort();
-    const dir = tempDir('seau-s3rver-');
-    /* The OpenSSL flag: without it s3rver 3.7 fails every truncated listing. */
-    const p = spawn(bin, ['-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
-        env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
-        stdio: 'ignore',
-    });
-    children.push(p);
-    const endpoint = `http://127.0.0.1:${port}`;
-    await poll('s3rver to answer', async () => {
-        const r = await fetch(endpoint + '/');
-        await r.arrayBuffer();
-        return true;
-    }, 15_000, 50);
-    const peer = makePeer('s3rver', endpoint, 'S3RVER', 'S3RVER');
-    await createBuckets(peer, buckets);
-    return peer;
+    for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        const dir = tempDir('seau-s3rver-');
+        /* The OpenSSL flag: without it s3rver 3.7 fails every truncated listing. */
+        const p = spawn(bin, ['-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent'], {
+            env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+            stdio: 'ignore',
+        });
+        children.push(p);
+        const endpoint = `http://127.0.0.1:${port}`;
+        const ours = await poll('s3rver to answer', async () => {
+            if (p.exitCode !== null || p.signalCode !== null)
+                return 'exited';
+            const r = await fetch(endpoint + '/');
+            const text = await r.text();
+            return text.includes('ListAllMyBucketsResult') ? 'ok' : undefined;
+        }, 15_000, 50);
+        if (ours === 'ok') {
+            const peer = makePeer('s3rver', endpoint, 'S3RVER', 'S3RVER');
+            await createBuckets(peer, buckets);
+            return peer;
+        }
+        if (attempt === 3)
+            throw new Error(`s3rver could not start on a free port (3 attempts; last ${port})`);
+    }
 }
 
 /** Whether RGW can run here (the Debian packages are installed). */
