@@ -255,9 +255,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (st->queued)
         return MHD_YES; /* answered in the first call; nothing more to send */
     if (req->body_stream && !st->body_done) {
-        bool parked;
-        if (!http_body_finish(req, &parked))
-            return MHD_YES; /* parked: called again once the sink resumes */
+        http_body_finish(req);
         st->body_done = true;
     }
     if (!req->dispatched)

@@ -297,22 +297,21 @@ enum MHD_Result http_body_feed(struct http_req *req, const char *data, size_t *s
     }
 }
 
-bool http_body_finish(struct http_req *req, bool *ret_parked)
+void http_body_finish(struct http_req *req)
 {
     struct http_body *b = req->body_stream;
-    *ret_parked = false;
     if (b->failed || req->response)
-        return true;
+        return;
     for (;;) {
         int rc = b->sink.end(b->ctx, req);
         if (rc == 0)
-            return true;
+            return;
         if (rc == HTTP_BODY_PAUSE && (rc = wait_body(b)) == 0)
             continue;
         b->failed = true;
         if (!req->response)
             http_reply_error(req, rc, NULL, NULL);
-        return true;
+        return;
     }
 }
 

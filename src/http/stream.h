@@ -1,7 +1,8 @@
 /*
  * The server's side of streamed responses and streamed request bodies
- * (request.h has the handlers' side): connections parked while their
- * producer or sink is busy, and woken from any thread.
+ * (request.h has the handlers' side). A streamed response's connection is
+ * parked while its producer has nothing, and woken from any thread; a
+ * streamed body's thread waits for its sink instead (stream.c says why).
  *
  * libmicrohttpd's suspend/resume does the parking. Its rules shape this
  * file: suspend only from the access handler or a content reader (on the
@@ -57,8 +58,8 @@ enum http_park_result http_park_try(struct http_parking *reg, struct http_park *
  * http_req_stream_body). Each returns what the access handler should return.
  */
 enum MHD_Result http_body_feed(struct http_req *req, const char *data, size_t *size);
-/* The body is complete: runs the sink's end; true when a reply is ready to queue. */
-bool http_body_finish(struct http_req *req, bool *ret_parked);
+/* The body is complete: runs the sink's end (waiting while it pauses) so a reply is ready. */
+void http_body_finish(struct http_req *req);
 /* The request is over: releases the sink. */
 void http_body_release(struct http_req *req);
 
