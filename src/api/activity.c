@@ -6,31 +6,8 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Cursors are opaque to clients: base64url of "a<id>", the last entry shown. */
-static void cursor_encode(int64_t id, char *out, size_t n)
-{
-    char raw[32];
-    int len = snprintf(raw, sizeof(raw), "a%lld", (long long)id);
-    sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static int cursor_decode(const char *s, int64_t *ret)
-{
-    unsigned char raw[32];
-    size_t len = 0;
-    if (strlen(s) > 40 ||
-        sodium_base642bin(raw, sizeof(raw) - 1, s, strlen(s), NULL, &len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        len < 2 || raw[0] != 'a')
-        return SEAU_E_VALIDATION;
-    raw[len] = '\0';
-    return str_to_int64((const char *)raw + 1, 1, INT64_MAX, ret);
-}
 
 static json_t *entry_json(const struct db_audit_entry *e)
 {
@@ -64,7 +41,7 @@ int api_activity(struct http_req *req)
     size_t limit = 100;
     api_query_limit(req, &check, &limit);
     const char *cursor = http_req_query(req, "cursor");
-    if (cursor && cursor_decode(cursor, &f.before_id))
+    if (cursor && api_id_cursor_decode('a', cursor, &f.before_id))
         jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
     const char *user = http_req_query(req, "user");
     if (user && *user) {
@@ -93,7 +70,7 @@ int api_activity(struct http_req *req)
     json_t *out = json_pack("{s:o}", "entries", list);
     if (out && n > limit) {
         char next[64];
-        cursor_encode(entries[shown - 1].id, next, sizeof(next));
+        api_id_cursor_encode('a', entries[shown - 1].id, next, sizeof(next));
         json_object_set_new(out, "nextCursor", json_string(next));
     } else if (out) {
         json_object_set_new(out, "nextCursor", json_null());

@@ -61,6 +61,19 @@ struct s3_error;
 /* The object service's environment for this request (S3, store, buckets). */
 void api_files_env(struct http_req *req, struct files_env *env);
 /*
+ * Cursors of lists paged by row id (cursor.c): list is the letter naming the
+ * list ('a' activity, 'n' notifications, 's' shares); out holds at least 48
+ * bytes. decode returns 0 or SEAU_E_VALIDATION (malformed, or another list's).
+ */
+#define API_ID_CURSOR_MAX 48
+void api_id_cursor_encode(char list, int64_t id, char *out, size_t n);
+int api_id_cursor_decode(char list, const char *s, int64_t *ret);
+
+/* An ETag without its quotes (W/ dropped), or null when empty or NULL. */
+json_t *api_etag_json(const char *etag);
+/* An RFC 3339 time, or null for 0 and below (unknown). */
+json_t *api_time_json(int64_t ms);
+/*
  * API.md's object: etag without quotes, times RFC 3339 (null when unknown),
  * contentType null when "" or NULL, uploadedBy the account id or null (0).
  */

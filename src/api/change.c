@@ -39,30 +39,11 @@ static void audit_change(struct http_req *req, const char *action, const char *b
     free(text);
 }
 
-/* ETags without their quotes, times in RFC 3339: API.md's object, as GET /api/object renders it. */
-static json_t *etag_json(const char *etag)
-{
-    if (!etag || !*etag)
-        return json_null();
-    if (strncmp(etag, "W/", 2) == 0)
-        etag += 2;
-    size_t n = strlen(etag);
-    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
-        return json_stringn(etag + 1, n - 2);
-    return json_string(etag);
-}
-
+/* API.md's object from the index's row. */
 static json_t *object_json(const struct db_object *o)
 {
-    char t[TIME_RFC3339_LEN];
-    if (o->last_modified > 0)
-        time_rfc3339(o->last_modified, t);
-    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "bucket", o->bucket, "key", o->key,
-                     "size", (json_int_t)o->size, "lastModified",
-                     o->last_modified > 0 ? json_string(t) : json_null(), "etag",
-                     etag_json(o->etag), "contentType",
-                     *o->content_type ? json_string(o->content_type) : json_null(), "uploadedBy",
-                     o->uploaded_by ? json_integer(o->uploaded_by) : json_null());
+    return api_object_json(o->bucket, o->key, o->size, o->last_modified, o->etag, o->content_type,
+                           o->uploaded_by);
 }
 
 static json_t *pairs_json(const struct files_copy_outcome *o, size_t max)

@@ -18,7 +18,6 @@
 #include "files/files.h"
 
 #include <microhttpd.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,28 +29,6 @@ static int reply_no_events(struct http_req *req)
 }
 
 /* ====================================== history ===================================== */
-
-/* Cursors are opaque to clients: base64url of "n<id>", the last notification shown. */
-static void cursor_encode(int64_t id, char *out, size_t n)
-{
-    char raw[32];
-    int len = snprintf(raw, sizeof(raw), "n%lld", (long long)id);
-    sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static int cursor_decode(const char *s, int64_t *ret)
-{
-    unsigned char raw[32];
-    size_t len = 0;
-    if (strlen(s) > 40 ||
-        sodium_base642bin(raw, sizeof(raw) - 1, s, strlen(s), NULL, &len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        len < 2 || raw[0] != 'n')
-        return SEAU_E_VALIDATION;
-    raw[len] = '\0';
-    return str_to_int64((const char *)raw + 1, 1, INT64_MAX, ret);
-}
 
 /* since: a notification id (whole number) or an RFC 3339 time. */
 static void parse_since(struct http_req *req, struct jsonx_check *check, int64_t *ret_id,
@@ -80,7 +57,7 @@ int api_notifications(struct http_req *req)
     size_t limit = 100;
     api_query_limit(req, &check, &limit);
     const char *cursor = http_req_query(req, "cursor");
-    if (cursor && cursor_decode(cursor, &q.before_id))
+    if (cursor && api_id_cursor_decode('n', cursor, &q.before_id))
         jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
     parse_since(req, &check, &q.after_id, &q.since);
     const char *type = http_req_query(req, "type");
@@ -111,7 +88,7 @@ int api_notifications(struct http_req *req)
     json_t *out = json_pack("{s:o}", "notifications", list);
     if (out && n > limit) {
         char next[64];
-        cursor_encode(rows[shown - 1].id, next, sizeof(next));
+        api_id_cursor_encode('n', rows[shown - 1].id, next, sizeof(next));
         json_object_set_new(out, "nextCursor", json_string(next));
     } else if (out) {
         json_object_set_new(out, "nextCursor", json_null());

@@ -54,7 +54,7 @@ int api_reply_s3_failure(struct http_req *req, int rc, const struct s3_error *e)
 }
 
 /* ETags without their quotes: "abc" and W/"abc" read abc (API.md leaves the form open). */
-static json_t *etag_json(const char *etag)
+json_t *api_etag_json(const char *etag)
 {
     if (!etag || !*etag)
         return json_null();
@@ -66,7 +66,7 @@ static json_t *etag_json(const char *etag)
     return json_string(etag);
 }
 
-static json_t *time_json(int64_t ms)
+json_t *api_time_json(int64_t ms)
 {
     if (ms <= 0)
         return json_null();
@@ -79,7 +79,7 @@ json_t *api_object_json(const char *bucket, const char *key, int64_t size, int64
                         const char *etag, const char *content_type, int64_t uploaded_by)
 {
     return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "bucket", bucket, "key", key, "size",
-                     (json_int_t)size, "lastModified", time_json(mtime), "etag", etag_json(etag),
+                     (json_int_t)size, "lastModified", api_time_json(mtime), "etag", api_etag_json(etag),
                      "contentType",
                      content_type && *content_type ? json_string(content_type) : json_null(),
                      "uploadedBy", uploaded_by > 0 ? json_integer(uploaded_by) : json_null());
@@ -231,8 +231,8 @@ int api_object(struct http_req *req)
             json_array_append_new(
                 vs, json_pack("{s:s, s:b, s:I, s:o, s:o, s:b}", "versionId", v->version_id,
                               "isLatest", v->is_latest, "size", (json_int_t)v->size,
-                              "lastModified", time_json(v->last_modified_ms), "etag",
-                              etag_json(v->etag), "deleteMarker", v->delete_marker));
+                              "lastModified", api_time_json(v->last_modified_ms), "etag",
+                              api_etag_json(v->etag), "deleteMarker", v->delete_marker));
         }
         json_object_set_new(out, "versions", vs ? vs : json_null());
     }

@@ -23,7 +23,6 @@
 #include "http/disposition.h"
 #include "s3/client.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +31,6 @@
 /* The cookie that remembers a correct password, scoped to the link's own path. */
 #define SHARE_COOKIE "seau_share"
 #define SHARE_ORIGIN_MAX 512
-
-static json_t *time_json(int64_t ms)
-{
-    if (ms <= 0)
-        return json_null();
-    char t[TIME_RFC3339_LEN];
-    time_rfc3339(ms, t);
-    return json_string(t);
-}
 
 /*
  * The origin links are made on: the configured public URL's, else the
@@ -185,34 +175,12 @@ int api_shares_create(struct http_req *req)
     link_origin(req, origin);
     snprintf(url, sizeof(url), "%s/s/%s", origin, token);
     json_t *out = json_pack("{s:s, s:s, s:o}", "id", s->id, "url", url, "expiresAt",
-                            time_json(s->expires_at));
+                            api_time_json(s->expires_at));
     str_wipe(token, sizeof(token));
     str_wipe(url, sizeof(url));
     str_wipe(s, sizeof(*s));
     free(s);
     return http_reply_json(req, 201, out);
-}
-
-/* List cursors: base64url of "s<seq>", the last share shown. */
-static void cursor_encode(int64_t seq, char *out, size_t n)
-{
-    char raw[32];
-    int len = snprintf(raw, sizeof(raw), "s%lld", (long long)seq);
-    sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static int cursor_decode(const char *s, int64_t *ret)
-{
-    unsigned char raw[32];
-    size_t len = 0;
-    if (strlen(s) > 40 ||
-        sodium_base642bin(raw, sizeof(raw) - 1, s, strlen(s), NULL, &len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        len < 2 || raw[0] != 's')
-        return SEAU_E_VALIDATION;
-    raw[len] = '\0';
-    return str_to_int64((const char *)raw + 1, 1, INT64_MAX, ret);
 }
 
 /*
@@ -226,8 +194,8 @@ static json_t *share_json(const struct db_share *s, int64_t now)
                           "id", s->id, "bucket", s->bucket, "key", s->key, "url", "createdBy",
                           (json_int_t)s->created_by, "createdByEmail",
                           s->created_by_email[0] ? json_string(s->created_by_email) : json_null(),
-                          "createdAt", time_json(s->created_at), "expiresAt",
-                          time_json(s->expires_at), "downloads", (json_int_t)s->downloads,
+                          "createdAt", api_time_json(s->created_at), "expiresAt",
+                          api_time_json(s->expires_at), "downloads", (json_int_t)s->downloads,
                           "maxDownloads",
                           s->max_downloads ? json_integer(s->max_downloads) : json_null(),
                           "hasPassword", s->password_hash[0] != '\0', "folder",
@@ -249,7 +217,7 @@ int api_shares_list(struct http_req *req)
     if (q.bucket && s3name_bucket_problem(q.bucket))
         jsonx_check_fail(&check, "bucket", s3name_bucket_problem(q.bucket));
     const char *cursor = http_req_query(req, "cursor");
-    if (cursor && cursor_decode(cursor, &q.before_seq))
+    if (cursor && api_id_cursor_decode('s', cursor, &q.before_seq))
         jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
     if (!jsonx_check_ok(&check))
         return api_reply_invalid(req, &check);
@@ -271,7 +239,7 @@ int api_shares_list(struct http_req *req)
     json_t *out = json_pack("{s:o}", "shares", list);
     if (out && p.next_before) {
         char next[64];
-        cursor_encode(p.next_before, next, sizeof(next));
+        api_id_cursor_encode('s', p.next_before, next, sizeof(next));
         json_object_set_new(out, "nextCursor", json_string(next));
     } else if (out) {
         json_object_set_new(out, "nextCursor", json_null());

@@ -42,24 +42,6 @@ static int reply_failure(struct http_req *req, int rc, const struct s3_error *e,
     return api_reply_s3_failure(req, rc, e);
 }
 
-static json_t *time_json(int64_t ms)
-{
-    char t[TIME_RFC3339_LEN];
-    time_rfc3339(ms, t);
-    return json_string(t);
-}
-
-/* ETags of objects without their quotes, as GET /api/object shows them. */
-static json_t *etag_json(const char *etag)
-{
-    if (!etag || !*etag)
-        return json_null();
-    size_t n = strlen(etag);
-    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
-        return json_stringn(etag + 1, n - 2);
-    return json_string(etag);
-}
-
 static json_t *urls_json(const struct files_upload_view *v)
 {
     json_t *a = json_array();
@@ -76,11 +58,11 @@ static json_t *session_json(const struct files_upload_view *v)
     if (u->single)
         return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{}, s:o}", "uploadId", u->id, "bucket",
                          u->bucket, "key", u->key, "url", v->nurls ? v->urls[0].url : "", "method",
-                         "PUT", "headers", "expiresAt", time_json(v->urls_expire_at));
+                         "PUT", "headers", "expiresAt", api_time_json(v->urls_expire_at));
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "uploadId", u->id, "bucket", u->bucket,
                      "key", u->key, "partSize", (json_int_t)u->part_size, "partCount",
                      (json_int_t)v->part_count, "parts", urls_json(v), "expiresAt",
-                     time_json(v->urls_expire_at));
+                     api_time_json(v->urls_expire_at));
 }
 
 /* The uploadId path parameter as a C string; "" when it cannot be one (then not found). */
@@ -219,7 +201,7 @@ int api_uploads_get(struct http_req *req)
                                      (json_int_t)u.size, "contentType", u.content_type, "mode",
                                      u.single ? "single" : "multipart", "partSize",
                                      (json_int_t)u.part_size, "partCount", (json_int_t)count,
-                                     "createdAt", time_json(u.created_at), "completedParts", done));
+                                     "createdAt", api_time_json(u.created_at), "completedParts", done));
 }
 
 /* ====================================== parts ====================================== */
@@ -282,7 +264,7 @@ int api_uploads_parts(struct http_req *req)
     if (rc)
         return reply_failure(req, rc, &e, NULL);
     json_t *out = json_pack("{s:s, s:o, s:o}", "uploadId", v.row.id, "parts", urls_json(&v),
-                            "expiresAt", time_json(v.urls_expire_at));
+                            "expiresAt", api_time_json(v.urls_expire_at));
     files_upload_view_done(&v);
     return http_reply_json(req, 200, out);
 }
@@ -407,7 +389,7 @@ int api_uploads_complete(struct http_req *req)
                                                          .actor_id = p->user.id});
     json_t *file = json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:I}", "bucket", o->bucket, "key",
                              o->key, "size", (json_int_t)o->size, "lastModified",
-                             time_json(o->last_modified), "etag", etag_json(o->etag), "contentType",
+                             api_time_json(o->last_modified), "etag", api_etag_json(o->etag), "contentType",
                              o->content_type, "uploadedBy", (json_int_t)o->uploaded_by);
     return http_reply_json(req, 200, json_pack("{s:o}", "file", file));
 }
