@@ -16,7 +16,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { ADMIN, startServer, type SeauServer } from '../integration/harness.ts';
+import { ADMIN, requirePrograms, startServer, type SeauServer } from '../integration/harness.ts';
 import { emptyBucket, startRgw, type S3Peer } from '../integration/s3peer.ts';
 
 export { ADMIN, poll, sleep, test } from '../integration/harness.ts';
@@ -57,6 +57,7 @@ let browser: Browser | null = null;
 
 /** Debian's Chromium, headless, in a fresh temporary profile (playwright creates and removes it). */
 export async function launchBrowser(): Promise<Browser> {
+    requirePrograms(CHROMIUM);
     browser ??= await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,

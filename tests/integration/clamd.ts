@@ -5,12 +5,12 @@
  * "Seau.Test.Pattern".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after } from 'node:test';
 
-import { freePort, poll, tempDir } from './harness.ts';
+import { freePort, poll, requirePrograms, tempDir } from './harness.ts';
 
 export const CLAMD_TEST_PATTERN = 'SEAU-MALWARE-TEST-PATTERN-7f3a';
 export const CLAMD_SIGNATURE = 'Seau.Test.Pattern';
@@ -21,10 +21,6 @@ export interface Clamd {
 }
 
 const children: ChildProcess[] = [];
-
-export function clamdAvailable(): boolean {
-    return existsSync('/usr/sbin/clamd');
-}
 
 function ping(port: number): Promise<boolean> {
     return new Promise((resolve) => {
@@ -37,7 +33,10 @@ function ping(port: number): Promise<boolean> {
     });
 }
 
+const CLAMD = '/usr/sbin/clamd';
+
 export async function startClamd(opts: { streamMaxLength?: string } = {}): Promise<Clamd> {
+    requirePrograms(CLAMD);
     const dir = tempDir('seau-clamd-');
     const db = path.join(dir, 'db');
     mkdirSync(db);
@@ -53,7 +52,7 @@ export async function startClamd(opts: { streamMaxLength?: string } = {}): Promi
         `PidFile ${path.join(dir, 'clamd.pid')}`,
         '',
     ].join('\n'));
-    const p = spawn('/usr/sbin/clamd', ['-c', path.join(dir, 'clamd.conf')], { stdio: 'ignore' });
+    const p = spawn(CLAMD, ['-c', path.join(dir, 'clamd.conf')], { stdio: 'ignore' });
     children.push(p);
     await poll('clamd to answer PING', () => ping(port), 30_000, 100);
     return { address: `tcp://127.0.0.1:${port}`, port };

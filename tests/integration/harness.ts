@@ -10,7 +10,7 @@
  * SEAU_BIN (CTest sets it), else ../../build/seau relative to this folder.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -25,6 +25,21 @@ export const BIN = process.env.SEAU_BIN
     : path.resolve(HERE, '../../build/seau');
 if (!existsSync(BIN))
     throw new Error(`the seau binary is not at ${BIN}: run \`make build\` or set SEAU_BIN`);
+
+/**
+ * Fails at once, with one line naming the Debian package and the command
+ * that installs it, when a program a test is about to run is missing
+ * (scripts/require reads scripts/dependencies, the list setup installs).
+ * Never a timeout waiting for a server that could not start, never a skip.
+ */
+export function requirePrograms(...programs: string[]): void {
+    try {
+        execFileSync(path.resolve(HERE, '../../scripts/require'), programs, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+        const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
+        throw new Error(stderr || `scripts/require ${programs.join(' ')} failed`);
+    }
+}
 
 /** The admin every server gets unless a test asks for none. */
 export const ADMIN = Object.freeze({
@@ -773,6 +788,7 @@ export function runCli(
 /** Runs the sqlite3 command-line shell on a database file; asserts it succeeded. */
 export function sqlite(dbPath: string, sql: string): Promise<string> {
     return new Promise((resolve, reject) => {
+        requirePrograms('sqlite3');
         const p = spawn('sqlite3', ['-batch', '-bail', dbPath], { stdio: ['pipe', 'pipe', 'pipe'] });
         let out = '';
         let err = '';

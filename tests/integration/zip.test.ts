@@ -25,6 +25,7 @@ import {
     createUser,
     login,
     req,
+    requirePrograms,
     startServer,
     tempDir,
     test,
@@ -32,6 +33,9 @@ import {
     type SeauServer,
 } from './harness.ts';
 import { startRgw, startS3rver, type S3Peer } from './s3peer.ts';
+
+/* Independent readers of the archives Seau makes. */
+requirePrograms('python3', 'unzip', 'zipinfo');
 
 const PASSWORD = 'user-password-0123456789';
 const MiB = 1024 * 1024;

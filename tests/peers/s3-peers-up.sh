@@ -23,6 +23,10 @@ MON_PORT=${SEAU_TEST_MON_PORT:-17481}
 MS_PORTS=${SEAU_TEST_MS_PORTS:-17500-17539}
 S3RVER_PORT=${SEAU_TEST_S3RVER_PORT:-17490}
 FAUXQS_PORT=${SEAU_TEST_FAUXQS_PORT:-17495}
+# Every program the peers need, checked first: one line naming the missing
+# package, never a timeout. (radosgw-up.sh also needs ceph-authtool,
+# monmaptool and radosgw-admin, which come with ceph-mon and radosgw.)
+"$ROOT/scripts/require" node radosgw ceph-mon ceph-osd uuidgen bc curl
 mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
 

@@ -7,6 +7,7 @@
 set -u
 SEAU=$1
 : "${S3_ENDPOINT:?run through tests/peers/with-env.sh}"
+"$(dirname "$0")/../../scripts/require" python3 curl || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0

@@ -6,6 +6,7 @@
 # Usage: run.sh REPO_ROOT
 set -u
 ROOT=$1
+"$ROOT/scripts/require" python3 curl || exit 1
 work=$(mktemp -d)
 pass=0
 fail=0

@@ -1,13 +1,11 @@
 #!/bin/sh
 # Builds the web client (web/out) when a source is newer than the last
 # export, and does nothing otherwise: `make run` and the browser tests call
-# it. Installs the npm packages first when the lock file changed.
+# it. Installs the npm packages first when the lock file changed, the one
+# way every target does (scripts/setup).
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.installed ]; then
-    npm ci --no-audit --no-fund --loglevel=error >/dev/null
-    touch node_modules/.installed
-fi
+../scripts/setup --npm web
 stamp=out/csp.json
 if [ -f "$stamp" ] && [ -z "$(find app components lib public scripts package-lock.json next.config.ts postcss.config.mjs tsconfig.json -newer "$stamp" -type f 2>/dev/null | head -n 1)" ]; then
     exit 0
