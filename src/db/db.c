@@ -1,23 +1,68 @@
-#include "db/db.h"
+/*
+ * The store's front door: db_open chooses a backend from the URL scheme,
+ * once, and every db_* function below dispatches through its table of
+ * operations (db/backend.h). Nothing here knows SQL; the helpers shared by
+ * every backend (freeing result arrays, finding embedded migrations) live
+ * here too.
+ */
+#include "db/backend.h"
 
-#include "core/cfg.h"
 #include "core/err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The URL schemes this build opens. A scheme that is known but not built
+ * (PostgreSQL, until src/db/postgres/ exists) has no constructor: db_open
+ * refuses it like any other unknown URL, and cfg_validate tells the
+ * operator why before the store is ever opened.
+ */
+static const struct {
+    const char *scheme; /* including the ':' */
+    int (*open)(const char *target, int conns, struct db **ret);
+} backends[] = {
+    {"sqlite:", db__sqlite_open},
+    {"postgres:", NULL},
+    {"postgresql:", NULL},
+};
+
 int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret)
 {
-    const char *path = cfg_sqlite_path(url);
-    if (!path || !*path)
+    if (!url)
         return SEAU_E_VALIDATION;
-    struct db *db = NULL;
-    int rc = db__sqlite_open(path, conns, &db);
-    if (rc)
-        return rc;
-    db->seal = seal;
-    *ret = db;
-    return 0;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+        size_t n = strlen(backends[i].scheme);
+        if (strncmp(url, backends[i].scheme, n) != 0)
+            continue;
+        if (!backends[i].open || !url[n])
+            return SEAU_E_VALIDATION;
+        struct db *db = NULL;
+        int rc = backends[i].open(url + n, conns, &db);
+        if (rc)
+            return rc;
+        db->seal = seal;
+        *ret = db;
+        return 0;
+    }
+    return SEAU_E_VALIDATION;
+}
+
+const struct embedded_file *db__migration_find(const char *dir, int64_t version,
+                                               const char **ret_name)
+{
+    char prefix[256];
+    int len = snprintf(prefix, sizeof(prefix), "%s%04lld_", dir, (long long)version);
+    if (len < 0 || (size_t)len >= sizeof(prefix))
+        return NULL;
+    const struct embedded_file *found = NULL;
+    for (const struct embedded_file *f = embedded_files; f->path; f++)
+        if (strncmp(f->path, prefix, (size_t)len) == 0)
+            found = f;
+    if (found && ret_name)
+        *ret_name = found->path + strlen(dir);
+    return found;
 }
 
 void db_close(struct db *db)
@@ -331,8 +376,8 @@ int db_notification_s3_check(struct db *db, const struct db_s3_event *e, struct 
     return db->ops->notification_s3_check(db, e, ret);
 }
 
-int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e,
-                              struct db_notification *n, enum db_s3_outcome *ret)
+int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e, struct db_notification *n,
+                              enum db_s3_outcome *ret)
 {
     return db->ops->notification_s3_ingest(db, e, n, ret);
 }

@@ -1,9 +1,12 @@
 /*
- * The store: one interface over SQLite (sqlite.c) and, later, PostgreSQL.
+ * The store: one interface over SQLite (src/db/sqlite/) and, later,
+ * PostgreSQL (src/db/postgres/, with the same files, domain by domain).
  *
  * The interface speaks in domain operations, not SQL, so each backend keeps
- * its dialect to itself (STYLE.md rule 4). Callers use the db_* functions
- * below and never learn which backend is active.
+ * its dialect to itself (STYLE.md rule 4). db_open chooses the backend once,
+ * from the URL's scheme; callers use the db_* functions below on an opaque
+ * handle and never learn which backend is active (db.c dispatches through
+ * the backend's table of operations, db/backend.h).
  *
  * Every operation that changes state takes an optional audit entry and
  * appends it in the same transaction as the change: either both are stored
@@ -23,12 +26,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_EMAIL_MAX 254
-#define DB_NAME_MAX 200
-#define DB_ROLE_MAX 15
-#define DB_HASH_MAX 127    /* an argon2id hash string */
-#define DB_BUCKET_MAX 63   /* S3 bucket names are 3..63 bytes */
-#define DB_PREFIX_MAX 1024 /* S3 keys are at most 1024 bytes */
+#define DB_EMAIL_MAX      254
+#define DB_NAME_MAX       200
+#define DB_ROLE_MAX       15
+#define DB_HASH_MAX       127  /* an argon2id hash string */
+#define DB_BUCKET_MAX     63   /* S3 bucket names are 3..63 bytes */
+#define DB_PREFIX_MAX     1024 /* S3 keys are at most 1024 bytes */
 #define DB_TOKEN_HASH_LEN 32
 
 struct db_user {
@@ -43,7 +46,8 @@ struct db_user {
 };
 
 struct db_session {
-    unsigned char token_hash[DB_TOKEN_HASH_LEN]; /* SHA-256 of the token; the token is never stored */
+    unsigned char
+        token_hash[DB_TOKEN_HASH_LEN]; /* SHA-256 of the token; the token is never stored */
     int64_t user_id;
     int64_t created_at;
     int64_t last_seen_at;
@@ -107,13 +111,12 @@ struct db_throttle {
     int64_t window_start;
 };
 
-
 /* ------------------------------------------------------------ object index */
 
-#define DB_KEY_MAX 1024         /* S3 keys are at most 1024 bytes */
-#define DB_ETAG_MAX 127         /* with its quotes; multipart ETags are ~40 bytes */
+#define DB_KEY_MAX          1024 /* S3 keys are at most 1024 bytes */
+#define DB_ETAG_MAX         127  /* with its quotes; multipart ETags are ~40 bytes */
 #define DB_CONTENT_TYPE_MAX 255
-#define DB_KIND_MAX 15
+#define DB_KIND_MAX         15
 
 /* One row of the object index: what Seau knows of an object in S3. */
 struct db_object {
@@ -165,8 +168,8 @@ struct db_object_query {
 
 /* ------------------------------------------------------------ upload sessions */
 
-#define DB_UPLOAD_ID_MAX 64       /* the opaque token given to the client */
-#define DB_S3_UPLOAD_ID_MAX 1024  /* S3's UploadId; AWS's are ~150 characters */
+#define DB_UPLOAD_ID_MAX    64   /* the opaque token given to the client */
+#define DB_S3_UPLOAD_ID_MAX 1024 /* S3's UploadId; AWS's are ~150 characters */
 
 /* One direct upload session (POST /api/uploads): an S3 multipart upload. */
 struct db_upload {
@@ -175,10 +178,10 @@ struct db_upload {
     char bucket[DB_BUCKET_MAX + 1];
     char key[DB_KEY_MAX + 1];
     char s3_upload_id[DB_S3_UPLOAD_ID_MAX + 1];
-    bool single;    /* one PUT of the whole file (a one-part multipart upload) */
-    int64_t size;   /* declared by the client */
+    bool single;  /* one PUT of the whole file (a one-part multipart upload) */
+    int64_t size; /* declared by the client */
     char content_type[DB_CONTENT_TYPE_MAX + 1]; /* declared by the client */
-    int64_t part_size; /* single: the size */
+    int64_t part_size;                          /* single: the size */
     int64_t created_at;
     int64_t busy_until; /* ms; an operation holds the session until then; 0: free */
 };
@@ -188,7 +191,7 @@ struct db_upload {
  * object index (files/stats.c, files/browse.c). */
 
 #define DB_TOTALS_KINDS_MAX 16 /* kinds one totals answer holds; more fold into "other" */
-#define DB_TOTALS_DAYS_MAX 62  /* days one totals answer may span */
+#define DB_TOTALS_DAYS_MAX  62 /* days one totals answer may span */
 
 struct db_kind_total {
     char kind[DB_KIND_MAX + 1];
@@ -323,8 +326,8 @@ struct db_s3_event {
     const char *dedupe;    /* identity of the event: the sequencer, else time, name, ETag */
     const char *sequencer; /* 32 hex digits (padded), or NULL */
     enum db_s3_change change;
-    const char *etag;     /* without quotes; NULL: unknown */
-    int64_t merge_since;  /* a Seau notification at or after this time may absorb it */
+    const char *etag;    /* without quotes; NULL: unknown */
+    int64_t merge_since; /* a Seau notification at or after this time may absorb it */
     int64_t now;
 };
 
@@ -341,213 +344,24 @@ enum db_s3_outcome {
     DB_S3_DUPLICATE, /* handled before; nothing changed */
 };
 
-struct db;
-
-struct db_ops {
-    const char *name;
-    int (*migrate)(struct db *db, int *ret_applied);
-    int (*ping)(struct db *db);
-    void (*close)(struct db *db);
-
-    int (*user_count)(struct db *db, int64_t *ret);
-    int (*user_insert)(struct db *db, struct db_user *u, struct db_audit_entry *audit);
-    int (*user_get)(struct db *db, int64_t id, struct db_user *ret);
-    int (*user_get_by_email)(struct db *db, const char *email, struct db_user *ret);
-    int (*user_list)(struct db *db, struct db_user **ret, size_t *ret_n);
-    int (*user_update)(struct db *db, const struct db_user *u, enum db_revoke revoke,
-                       const unsigned char *keep_token_hash, struct db_audit_entry *audit);
-    int (*user_delete)(struct db *db, int64_t id, struct db_audit_entry *audit);
-
-    int (*session_create)(struct db *db, const struct db_session *s, struct db_audit_entry *audit);
-    int (*session_get)(struct db *db, const unsigned char *token_hash, struct db_session *ret_s,
-                       struct db_user *ret_u);
-    int (*session_touch)(struct db *db, const unsigned char *token_hash, int64_t now);
-    int (*session_delete)(struct db *db, const unsigned char *token_hash,
-                          struct db_audit_entry *audit);
-    int (*session_purge)(struct db *db, int64_t idle_before, int64_t now);
-
-    int (*grants_get)(struct db *db, int64_t user_id, struct db_grant **ret, size_t *ret_n);
-    int (*grants_set)(struct db *db, int64_t user_id, const struct db_grant *g, size_t n,
-                      struct db_audit_entry *audit);
-
-    int (*audit_append)(struct db *db, struct db_audit_entry *audit);
-    int (*audit_list)(struct db *db, const struct db_audit_filter *f, struct db_audit_entry **ret,
-                      size_t *ret_n);
-    int (*audit_walk)(struct db *db, int (*fn)(void *ctx, const struct db_audit_entry *e),
-                      void *ctx);
-
-    int (*throttle_get)(struct db *db, const char *key, struct db_throttle *ret);
-    int (*throttle_fail)(struct db *db, const char *key, int64_t now, int64_t window_ms,
-                         struct db_throttle *ret);
-    int (*throttle_clear)(struct db *db, const char *key);
-
-    /*
-     * The object index. Contracts:
-     * object_upsert: inserts or replaces one row (Seau wrote the object);
-     *   the row counts as seen at o->indexed_at.
-     * object_get: SEAU_E_NOT_FOUND when the index has no such row.
-     * object_delete: 0 whether or not the row existed (the index is a cache).
-     * object_delete_prefix: every row of bucket whose key starts with prefix;
-     *   *ret_n (optional) is how many went.
-     * object_sync_page: one listing page in one transaction: each object is
-     *   marked seen at seen_at; a new key is added, a changed one (size, ETag
-     *   or time differ) replaced with content type and uploader cleared (S3
-     *   does not list them), an unchanged one only marked. Counts are added
-     *   to *counts.
-     * object_sync_sweep: deletes the bucket's rows not seen since
-     *   walk_started (neither listed by the walk nor written by Seau since it
-     *   began). Call only after a complete walk.
-     * object_search: rows of q in (bucket, key) order, at most q->limit, in
-     *   a new array (free()); *ret_total is the number of all matches
-     *   (ignoring the cursor) up to q->count_cap + 1, or -1 when not counted.
-     *   Costs: q of >= 3 characters uses the trigram index; 2 characters scan
-     *   the scopes' key ranges; the count stops at count_cap + 1 rows.
-     */
-    int (*object_upsert)(struct db *db, const struct db_object *o);
-    int (*object_get)(struct db *db, const char *bucket, const char *key, struct db_object *ret);
-    int (*object_delete)(struct db *db, const char *bucket, const char *key);
-    int (*object_delete_prefix)(struct db *db, const char *bucket, const char *prefix,
-                                int64_t *ret_n);
-    int (*object_sync_page)(struct db *db, const struct db_object *objs, size_t n,
-                            int64_t seen_at, struct db_sync_counts *counts);
-    int (*object_sync_sweep)(struct db *db, const char *bucket, int64_t walk_started,
-                             int64_t *ret_n);
-    int (*object_search)(struct db *db, const struct db_object_query *q, struct db_object **ret,
-                         size_t *ret_n, int64_t *ret_total);
-
-    /*
-     * Direct upload sessions (files/uploads.c). Contracts:
-     * upload_insert: stores u with its audit entry; SEAU_E_CONFLICT when the
-     *   user already has max_per_user sessions (or the id exists).
-     * upload_get: SEAU_E_NOT_FOUND when there is no such session.
-     * upload_claim: takes the session's lease until `until` when it is free
-     *   (busy_until <= now); SEAU_E_NOT_FOUND when absent, SEAU_E_CONFLICT
-     *   when another operation holds it.
-     * upload_release: gives the lease back (busy_until = 0); 0 also when the
-     *   session is gone.
-     * upload_delete: removes the session with its audit entry (audit may be
-     *   NULL); SEAU_E_NOT_FOUND when absent (then no entry is written).
-     * upload_list_stale: up to limit sessions created before created_before
-     *   and free at now, oldest first, in a new array (free()).
-     */
-    int (*upload_insert)(struct db *db, const struct db_upload *u, size_t max_per_user,
-                         struct db_audit_entry *audit);
-    int (*upload_get)(struct db *db, const char *id, struct db_upload *ret);
-    int (*upload_claim)(struct db *db, const char *id, int64_t now, int64_t until);
-    int (*upload_release)(struct db *db, const char *id);
-    int (*upload_delete)(struct db *db, const char *id, struct db_audit_entry *audit);
-    int (*upload_list_stale)(struct db *db, int64_t created_before, int64_t now, size_t limit,
-                             struct db_upload **ret, size_t *ret_n);
-
-    /*
-     * Object views (files/stats.c, files/browse.c). Contracts:
-     * object_totals: objects and bytes by kind within the scopes (OR'ed;
-     *   none: all zero), and by day of last_modified for the days
-     *   day_from..day_to (inclusive, at most DB_TOTALS_DAYS_MAX). Costs: a
-     *   scope of a whole bucket reads the kept totals and the last days of
-     *   the date index; a prefix scope aggregates its key range, O(rows).
-     * object_level: up to q->limit rows of one level (db_level_query) in a
-     *   new array (free()). O(limit) through the level indexes.
-     * object_folders: the subfolders of the level prefix (each prefix + a
-     *   name + '/', in byte order, after `after` when not NULL), at most
-     *   limit, in a new array of new strings (free each and the array). One
-     *   index seek per folder, whatever the number of objects below.
-     * audit_active_users: the number of distinct users with an audit entry
-     *   at or after since (on bucket, when not NULL).
-     */
-    int (*object_totals)(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
-                         int64_t day_from, int64_t day_to, struct db_object_totals *ret);
-    int (*object_level)(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
-                        size_t *ret_n);
-    int (*object_folders)(struct db *db, const char *bucket, const char *prefix,
-                          const char *after, size_t limit, char ***ret, size_t *ret_n);
-    int (*audit_active_users)(struct db *db, int64_t since, const char *bucket, int64_t *ret);
-
-    /*
-     * Share links (files/shares.c). Contracts:
-     * share_insert: stores s (its seq is assigned) with its audit entry;
-     *   SEAU_E_CONFLICT when the id or token hash exists.
-     * share_get / share_get_by_token: the share, revoked or not, with
-     *   created_by_email; SEAU_E_NOT_FOUND when there is none.
-     * share_list: live (not revoked) shares matching f, newest first (seq
-     *   descending), in a new array (free()).
-     * share_revoke: sets revoked_at = now with its audit entry;
-     *   SEAU_E_NOT_FOUND when absent or already revoked (no entry then).
-     * share_count_download: adds one download, with its audit entry, only
-     *   while the share is live at now (not revoked, not expired, below
-     *   max_downloads), checked in the same UPDATE so concurrent downloads
-     *   never exceed the limit; SEAU_E_GONE when it is not (no entry then),
-     *   SEAU_E_NOT_FOUND when absent.
-     */
-    int (*share_insert)(struct db *db, struct db_share *s, struct db_audit_entry *audit);
-    int (*share_get)(struct db *db, const char *id, struct db_share *ret);
-    int (*share_get_by_token)(struct db *db, const unsigned char *token_hash,
-                              struct db_share *ret);
-    int (*share_list)(struct db *db, const struct db_share_filter *f, struct db_share **ret,
-                      size_t *ret_n);
-    int (*share_revoke)(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
-    int (*share_count_download)(struct db *db, const char *id, int64_t now,
-                                struct db_audit_entry *audit);
-
-    /*
-     * Notifications (events/). Contracts:
-     * notifications_insert: stores n rows of Seau's own changes in one
-     *   transaction and sets their ids, ascending in the order given. With
-     *   claim_since > 0, a row about an object first claims the newest
-     *   notification from S3 on the same object at or after claim_since and
-     *   not merged yet (the bucket's report of this very change came
-     *   first): created (upload, copy, rename: a creation of key, with the
-     *   same ETag when both are known), removed (delete: a deletion of
-     *   key). The claimed row becomes this one (same id; its time, type,
-     *   source, actor and message are replaced) and ret_claimed[i] (when
-     *   ret_claimed is not NULL) is set.
-     * notification_list: rows matching q (db_notification_query), newest
-     *   first, in a new array (db_notifications_free()). Costs: walks ids
-     *   down from before_id until limit rows match, so a caller who sees
-     *   little may read every kept row (bounded by the retention).
-     * notification_last_id: the highest id ever stored (0 when none).
-     * notification_s3_check: read-only; see struct db_s3_check.
-     * notification_s3_ingest: in one transaction, records e as handled and
-     *   either finds it handled before (DB_S3_DUPLICATE), merges it into
-     *   the newest Seau notification on the same object since
-     *   e->merge_since not yet merged for this kind of change (created:
-     *   upload, copy or rename to e->key with the same ETag when both are
-     *   known; removed: delete of e->key, or rename from e->key), or
-     *   stores n (its bucket and key are e's).
-     * notification_purge: deletes notifications and handled S3 events
-     *   older than before; *ret_n (optional) counts the notifications.
-     */
-    int (*notifications_insert)(struct db *db, struct db_notification *n, size_t count,
-                                int64_t claim_since, bool *ret_claimed);
-    int (*notification_list)(struct db *db, const struct db_notification_query *q,
-                             struct db_notification **ret, size_t *ret_n);
-    int (*notification_last_id)(struct db *db, int64_t *ret);
-    int (*notification_s3_check)(struct db *db, const struct db_s3_event *e,
-                                 struct db_s3_check *ret);
-    int (*notification_s3_ingest)(struct db *db, const struct db_s3_event *e,
-                                  struct db_notification *n, enum db_s3_outcome *ret);
-    int (*notification_purge)(struct db *db, int64_t before, int64_t *ret_n);
-};
-
-struct db {
-    const struct db_ops *ops;
-    db_audit_seal_fn seal;
-    void *impl;
-};
+struct db; /* opaque: a backend behind a table of operations (db/backend.h) */
 
 /*
- * Opens the store named by url ("sqlite:PATH") with a pool of `conns`
- * connections. Does not migrate. Returns 0 and a new handle, or an error.
+ * Opens the store named by url with a pool of `conns` connections:
+ * "sqlite:PATH" (or "sqlite:///abs/path"). A URL of another scheme,
+ * including "postgres://" and "postgresql://" while this build has no
+ * PostgreSQL store, is refused with SEAU_E_VALIDATION (cfg_validate names
+ * the reason first). Does not migrate. Returns 0 and a new handle, or an
+ * error.
  */
 int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret);
 void db_close(struct db *db);
 
-/* Backend constructors; only db.c calls them. */
-int db__sqlite_open(const char *path, int conns, struct db **ret);
-
-/* Thin dispatchers: see struct db_ops for each contract. */
+/* Applies the backend's embedded migrations that are not applied yet; *ret_applied counts them. */
 int db_migrate(struct db *db, int *ret_applied);
 int db_ping(struct db *db);
+
+/* Accounts: users, sessions, grants, and the login throttle. */
 int db_user_count(struct db *db, int64_t *ret);
 int db_user_insert(struct db *db, struct db_user *u, struct db_audit_entry *audit);
 int db_user_get(struct db *db, int64_t id, struct db_user *ret);
@@ -560,21 +374,46 @@ int db_session_create(struct db *db, const struct db_session *s, struct db_audit
 int db_session_get(struct db *db, const unsigned char *token_hash, struct db_session *ret_s,
                    struct db_user *ret_u);
 int db_session_touch(struct db *db, const unsigned char *token_hash, int64_t now);
-int db_session_delete(struct db *db, const unsigned char *token_hash,
-                      struct db_audit_entry *audit);
+int db_session_delete(struct db *db, const unsigned char *token_hash, struct db_audit_entry *audit);
 int db_session_purge(struct db *db, int64_t idle_before, int64_t now);
 int db_grants_get(struct db *db, int64_t user_id, struct db_grant **ret, size_t *ret_n);
 int db_grants_set(struct db *db, int64_t user_id, const struct db_grant *g, size_t n,
                   struct db_audit_entry *audit);
+/* The audit log (db_audit_entry; free lists with db_audit_entries_free). */
 int db_audit_append(struct db *db, struct db_audit_entry *audit);
 int db_audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit_entry **ret,
                   size_t *ret_n);
 int db_audit_walk(struct db *db, int (*fn)(void *ctx, const struct db_audit_entry *e), void *ctx);
 void db_audit_entries_free(struct db_audit_entry *entries, size_t n);
+
+/* Login throttle: failures per key in a fixed window of window_ms. */
 int db_throttle_get(struct db *db, const char *key, struct db_throttle *ret);
 int db_throttle_fail(struct db *db, const char *key, int64_t now, int64_t window_ms,
                      struct db_throttle *ret);
 int db_throttle_clear(struct db *db, const char *key);
+
+/*
+ * The object index. Contracts:
+ * object_upsert: inserts or replaces one row (Seau wrote the object);
+ *   the row counts as seen at o->indexed_at.
+ * object_get: SEAU_E_NOT_FOUND when the index has no such row.
+ * object_delete: 0 whether or not the row existed (the index is a cache).
+ * object_delete_prefix: every row of bucket whose key starts with prefix;
+ *   *ret_n (optional) is how many went.
+ * object_sync_page: one listing page in one transaction: each object is
+ *   marked seen at seen_at; a new key is added, a changed one (size, ETag
+ *   or time differ) replaced with content type and uploader cleared (S3
+ *   does not list them), an unchanged one only marked. Counts are added
+ *   to *counts.
+ * object_sync_sweep: deletes the bucket's rows not seen since
+ *   walk_started (neither listed by the walk nor written by Seau since it
+ *   began). Call only after a complete walk.
+ * object_search: rows of q in (bucket, key) order, at most q->limit, in
+ *   a new array (free()); *ret_total is the number of all matches
+ *   (ignoring the cursor) up to q->count_cap + 1, or -1 when not counted.
+ *   Costs: q of >= 3 characters uses the trigram index; 2 characters scan
+ *   the scopes' key ranges; the count stops at count_cap + 1 rows.
+ */
 int db_object_upsert(struct db *db, const struct db_object *o);
 int db_object_get(struct db *db, const char *bucket, const char *key, struct db_object *ret);
 int db_object_delete(struct db *db, const char *bucket, const char *key);
@@ -584,7 +423,22 @@ int db_object_sync_page(struct db *db, const struct db_object *objs, size_t n, i
 int db_object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started, int64_t *ret_n);
 int db_object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
                      size_t *ret_n, int64_t *ret_total);
-/* Upload sessions. */
+
+/*
+ * Direct upload sessions (files/uploads.c). Contracts:
+ * upload_insert: stores u with its audit entry; SEAU_E_CONFLICT when the
+ *   user already has max_per_user sessions (or the id exists).
+ * upload_get: SEAU_E_NOT_FOUND when there is no such session.
+ * upload_claim: takes the session's lease until `until` when it is free
+ *   (busy_until <= now); SEAU_E_NOT_FOUND when absent, SEAU_E_CONFLICT
+ *   when another operation holds it.
+ * upload_release: gives the lease back (busy_until = 0); 0 also when the
+ *   session is gone.
+ * upload_delete: removes the session with its audit entry (audit may be
+ *   NULL); SEAU_E_NOT_FOUND when absent (then no entry is written).
+ * upload_list_stale: up to limit sessions created before created_before
+ *   and free at now, oldest first, in a new array (free()).
+ */
 int db_upload_insert(struct db *db, const struct db_upload *u, size_t max_per_user,
                      struct db_audit_entry *audit);
 int db_upload_get(struct db *db, const char *id, struct db_upload *ret);
@@ -593,7 +447,23 @@ int db_upload_release(struct db *db, const char *id);
 int db_upload_delete(struct db *db, const char *id, struct db_audit_entry *audit);
 int db_upload_list_stale(struct db *db, int64_t created_before, int64_t now, size_t limit,
                          struct db_upload **ret, size_t *ret_n);
-/* Object views. */
+
+/*
+ * Object views (files/stats.c, files/browse.c). Contracts:
+ * object_totals: objects and bytes by kind within the scopes (OR'ed;
+ *   none: all zero), and by day of last_modified for the days
+ *   day_from..day_to (inclusive, at most DB_TOTALS_DAYS_MAX). Costs: a
+ *   scope of a whole bucket reads the kept totals and the last days of
+ *   the date index; a prefix scope aggregates its key range, O(rows).
+ * object_level: up to q->limit rows of one level (db_level_query) in a
+ *   new array (free()). O(limit) through the level indexes.
+ * object_folders: the subfolders of the level prefix (each prefix + a
+ *   name + '/', in byte order, after `after` when not NULL), at most
+ *   limit, in a new array of new strings (free each and the array). One
+ *   index seek per folder, whatever the number of objects below.
+ * audit_active_users: the number of distinct users with an audit entry
+ *   at or after since (on bucket, when not NULL).
+ */
 int db_object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
                      int64_t day_from, int64_t day_to, struct db_object_totals *ret);
 int db_object_level(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
@@ -601,7 +471,23 @@ int db_object_level(struct db *db, const struct db_level_query *q, struct db_lev
 int db_object_folders(struct db *db, const char *bucket, const char *prefix, const char *after,
                       size_t limit, char ***ret, size_t *ret_n);
 int db_audit_active_users(struct db *db, int64_t since, const char *bucket, int64_t *ret);
-/* Share links. */
+
+/*
+ * Share links (files/shares.c). Contracts:
+ * share_insert: stores s (its seq is assigned) with its audit entry;
+ *   SEAU_E_CONFLICT when the id or token hash exists.
+ * share_get / share_get_by_token: the share, revoked or not, with
+ *   created_by_email; SEAU_E_NOT_FOUND when there is none.
+ * share_list: live (not revoked) shares matching f, newest first (seq
+ *   descending), in a new array (free()).
+ * share_revoke: sets revoked_at = now with its audit entry;
+ *   SEAU_E_NOT_FOUND when absent or already revoked (no entry then).
+ * share_count_download: adds one download, with its audit entry, only
+ *   while the share is live at now (not revoked, not expired, below
+ *   max_downloads), checked in the same UPDATE so concurrent downloads
+ *   never exceed the limit; SEAU_E_GONE when it is not (no entry then),
+ *   SEAU_E_NOT_FOUND when absent.
+ */
 int db_share_insert(struct db *db, struct db_share *s, struct db_audit_entry *audit);
 int db_share_get(struct db *db, const char *id, struct db_share *ret);
 int db_share_get_by_token(struct db *db, const unsigned char *token_hash, struct db_share *ret);
@@ -610,7 +496,35 @@ int db_share_list(struct db *db, const struct db_share_filter *f, struct db_shar
 int db_share_revoke(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
 int db_share_count_download(struct db *db, const char *id, int64_t now,
                             struct db_audit_entry *audit);
-/* Notifications. */
+
+/*
+ * Notifications (events/). Contracts:
+ * notifications_insert: stores n rows of Seau's own changes in one
+ *   transaction and sets their ids, ascending in the order given. With
+ *   claim_since > 0, a row about an object first claims the newest
+ *   notification from S3 on the same object at or after claim_since and
+ *   not merged yet (the bucket's report of this very change came
+ *   first): created (upload, copy, rename: a creation of key, with the
+ *   same ETag when both are known), removed (delete: a deletion of
+ *   key). The claimed row becomes this one (same id; its time, type,
+ *   source, actor and message are replaced) and ret_claimed[i] (when
+ *   ret_claimed is not NULL) is set.
+ * notification_list: rows matching q (db_notification_query), newest
+ *   first, in a new array (db_notifications_free()). Costs: walks ids
+ *   down from before_id until limit rows match, so a caller who sees
+ *   little may read every kept row (bounded by the retention).
+ * notification_last_id: the highest id ever stored (0 when none).
+ * notification_s3_check: read-only; see struct db_s3_check.
+ * notification_s3_ingest: in one transaction, records e as handled and
+ *   either finds it handled before (DB_S3_DUPLICATE), merges it into
+ *   the newest Seau notification on the same object since
+ *   e->merge_since not yet merged for this kind of change (created:
+ *   upload, copy or rename to e->key with the same ETag when both are
+ *   known; removed: delete of e->key, or rename from e->key), or
+ *   stores n (its bucket and key are e's).
+ * notification_purge: deletes notifications and handled S3 events
+ *   older than before; *ret_n (optional) counts the notifications.
+ */
 int db_notifications_insert(struct db *db, struct db_notification *n, size_t count,
                             int64_t claim_since, bool *ret_claimed);
 int db_notification_list(struct db *db, const struct db_notification_query *q,
@@ -618,8 +532,8 @@ int db_notification_list(struct db *db, const struct db_notification_query *q,
 void db_notifications_free(struct db_notification *rows, size_t n);
 int db_notification_last_id(struct db *db, int64_t *ret);
 int db_notification_s3_check(struct db *db, const struct db_s3_event *e, struct db_s3_check *ret);
-int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e,
-                              struct db_notification *n, enum db_s3_outcome *ret);
+int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e, struct db_notification *n,
+                              enum db_s3_outcome *ret);
 int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n);
 
 #endif

@@ -36,15 +36,15 @@ CREATE INDEX objects_kind ON objects (kind, bucket, key);
 -- A query of n >= 3 characters becomes a phrase of its n-2 trigrams, which
 -- matches exactly the keys that contain it. Queries of 2 characters cannot
 -- use trigrams; the store answers them with a scan bounded by the bucket and
--- prefix ranges of the caller (sqlite.c).
+-- prefix ranges of the caller (sqlite/search.c).
 --
 -- External content (content='objects'): the index stores trigrams and
 -- rowids only, the key text lives once, in objects. A contentless table would
 -- save nothing more and could not delete rows before SQLite 3.43
--- (contentless_delete). The store functions in sqlite.c keep it in step, not
+-- (contentless_delete). The store functions in sqlite/objects.c keep it in step, not
 -- triggers: with PRAGMA trusted_schema = OFF (set on every connection) SQLite
 -- refuses a virtual table inside a trigger. Every write to objects therefore
--- goes through sqlite.c's object functions, which insert a new row's key here
+-- goes through sqlite/objects.c, which inserts a new row's key here
 -- and delete a removed row's key, in the same transaction. A key never
 -- changes in place, so updates of a row cost no FTS work.
 --

@@ -4,7 +4,7 @@
 -- 1. Kept totals: per bucket and kind, and per bucket and day of
 --    last_modified, how many objects and bytes. The totals of a whole bucket
 --    then cost a short range read instead of an aggregate over every row
---    (~0.8 s at 1M rows). sqlite.c keeps them in the transaction of every
+--    (~0.8 s at 1M rows). sqlite/objects.c keeps them in the transaction of every
 --    write to objects, one delta per (bucket, kind) and (bucket, day) per
 --    transaction, not with triggers: a trigger on objects made each insert
 --    of the sync walk about twice as slow next to its FTS5 insert (measured

@@ -1,5 +1,8 @@
-/* Tests of src/db/sqlite.c: migrations, constraints, transactions with their audit entries. */
-#include "../testutil.h"
+/*
+ * Tests of src/db/sqlite/store.c with accounts.c and audit.c: migrations,
+ * constraints, transactions with their audit entries, the login throttle.
+ */
+#include "../../testutil.h"
 
 #include "core/err.h"
 

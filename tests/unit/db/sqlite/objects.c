@@ -1,5 +1,5 @@
-/* Tests of the object index in src/db/sqlite.c: upsert, delete, sync sweep, search. */
-#include "../testutil.h"
+/* Tests of src/db/sqlite/objects.c and search.c: upsert, delete, sync sweep, search. */
+#include "../../testutil.h"
 
 #include "core/err.h"
 

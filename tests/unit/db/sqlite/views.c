@@ -1,10 +1,11 @@
 /*
- * Tests of the object views of src/db/sqlite.c (migration 0004): the kept
- * totals through every kind of write, scoped totals and days, one level
+ * Tests of src/db/sqlite/views.c (migration 0004), with the totals that
+ * objects.c keeps and audit.c's active users: the kept totals through
+ * every kind of write, scoped totals and days, one level
  * sorted by size and date with keyset pages, the subfolders of a level, and
  * the active users of the audit log.
  */
-#include "../testutil.h"
+#include "../../testutil.h"
 
 #include "core/err.h"
 

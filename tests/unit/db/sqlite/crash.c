@@ -1,10 +1,10 @@
 /*
  * A process killed in the middle of writing (SIGKILL, no chance to clean
  * up) leaves a store where every change has its audit entry and the hash
- * chain holds (STYLE.md rule 19). Tests src/db/sqlite.c and src/audit/audit.c
+ * chain holds (STYLE.md rule 19). Tests src/db/sqlite/ and src/audit/audit.c
  * together, the way `seau serve` uses them.
  */
-#include "../testutil.h"
+#include "../../testutil.h"
 
 #include "core/err.h"
 

@@ -1,0 +1,129 @@
+/*
+ * Inside the store: what db.c needs of a backend, and what backends share.
+ * Only src/db/ includes this header; callers see db.h alone.
+ *
+ * A backend fills one struct db_ops (each member has the contract of the
+ * db_* function of the same name in db.h) and a constructor that opens it.
+ * db.c picks the constructor once, from the URL scheme, and every db_*
+ * call goes through the table (STYLE.md rule 4), so a second backend
+ * (src/db/postgres/, with the same file names as src/db/sqlite/) plugs in
+ * with one more line in db.c's table and nothing else.
+ */
+#ifndef SEAU_DB_BACKEND_H
+#define SEAU_DB_BACKEND_H
+
+#include "core/embed.h"
+#include "db/db.h"
+
+struct db_ops {
+    const char *name;
+    int (*migrate)(struct db *db, int *ret_applied);
+    int (*ping)(struct db *db);
+    void (*close)(struct db *db);
+
+    int (*user_count)(struct db *db, int64_t *ret);
+    int (*user_insert)(struct db *db, struct db_user *u, struct db_audit_entry *audit);
+    int (*user_get)(struct db *db, int64_t id, struct db_user *ret);
+    int (*user_get_by_email)(struct db *db, const char *email, struct db_user *ret);
+    int (*user_list)(struct db *db, struct db_user **ret, size_t *ret_n);
+    int (*user_update)(struct db *db, const struct db_user *u, enum db_revoke revoke,
+                       const unsigned char *keep_token_hash, struct db_audit_entry *audit);
+    int (*user_delete)(struct db *db, int64_t id, struct db_audit_entry *audit);
+
+    int (*session_create)(struct db *db, const struct db_session *s, struct db_audit_entry *audit);
+    int (*session_get)(struct db *db, const unsigned char *token_hash, struct db_session *ret_s,
+                       struct db_user *ret_u);
+    int (*session_touch)(struct db *db, const unsigned char *token_hash, int64_t now);
+    int (*session_delete)(struct db *db, const unsigned char *token_hash,
+                          struct db_audit_entry *audit);
+    int (*session_purge)(struct db *db, int64_t idle_before, int64_t now);
+
+    int (*grants_get)(struct db *db, int64_t user_id, struct db_grant **ret, size_t *ret_n);
+    int (*grants_set)(struct db *db, int64_t user_id, const struct db_grant *g, size_t n,
+                      struct db_audit_entry *audit);
+
+    int (*audit_append)(struct db *db, struct db_audit_entry *audit);
+    int (*audit_list)(struct db *db, const struct db_audit_filter *f, struct db_audit_entry **ret,
+                      size_t *ret_n);
+    int (*audit_walk)(struct db *db, int (*fn)(void *ctx, const struct db_audit_entry *e),
+                      void *ctx);
+
+    int (*throttle_get)(struct db *db, const char *key, struct db_throttle *ret);
+    int (*throttle_fail)(struct db *db, const char *key, int64_t now, int64_t window_ms,
+                         struct db_throttle *ret);
+    int (*throttle_clear)(struct db *db, const char *key);
+
+    int (*object_upsert)(struct db *db, const struct db_object *o);
+    int (*object_get)(struct db *db, const char *bucket, const char *key, struct db_object *ret);
+    int (*object_delete)(struct db *db, const char *bucket, const char *key);
+    int (*object_delete_prefix)(struct db *db, const char *bucket, const char *prefix,
+                                int64_t *ret_n);
+    int (*object_sync_page)(struct db *db, const struct db_object *objs, size_t n, int64_t seen_at,
+                            struct db_sync_counts *counts);
+    int (*object_sync_sweep)(struct db *db, const char *bucket, int64_t walk_started,
+                             int64_t *ret_n);
+    int (*object_search)(struct db *db, const struct db_object_query *q, struct db_object **ret,
+                         size_t *ret_n, int64_t *ret_total);
+
+    int (*upload_insert)(struct db *db, const struct db_upload *u, size_t max_per_user,
+                         struct db_audit_entry *audit);
+    int (*upload_get)(struct db *db, const char *id, struct db_upload *ret);
+    int (*upload_claim)(struct db *db, const char *id, int64_t now, int64_t until);
+    int (*upload_release)(struct db *db, const char *id);
+    int (*upload_delete)(struct db *db, const char *id, struct db_audit_entry *audit);
+    int (*upload_list_stale)(struct db *db, int64_t created_before, int64_t now, size_t limit,
+                             struct db_upload **ret, size_t *ret_n);
+
+    int (*object_totals)(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
+                         int64_t day_from, int64_t day_to, struct db_object_totals *ret);
+    int (*object_level)(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
+                        size_t *ret_n);
+    int (*object_folders)(struct db *db, const char *bucket, const char *prefix, const char *after,
+                          size_t limit, char ***ret, size_t *ret_n);
+    int (*audit_active_users)(struct db *db, int64_t since, const char *bucket, int64_t *ret);
+
+    int (*share_insert)(struct db *db, struct db_share *s, struct db_audit_entry *audit);
+    int (*share_get)(struct db *db, const char *id, struct db_share *ret);
+    int (*share_get_by_token)(struct db *db, const unsigned char *token_hash, struct db_share *ret);
+    int (*share_list)(struct db *db, const struct db_share_filter *f, struct db_share **ret,
+                      size_t *ret_n);
+    int (*share_revoke)(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
+    int (*share_count_download)(struct db *db, const char *id, int64_t now,
+                                struct db_audit_entry *audit);
+
+    int (*notifications_insert)(struct db *db, struct db_notification *n, size_t count,
+                                int64_t claim_since, bool *ret_claimed);
+    int (*notification_list)(struct db *db, const struct db_notification_query *q,
+                             struct db_notification **ret, size_t *ret_n);
+    int (*notification_last_id)(struct db *db, int64_t *ret);
+    int (*notification_s3_check)(struct db *db, const struct db_s3_event *e,
+                                 struct db_s3_check *ret);
+    int (*notification_s3_ingest)(struct db *db, const struct db_s3_event *e,
+                                  struct db_notification *n, enum db_s3_outcome *ret);
+    int (*notification_purge)(struct db *db, int64_t before, int64_t *ret_n);
+};
+
+struct db {
+    const struct db_ops *ops;
+    db_audit_seal_fn seal; /* set by db_open after the constructor returns */
+    void *impl;            /* the backend's own state */
+};
+
+/*
+ * Backend constructors. Each takes what follows the URL scheme ("sqlite:" ->
+ * the file path) and returns a new handle with ops and impl set.
+ */
+int db__sqlite_open(const char *target, int conns, struct db **ret);
+
+/*
+ * The embedded migration of one version for one backend: the file under dir
+ * (e.g. "src/db/migrations/sqlite/") whose name starts with the version as
+ * four digits and '_' ("0003_upload_sessions.sql"), or NULL when there is
+ * none (every migration up to the previous version is applied). Each backend
+ * has its own folder, so the versions of two backends advance together but
+ * their SQL differs. *ret_name (optional) points at the file name in dir.
+ */
+const struct embedded_file *db__migration_find(const char *dir, int64_t version,
+                                               const char **ret_name);
+
+#endif
