@@ -19,6 +19,7 @@
 #include "s3/client.h"
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "core/jsonx.h"
@@ -1205,17 +1206,6 @@ static int client__feed_listing(struct client__xfer *x, const char *p, size_t le
     return rc;
 }
 
-static int client__hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Decodes in as encoding-type=url into out (room for strlen(in) + 1; out may
  * be in): "%XX" is a byte and "+" a space, as s3/xml.c reads them. False for
@@ -1223,23 +1213,11 @@ static int client__hexval(unsigned char c)
  */
 static bool client__url_decode(const char *in, char *out, size_t *ret_len)
 {
-    size_t r = 0, w = 0;
-    while (in[r]) {
-        if (in[r] == '%') {
-            int hi = client__hexval((unsigned char)in[r + 1]);
-            int lo = hi < 0 ? -1 : client__hexval((unsigned char)in[r + 2]);
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return false;
-            out[w++] = (char)(hi * 16 + lo);
-            r += 3;
-        } else {
-            out[w++] = in[r] == '+' ? ' ' : in[r];
-            r++;
-        }
-    }
-    out[w] = '\0';
-    *ret_len = w;
-    return str_utf8_valid(out, w);
+    size_t n = strlen(in), len;
+    if (codec_percent_decode((struct slice){in, n}, CODEC_PLUS_SPACE, out, n + 1, &len) != 0)
+        return false;
+    *ret_len = len;
+    return str_utf8_valid(out, len);
 }
 
 /* Decodes an always-encoded field (a key, a common prefix) in place. The

@@ -25,6 +25,7 @@
 #include "s3/credentials.h"
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -876,22 +877,13 @@ static void cred__web_free(void *conf)
 /* Appends "&name=value" (no '&' first) to a form body, value percent-encoded. */
 static int cred__form(struct buf *b, const char *name, const char *value)
 {
-    static const char hex[] = "0123456789ABCDEF";
     int rc = 0;
     if (b->len)
         rc = buf_append_char(b, '&');
     if (rc == 0)
         rc = buf_printf(b, "%s=", name);
-    for (const unsigned char *v = (const unsigned char *)value; rc == 0 && *v; v++) {
-        unsigned char c = *v;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            rc = buf_append_char(b, (char)c);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = buf_append(b, e, 3);
-        }
-    }
+    if (rc == 0)
+        rc = codec_percent_encode(b, slice_from_cstr(value), NULL);
     return rc;
 }
 
