@@ -23,6 +23,7 @@
  * Diagnostics name variables, files, fields and HTTP statuses, never values.
  */
 #include "s3/credentials.h"
+#include "s3/internal.h"
 
 #include "core/buf.h"
 #include "core/codec.h"
@@ -405,26 +406,11 @@ static int cred__http(const struct s3_cred_provider *p, const struct cred__reque
         return SEAU_E_INTERNAL;
     }
     struct cred__sink sink = {body, 0};
-    CURLcode cc = curl_easy_setopt(h, CURLOPT_URL, rq->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
+    CURLcode cc = s3__curl_defaults(h, p->connect_timeout_ms);
     if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, p->connect_timeout_ms);
+        cc = curl_easy_setopt(h, CURLOPT_URL, rq->url);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, p->timeout_ms);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
     if (cc == CURLE_OK)
