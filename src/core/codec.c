@@ -17,8 +17,7 @@ int codec_hex_value(char c)
     return -1;
 }
 
-int codec_percent_decode(struct slice in, unsigned flags, char *out, size_t cap,
-                         size_t *ret_len)
+int codec_percent_decode(struct slice in, unsigned flags, char *out, size_t cap, size_t *ret_len)
 {
     size_t w = 0;
     for (size_t r = 0; r < in.len; r++) {
@@ -46,8 +45,8 @@ int codec_percent_decode(struct slice in, unsigned flags, char *out, size_t cap,
 
 static bool codec__unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 int codec_percent_encode(struct buf *b, struct slice in, const char *keep)

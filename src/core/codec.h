@@ -29,8 +29,7 @@ int codec_hex_value(char c);
  * the input is copied as it is (callers that refuse it check first).
  * O(in.len).
  */
-int codec_percent_decode(struct slice in, unsigned flags, char *out, size_t cap,
-                         size_t *ret_len);
+int codec_percent_decode(struct slice in, unsigned flags, char *out, size_t cap, size_t *ret_len);
 
 /*
  * Appends in to b percent-encoded as RFC 3986 (and SigV4) want it: the

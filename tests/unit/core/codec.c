@@ -11,9 +11,8 @@ static void test_hex_value(void **state)
         char c;
         int want;
     } cases[] = {
-        {'0', 0}, {'9', 9},   {'a', 10}, {'f', 15}, {'A', 10}, {'F', 15},
-        {'g', -1}, {'G', -1}, {'/', -1}, {':', -1}, {'@', -1}, {'`', -1},
-        {' ', -1}, {'\0', -1}, {'\xff', -1},
+        {'0', 0},  {'9', 9},  {'a', 10}, {'f', 15}, {'A', 10}, {'F', 15},  {'g', -1},    {'G', -1},
+        {'/', -1}, {':', -1}, {'@', -1}, {'`', -1}, {' ', -1}, {'\0', -1}, {'\xff', -1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         assert_int_equal(codec_hex_value(cases[i].c), cases[i].want);
