@@ -1,6 +1,7 @@
 /* The public page of a share link; see share_page.h. */
 #include "api/share_page.h"
 
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 
@@ -71,17 +72,6 @@ int share_url_encode(struct buf *b, const char *s)
     return rc;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int share_form_field(const char *body, size_t len, const char *name, char *out, size_t outlen)
 {
     size_t nlen = strlen(name);
@@ -92,28 +82,10 @@ int share_form_field(const char *body, size_t len, const char *name, char *out, 
             end++;
         /* A field is name=value; the name is compared as sent (ours need no decoding). */
         if (end - i > nlen && memcmp(body + i, name, nlen) == 0 && body[i + nlen] == '=') {
-            size_t w = 0;
-            for (size_t r = i + nlen + 1; r < end; r++) {
-                char c = body[r];
-                if (c == '+') {
-                    c = ' ';
-                } else if (c == '%') {
-                    if (end - r < 3)
-                        return SEAU_E_VALIDATION;
-                    int h = hex_value(body[r + 1]), l = hex_value(body[r + 2]);
-                    if (h < 0 || l < 0 || (h == 0 && l == 0))
-                        return SEAU_E_VALIDATION;
-                    c = (char)(h << 4 | l);
-                    r += 2;
-                }
-                if (w + 1 >= outlen)
-                    return SEAU_E_VALIDATION;
-                out[w++] = c;
-            }
-            if (outlen == 0)
-                return SEAU_E_VALIDATION;
-            out[w] = '\0';
-            return 0;
+            struct slice v = {body + i + nlen + 1, end - i - nlen - 1};
+            size_t n;
+            return codec_percent_decode(v, CODEC_PLUS_SPACE, out, outlen, &n) ? SEAU_E_VALIDATION
+                                                                              : 0;
         }
         i = end + 1;
     }

@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "http/static.h"
 #include "s3/client.h"
+#include "s3/listing.h"
 #include "s3/credentials.h"
 
 #include <errno.h>
@@ -93,36 +94,30 @@ static int fail_s3(const char *what, int rc, const struct s3_error *e)
 
 static int cmd_ls(struct s3_client *s3, const char *bucket, const char *prefix)
 {
-    struct s3_list_params lp = {.prefix = prefix, .delimiter = "/"};
-    char *token = NULL;
+    struct s3_listing it;
+    s3_listing_init(&it, s3, bucket, &(struct s3_list_params){.prefix = prefix, .delimiter = "/"});
     int status = 0;
     for (;;) {
-        struct s3_xml_answer a;
+        const struct s3_object_list *l;
         struct s3_error e;
         memset(&e, 0, sizeof(e));
-        lp.continuation_token = token;
-        int rc = s3_list_objects_v2(s3, bucket, &lp, &a, &e);
+        int rc = s3_listing_next(&it, &l, &e);
         if (rc) {
             status = fail_s3("ls", rc, &e);
             break;
         }
-        for (size_t i = 0; i < a.objects.common_prefix_count; i++)
-            printf("%30s PRE %s\n", "", a.objects.common_prefixes[i]);
-        for (size_t i = 0; i < a.objects.object_count; i++) {
-            const struct s3_object *o = &a.objects.objects[i];
+        if (!l)
+            break;
+        for (size_t i = 0; i < l->common_prefix_count; i++)
+            printf("%30s PRE %s\n", "", l->common_prefixes[i]);
+        for (size_t i = 0; i < l->object_count; i++) {
+            const struct s3_object *o = &l->objects[i];
             char t[TIME_RFC3339_LEN];
             time_rfc3339(o->last_modified_ms, t);
             printf("%s %12lld %s\n", t, (long long)o->size, o->key);
         }
-        free(token);
-        token = a.objects.is_truncated && *a.objects.next_continuation_token
-                    ? str_dup(a.objects.next_continuation_token)
-                    : NULL;
-        s3_xml_answer_done(&a);
-        if (!token)
-            break;
     }
-    free(token);
+    s3_listing_done(&it);
     return status;
 }
 

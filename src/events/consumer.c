@@ -11,6 +11,7 @@
 #include "events/bus.h"
 #include "events/s3event.h"
 #include "s3/client.h"
+#include "s3/sqs.h"
 
 #include <pthread.h>
 #include <sodium.h>

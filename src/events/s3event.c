@@ -1,5 +1,6 @@
 #include "events/s3event.h"
 
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/jsonx.h"
 #include "core/s3name.h"
@@ -45,45 +46,18 @@ static const char *str_field(json_t *o, const char *name, size_t max)
     return s;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Form-decodes an AWS or MinIO key ('+' is a space, %XX a byte) into a new
  * string; NULL when a %XX is malformed or decodes to NUL, or out of memory.
  */
 static char *key_decode(const char *s)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(s), len;
     char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
-    size_t w = 0;
-    for (size_t r = 0; r < n; r++) {
-        char c = s[r];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            int hi = r + 2 < n ? hexval(s[r + 1]) : -1;
-            int lo = hi >= 0 ? hexval(s[r + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                free(out);
-                return NULL;
-            }
-            c = (char)(hi * 16 + lo);
-            r += 2;
-        }
-        out[w++] = c;
+    if (out && codec_percent_decode((struct slice){s, n}, CODEC_PLUS_SPACE, out, n + 1, &len)) {
+        free(out);
+        out = NULL;
     }
-    out[w] = '\0';
     return out;
 }
 
@@ -253,7 +227,7 @@ const char *events_s3_sequencer(const char *seq, char out[EVENTS_SEQUENCER_LEN +
     if (n == 0 || n > EVENTS_SEQUENCER_LEN)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        if (hexval(seq[i]) < 0)
+        if (codec_hex_value(seq[i]) < 0)
             return NULL;
     size_t pad = EVENTS_SEQUENCER_LEN - n;
     memset(out, '0', pad);

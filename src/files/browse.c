@@ -6,6 +6,7 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "s3/client.h"
+#include "s3/listing.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -456,23 +457,27 @@ static int list_full_asc(const struct files_env *env, const struct files_list_pa
                                 .delimiter = p->delimiter,
                                 .continuation_token = p->token,
                                 .max_keys = (int)p->limit};
-    struct s3_xml_answer a;
-    memset(&a, 0, sizeof(a));
-    int rc = s3_list_objects_v2(env->s3, p->bucket, &lp, &a, ret_err);
-    if (rc)
+    struct s3_listing it;
+    s3_listing_init(&it, env->s3, p->bucket, &lp);
+    const struct s3_object_list *l = NULL;
+    int rc = s3_listing_next(&it, &l, ret_err);
+    if (rc || !l) {
+        s3_listing_done(&it);
         return rc;
+    }
     struct collect c = {.entries = calloc(p->limit, sizeof(struct files_entry)), .cap = p->limit};
-    rc = c.entries ? walk_page(&a.objects, p->prefix, collect_asc, &c) : SEAU_E_NOMEM;
+    rc = c.entries ? walk_page(l, p->prefix, collect_asc, &c) : SEAU_E_NOMEM;
     if (rc == 1)
         rc = 0;
     out->entries = c.entries;
     out->count = c.count;
-    if (rc == 0 && a.objects.is_truncated && *a.objects.next_continuation_token) {
-        out->next_cursor = files_cursor_encode(FILES_SORT_NAME, a.objects.next_continuation_token);
+    const char *next = s3_listing_next_token(&it);
+    if (rc == 0 && next) {
+        out->next_cursor = files_cursor_encode(FILES_SORT_NAME, next);
         if (!out->next_cursor)
             rc = SEAU_E_NOMEM;
     }
-    s3_xml_answer_done(&a);
+    s3_listing_done(&it); /* one page: the cursor resumes the walk */
     return rc;
 }
 
@@ -485,29 +490,17 @@ static int list_full_desc(const struct files_env *env, const struct files_list_p
                         .before = p->token};
     if (!c.entries)
         return SEAU_E_NOMEM;
-    char *token = NULL;
-    int rc = 0;
-    for (;;) {
-        struct s3_list_params lp = {
-            .prefix = p->prefix, .delimiter = p->delimiter, .continuation_token = token};
-        struct s3_xml_answer a;
-        memset(&a, 0, sizeof(a));
-        rc = s3_list_objects_v2(env->s3, p->bucket, &lp, &a, ret_err);
+    struct s3_listing it;
+    s3_listing_init(&it, env->s3, p->bucket,
+                    &(struct s3_list_params){.prefix = p->prefix, .delimiter = p->delimiter});
+    const struct s3_object_list *l;
+    int rc;
+    while ((rc = s3_listing_next(&it, &l, ret_err)) == 0 && l) {
+        rc = walk_page(l, p->prefix, collect_desc, &c);
         if (rc)
             break;
-        rc = walk_page(&a.objects, p->prefix, collect_desc, &c);
-        free(token);
-        token = NULL;
-        if (rc == 0 && a.objects.is_truncated && *a.objects.next_continuation_token) {
-            token = str_dup(a.objects.next_continuation_token);
-            if (!token)
-                rc = SEAU_E_NOMEM;
-        }
-        s3_xml_answer_done(&a);
-        if (rc || !token)
-            break;
     }
-    free(token);
+    s3_listing_done(&it);
     if (rc == 1)
         rc = 0;
     if (rc == SEAU_E_RANGE) {

@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "files/index.h"
 #include "s3/client.h"
+#include "s3/listing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,34 +294,19 @@ static int plan_folder(const struct files_env *env, const char *bucket, const ch
                        const char *dst_base, struct plan *p, struct s3_error *ret_err)
 {
     size_t plen = strlen(prefix);
-    char *token = NULL;
-    int rc = 0;
-    for (;;) {
-        struct s3_list_params lp = {
-            .prefix = prefix, .continuation_token = token, .max_keys = 1000};
-        struct s3_xml_answer a;
-        memset(&a, 0, sizeof(a));
-        rc = s3_list_objects_v2(env->s3, bucket, &lp, &a, ret_err);
-        if (rc)
-            break;
-        const struct s3_object_list *l = &a.objects;
+    struct s3_listing it;
+    s3_listing_init(&it, env->s3, bucket,
+                    &(struct s3_list_params){.prefix = prefix, .max_keys = 1000});
+    const struct s3_object_list *l;
+    int rc;
+    while ((rc = s3_listing_next(&it, &l, ret_err)) == 0 && l) {
         for (size_t i = 0; rc == 0 && i < l->object_count; i++)
             rc = plan_add(p, l->objects[i].key, dst_base, l->objects[i].key + plen,
                           l->objects[i].size);
-        char *next = NULL;
-        if (rc == 0 && l->is_truncated && l->next_continuation_token &&
-            *l->next_continuation_token) {
-            next = str_dup(l->next_continuation_token);
-            if (!next)
-                rc = SEAU_E_NOMEM;
-        }
-        s3_xml_answer_done(&a);
-        free(token);
-        token = next;
-        if (rc || !token)
+        if (rc)
             break;
     }
-    free(token);
+    s3_listing_done(&it);
     return rc;
 }
 

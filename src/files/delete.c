@@ -6,6 +6,7 @@
 #include "core/str.h"
 #include "files/index.h"
 #include "s3/client.h"
+#include "s3/listing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,22 +223,22 @@ static int expand(struct run *r, const char *prefix)
     int rc = auth_can(&r->who->subject, AUTH_OBJECT_DELETE, &res);
     if (rc == SEAU_E_NOT_FOUND)
         return add_refusal(r->out, prefix, rc);
-    char *token = NULL;
+    struct s3_listing it;
+    s3_listing_init(&it, r->env->s3, r->bucket,
+                    &(struct s3_list_params){.prefix = prefix, .max_keys = 1000});
     rc = 0;
     for (;;) {
-        struct s3_list_params p = {.prefix = prefix, .continuation_token = token,
-                                   .max_keys = 1000};
-        struct s3_xml_answer a;
-        memset(&a, 0, sizeof(a));
+        const struct s3_object_list *l;
         struct s3_error e;
         memset(&e, 0, sizeof(e));
-        int src = s3_list_objects_v2(r->env->s3, r->bucket, &p, &a, &e);
+        int src = s3_listing_next(&it, &l, &e);
         if (src) {
             stop(r, src, &e);
             rc = refuse_stopped(r, prefix);
             break;
         }
-        const struct s3_object_list *l = &a.objects;
+        if (!l)
+            break;
         for (size_t i = 0; rc == 0 && i < l->object_count; i++) {
             const char *key = l->objects[i].key;
             const char *why = s3name_key_problem(key);
@@ -249,20 +250,10 @@ static int expand(struct run *r, const char *prefix)
                 rc = consider(r, key);
             }
         }
-        char *next = NULL;
-        if (rc == 0 && l->is_truncated && l->next_continuation_token &&
-            *l->next_continuation_token) {
-            next = str_dup(l->next_continuation_token);
-            if (!next)
-                rc = SEAU_E_NOMEM;
-        }
-        s3_xml_answer_done(&a);
-        free(token);
-        token = next;
-        if (rc || !token || r->stopped)
+        if (rc || r->stopped)
             break;
     }
-    free(token);
+    s3_listing_done(&it);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "s3/client.h"
+#include "s3/listing.h"
 #include "s3/xml.h"
 
 #include <stdio.h>
@@ -194,34 +195,24 @@ int files_index_sync_until(struct db *db, struct s3_client *s3, const char *buck
     memset(&stats, 0, sizeof(stats));
     /* Rows written before this instant and not listed by the walk are gone from S3. */
     int64_t walk_started = time_now_ms();
-    struct s3_list_params lp = {.max_keys = 1000};
-    char *token = NULL;
+    struct s3_listing it;
+    s3_listing_init(&it, s3, bucket, &(struct s3_list_params){.max_keys = 1000});
+    const struct s3_object_list *l = NULL;
     int rc = 0;
     for (;;) {
-        if (stop && stop(ctx)) {
+        /* Asked before each request: the first, and any for a page left. */
+        if (stop && (!l || s3_listing_next_token(&it)) && stop(ctx)) {
             rc = SEAU_E_CANCELLED;
             break;
         }
-        struct s3_xml_answer a;
-        lp.continuation_token = token;
-        rc = s3_list_objects_v2(s3, bucket, &lp, &a, ret_err);
+        rc = s3_listing_next(&it, &l, ret_err);
+        if (rc || !l)
+            break;
+        rc = files_index_apply_page(db, bucket, l->objects, l->object_count, walk_started, &stats);
         if (rc)
             break;
-        rc = files_index_apply_page(db, bucket, a.objects.objects, a.objects.object_count,
-                                    walk_started, &stats);
-        char *next = NULL;
-        if (rc == 0 && a.objects.is_truncated && *a.objects.next_continuation_token) {
-            next = str_dup(a.objects.next_continuation_token);
-            if (!next)
-                rc = SEAU_E_NOMEM;
-        }
-        s3_xml_answer_done(&a);
-        free(token);
-        token = next;
-        if (rc || !token)
-            break;
     }
-    free(token);
+    s3_listing_done(&it);
     if (rc == 0)
         rc = files_index_sweep(db, bucket, walk_started, &stats);
     if (ret)

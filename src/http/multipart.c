@@ -1,5 +1,6 @@
 #include "http/multipart.h"
 
+#include "core/codec.h"
 #include "core/err.h"
 
 #include <stdlib.h>
@@ -144,41 +145,14 @@ static bool copy_value(const char *v, size_t vlen, bool form_escapes, char *out,
     return true;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* RFC 8187 ext-value: UTF-8''percent-encoded. */
 static bool copy_ext_value(const char *v, size_t vlen, char *out, size_t cap)
 {
     static const char charset[] = "UTF-8''";
-    if (vlen < sizeof(charset) - 1 || strncasecmp(v, charset, sizeof(charset) - 1) != 0)
+    size_t skip = sizeof(charset) - 1, len;
+    if (vlen < skip || strncasecmp(v, charset, skip) != 0 || memchr(v + skip, '\0', vlen - skip))
         return false;
-    size_t w = 0;
-    for (size_t i = sizeof(charset) - 1; i < vlen; i++) {
-        int c = (unsigned char)v[i];
-        if (c == '%') {
-            if (i + 2 >= vlen)
-                return false;
-            int hi = hexval(v[i + 1]), lo = hexval(v[i + 2]);
-            if (hi < 0 || lo < 0)
-                return false;
-            c = hi * 16 + lo;
-            i += 2;
-        }
-        if (c == 0 || w + 1 >= cap)
-            return false;
-        out[w++] = (char)c;
-    }
-    out[w] = '\0';
-    return true;
+    return codec_percent_decode((struct slice){v + skip, vlen - skip}, 0, out, cap, &len) == 0;
 }
 
 /* Parses `form-data; name="x"; filename="y"` into the part's fields. */

@@ -23,8 +23,10 @@
  * Diagnostics name variables, files, fields and HTTP statuses, never values.
  */
 #include "s3/credentials.h"
+#include "s3/internal.h"
 
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -404,26 +406,11 @@ static int cred__http(const struct s3_cred_provider *p, const struct cred__reque
         return SEAU_E_INTERNAL;
     }
     struct cred__sink sink = {body, 0};
-    CURLcode cc = curl_easy_setopt(h, CURLOPT_URL, rq->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
+    CURLcode cc = s3__curl_defaults(h, p->connect_timeout_ms);
     if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, p->connect_timeout_ms);
+        cc = curl_easy_setopt(h, CURLOPT_URL, rq->url);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, p->timeout_ms);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    if (cc == CURLE_OK)
-        cc = curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
     if (cc == CURLE_OK)
@@ -876,22 +863,13 @@ static void cred__web_free(void *conf)
 /* Appends "&name=value" (no '&' first) to a form body, value percent-encoded. */
 static int cred__form(struct buf *b, const char *name, const char *value)
 {
-    static const char hex[] = "0123456789ABCDEF";
     int rc = 0;
     if (b->len)
         rc = buf_append_char(b, '&');
     if (rc == 0)
         rc = buf_printf(b, "%s=", name);
-    for (const unsigned char *v = (const unsigned char *)value; rc == 0 && *v; v++) {
-        unsigned char c = *v;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            rc = buf_append_char(b, (char)c);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = buf_append(b, e, 3);
-        }
-    }
+    if (rc == 0)
+        rc = codec_percent_encode(b, slice_from_cstr(value), NULL);
     return rc;
 }
 

@@ -2,6 +2,12 @@
  * The AWS credentials chain: where Seau's S3 and STS requests get the keys
  * they are signed with (they feed struct sigv4_credentials).
  *
+ * credentials.c is one file (about 1,700 lines) on purpose: the five sources
+ * share one provider struct, one cache with its early refresh and locking,
+ * one HTTP fetch and one JSON reading of temporary keys; each source is a
+ * ~150-line open/fetch pair over them, so a file per source would export
+ * that whole machinery (and the cache's invariants) to every file.
+ *
  * Sources, in the order the AWS SDKs try them; the first that is configured
  * is chosen once, by s3_credentials_open(), and kept for the provider's life:
  *   1. "environment": AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the

@@ -22,6 +22,7 @@
  */
 #include "s3/sigv4.h"
 
+#include "core/codec.h"
 #include "core/err.h"
 
 #include <openssl/evp.h>
@@ -207,28 +208,7 @@ static int sigv4__credential_scope(const char *amz_date, struct slice region, st
 
 int sigv4_uri_encode(struct slice in, bool keep_slash, struct buf *ret)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t mark = ret->len;
-    size_t i = 0;
-    int rc = 0;
-    while (rc == 0 && i < in.len) {
-        /* Copy the longest run of bytes that stay as they are in one append. */
-        size_t run = i;
-        while (run < in.len &&
-               (sigv4__unreserved((unsigned char)in.p[run]) || (keep_slash && in.p[run] == '/')))
-            run++;
-        if (run > i) {
-            rc = buf_append(ret, in.p + i, run - i);
-            i = run;
-            continue;
-        }
-        unsigned char c = (unsigned char)in.p[i++];
-        char esc[3] = {'%', hex[c >> 4], hex[c & 0x0F]};
-        rc = buf_append(ret, esc, sizeof(esc));
-    }
-    if (rc)
-        sigv4__truncate(ret, mark);
-    return rc;
+    return codec_percent_encode(ret, in, keep_slash ? "/" : NULL);
 }
 
 int sigv4_payload_hash(const void *body, size_t len, bool sign_payload,

@@ -29,6 +29,7 @@
  */
 #include "s3/xml.h"
 
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "core/timeutil.h"
@@ -474,17 +475,6 @@ static struct slice xml__trim(const char *s, size_t n)
     return (struct slice){s, n};
 }
 
-static int xml__hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Decodes s in place as S3's encoding-type=url: "%XX" is the byte XX and "+"
  * is a space. Returns 0 and writes the decoded length, or SEAU_E_UNAVAILABLE
@@ -503,23 +493,9 @@ static int xml__hex(unsigned char c)
  */
 static int xml__url_decode(char *s, size_t *ret_len)
 {
-    size_t r = 0, w = 0;
-    while (s[r]) {
-        char c = s[r];
-        if (c == '%') {
-            int hi = xml__hex((unsigned char)s[r + 1]);
-            int lo = hi < 0 ? -1 : xml__hex((unsigned char)s[r + 2]);
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return SEAU_E_UNAVAILABLE;
-            s[w++] = (char)(hi * 16 + lo);
-            r += 3;
-        } else {
-            s[w++] = c == '+' ? ' ' : c;
-            r++;
-        }
-    }
-    s[w] = '\0';
-    *ret_len = w;
+    size_t n = strlen(s);
+    if (codec_percent_decode((struct slice){s, n}, CODEC_PLUS_SPACE, s, n + 1, ret_len) != 0)
+        return SEAU_E_UNAVAILABLE;
     return 0;
 }
 

@@ -1,5 +1,5 @@
 // fauxqs (SQS and SNS in the AWS JSON protocol) on 127.0.0.1 only, for the
-// SQS tests of src/s3/client.c. Like ../../../shared/peers/fauxqs-loopback.mjs,
+// SQS tests of src/s3/sqs.c. Like ../../../shared/peers/fauxqs-loopback.mjs,
 // which cannot find this folder's node_modules. FAUXQS_PORT sets the port.
 import { buildApp } from 'fauxqs';
 const port = parseInt(process.env.FAUXQS_PORT ?? '4566');

@@ -20,6 +20,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "s3/client.h"
+#include "s3/sqs.h"
 
 #include <inttypes.h>
 #include <stdbool.h>

@@ -1,5 +1,6 @@
 /*
- * Tests for the pure parts of src/s3/client.c (STYLE.md rule 18): endpoint
+ * Tests for the pure parts of the S3 client (src/s3/endpoint.c, errors.c,
+ * fields.c, transport.c, presign.c) (STYLE.md rule 18): endpoint
  * parsing, addressing and key encoding, retry classification, backoff
  * bounds, error mapping, XML escaping, header parsing, Content-MD5, and a
  * presigned URL reproduced from the AWS documentation. Nothing here goes on
@@ -12,7 +13,15 @@
 
 #include <cmocka.h>
 
-#include "../../../src/s3/client.c"
+/* The client's files, whole, so that their module-private helpers are in reach. */
+#include "../../../src/s3/endpoint.c"
+#include "../../../src/s3/errors.c"
+#include "../../../src/s3/fields.c"
+#include "../../../src/s3/multipart.c"
+#include "../../../src/s3/objects.c"
+#include "../../../src/s3/presign.c"
+#include "../../../src/s3/sqs.c"
+#include "../../../src/s3/transport.c"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +32,14 @@
 static void test_endpoint_aws(void **state)
 {
     (void)state;
-    struct client__endpoint ep;
-    assert_int_equal(client__parse_endpoint(NULL, NULL, S3_ADDRESSING_AUTO, &ep), 0);
+    struct s3__endpoint ep;
+    assert_int_equal(s3__parse_endpoint(NULL, NULL, S3_ADDRESSING_AUTO, &ep), 0);
     assert_true(ep.aws);
     assert_true(ep.https);
     assert_string_equal(ep.host, "s3.us-east-1.amazonaws.com");
     assert_string_equal(ep.region, "us-east-1");
     assert_int_equal(ep.port, 0);
-    assert_int_equal(client__parse_endpoint("", "eu-west-3", S3_ADDRESSING_AUTO, &ep), 0);
+    assert_int_equal(s3__parse_endpoint("", "eu-west-3", S3_ADDRESSING_AUTO, &ep), 0);
     assert_string_equal(ep.host, "s3.eu-west-3.amazonaws.com");
     assert_string_equal(ep.region, "eu-west-3");
 }
@@ -62,9 +71,9 @@ static void test_endpoint_custom(void **state)
         {"not a url", SEAU_E_VALIDATION, false, "", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct client__endpoint ep;
+        struct s3__endpoint ep;
         memset(&ep, 0, sizeof(ep));
-        int rc = client__parse_endpoint(cases[i].url, "us-east-1", S3_ADDRESSING_AUTO, &ep);
+        int rc = s3__parse_endpoint(cases[i].url, "us-east-1", S3_ADDRESSING_AUTO, &ep);
         if (rc != cases[i].rc)
             fail_msg("%s: rc %d, want %d", cases[i].url, rc, cases[i].rc);
         if (rc != 0)
@@ -79,19 +88,17 @@ static void test_endpoint_custom(void **state)
 static void test_endpoint_region(void **state)
 {
     (void)state;
-    struct client__endpoint ep;
-    assert_int_equal(client__parse_endpoint(NULL, "default", S3_ADDRESSING_AUTO, &ep), 0);
-    assert_int_equal(client__parse_endpoint(NULL, "us east", S3_ADDRESSING_AUTO, &ep),
+    struct s3__endpoint ep;
+    assert_int_equal(s3__parse_endpoint(NULL, "default", S3_ADDRESSING_AUTO, &ep), 0);
+    assert_int_equal(s3__parse_endpoint(NULL, "us east", S3_ADDRESSING_AUTO, &ep),
                      SEAU_E_VALIDATION);
-    assert_int_equal(client__parse_endpoint(NULL, "a/b", S3_ADDRESSING_AUTO, &ep),
-                     SEAU_E_VALIDATION);
+    assert_int_equal(s3__parse_endpoint(NULL, "a/b", S3_ADDRESSING_AUTO, &ep), SEAU_E_VALIDATION);
     char long_region[80];
     memset(long_region, 'a', sizeof(long_region) - 1);
     long_region[sizeof(long_region) - 1] = '\0';
-    assert_int_equal(client__parse_endpoint(NULL, long_region, S3_ADDRESSING_AUTO, &ep),
+    assert_int_equal(s3__parse_endpoint(NULL, long_region, S3_ADDRESSING_AUTO, &ep),
                      SEAU_E_VALIDATION);
-    assert_int_equal(client__parse_endpoint(NULL, NULL, (enum s3_addressing)7, &ep),
-                     SEAU_E_VALIDATION);
+    assert_int_equal(s3__parse_endpoint(NULL, NULL, (enum s3_addressing)7, &ep), SEAU_E_VALIDATION);
 }
 
 static void test_bucket_names(void **state)
@@ -112,21 +119,21 @@ static void test_bucket_names(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *n = cases[i].name;
-        if (client__bucket_valid(n) != cases[i].valid)
+        if (s3__bucket_valid(n) != cases[i].valid)
             fail_msg("valid(%s)", n);
         if (!cases[i].valid)
             continue;
-        if (client__bucket_dns_ok(n, true) != cases[i].dns_dots)
+        if (s3__bucket_dns_ok(n, true) != cases[i].dns_dots)
             fail_msg("dns_ok(%s, dots)", n);
-        if (client__bucket_dns_ok(n, false) != cases[i].dns_nodots)
+        if (s3__bucket_dns_ok(n, false) != cases[i].dns_nodots)
             fail_msg("dns_ok(%s, no dots)", n);
     }
     char b64[65];
     memset(b64, 'a', 64);
     b64[64] = '\0';
-    assert_false(client__bucket_valid(b64));
+    assert_false(s3__bucket_valid(b64));
     b64[63] = '\0';
-    assert_true(client__bucket_valid(b64));
+    assert_true(s3__bucket_valid(b64));
 }
 
 /* ============================= addressing and keys ============================= */
@@ -134,12 +141,12 @@ static void test_bucket_names(void **state)
 static void unit_target(const char *endpoint, enum s3_addressing addressing, const char *bucket,
                         const char *key, const char *want_host, const char *want_path)
 {
-    struct client__endpoint ep;
-    assert_int_equal(client__parse_endpoint(endpoint, "us-east-1", addressing, &ep), 0);
+    struct s3__endpoint ep;
+    assert_int_equal(s3__parse_endpoint(endpoint, "us-east-1", addressing, &ep), 0);
     struct buf host, path;
-    buf_init(&host, CLIENT__MAX_HOST);
-    buf_init(&path, CLIENT__MAX_PATH);
-    assert_int_equal(client__target(&ep, bucket, key, &host, &path), 0);
+    buf_init(&host, S3__MAX_HOST);
+    buf_init(&path, S3__MAX_PATH);
+    assert_int_equal(s3__target(&ep, bucket, key, &host, &path), 0);
     if (strcmp(buf_cstr(&host), want_host) != 0 || strcmp(buf_cstr(&path), want_path) != 0)
         fail_msg("%s %s %s: got %s %s, want %s %s", endpoint ? endpoint : "(aws)",
                  bucket ? bucket : "-", key ? key : "-", buf_cstr(&host), buf_cstr(&path),
@@ -207,24 +214,24 @@ static void test_target_keys(void **state)
     char key[S3_MAX_KEY + 1];
     memset(key, ' ', S3_MAX_KEY);
     key[S3_MAX_KEY] = '\0';
-    struct client__endpoint ep;
-    assert_int_equal(client__parse_endpoint("http://h:1", NULL, S3_ADDRESSING_PATH, &ep), 0);
+    struct s3__endpoint ep;
+    assert_int_equal(s3__parse_endpoint("http://h:1", NULL, S3_ADDRESSING_PATH, &ep), 0);
     struct buf host, path;
-    buf_init(&host, CLIENT__MAX_HOST);
-    buf_init(&path, CLIENT__MAX_PATH);
-    assert_int_equal(client__target(&ep, "b", key, &host, &path), 0);
+    buf_init(&host, S3__MAX_HOST);
+    buf_init(&path, S3__MAX_PATH);
+    assert_int_equal(s3__target(&ep, "b", key, &host, &path), 0);
     assert_int_equal(path.len, 3 + 3 * S3_MAX_KEY);
     buf_done(&host);
     buf_done(&path);
 
-    assert_true(client__key_valid(key));
+    assert_true(s3__key_valid(key));
     char longer[S3_MAX_KEY + 2];
     memset(longer, 'k', S3_MAX_KEY + 1);
     longer[S3_MAX_KEY + 1] = '\0';
-    assert_false(client__key_valid(longer));
-    assert_false(client__key_valid(""));
-    assert_false(client__key_valid(NULL));
-    assert_false(client__key_valid("bad \xC3("));
+    assert_false(s3__key_valid(longer));
+    assert_false(s3__key_valid(""));
+    assert_false(s3__key_valid(NULL));
+    assert_false(s3__key_valid("bad \xC3("));
 }
 
 static void test_copy_source(void **state)
@@ -232,10 +239,10 @@ static void test_copy_source(void **state)
     (void)state;
     struct buf b;
     buf_init(&b, 8192);
-    assert_int_equal(client__copy_source("src", "a b/c+d%", NULL, &b), 0);
+    assert_int_equal(s3__copy_source("src", "a b/c+d%", NULL, &b), 0);
     assert_string_equal(buf_cstr(&b), "/src/a%20b/c%2Bd%25");
     buf_reset(&b);
-    assert_int_equal(client__copy_source("src", "k", "v1/+", &b), 0);
+    assert_int_equal(s3__copy_source("src", "k", "v1/+", &b), 0);
     assert_string_equal(buf_cstr(&b), "/src/k?versionId=v1%2F%2B");
     buf_done(&b);
 }
@@ -257,9 +264,9 @@ static void test_retry_classification(void **state)
                                         CURLE_OUT_OF_MEMORY,
                                         CURLE_UNSUPPORTED_PROTOCOL};
     for (size_t i = 0; i < sizeof(retry) / sizeof(retry[0]); i++)
-        assert_true(client__retryable_curl(retry[i]));
+        assert_true(s3__retryable_curl(retry[i]));
     for (size_t i = 0; i < sizeof(no_retry) / sizeof(no_retry[0]); i++)
-        assert_false(client__retryable_curl(no_retry[i]));
+        assert_false(s3__retryable_curl(no_retry[i]));
 
     static const struct {
         int status;
@@ -284,7 +291,7 @@ static void test_retry_classification(void **state)
         {200, "NoSuchUpload", false},
     };
     for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
-        if (client__retryable_answer(answers[i].status, answers[i].code) != answers[i].retry)
+        if (s3__retryable_answer(answers[i].status, answers[i].code) != answers[i].retry)
             fail_msg("%d %s", answers[i].status, answers[i].code);
 }
 
@@ -296,11 +303,11 @@ static void test_backoff_bounds(void **state)
     static const int64_t ceilings[] = {0, 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000};
     for (int retry = 1; retry <= 10; retry++) {
         int64_t ceil = ceilings[retry];
-        assert_int_equal(client__backoff_ms(retry, base, cap, 0), 0);
-        assert_int_equal(client__backoff_ms(retry, base, cap, (uint64_t)ceil), ceil);
-        assert_int_equal(client__backoff_ms(retry, base, cap, (uint64_t)ceil + 1), 0);
+        assert_int_equal(s3__backoff_ms(retry, base, cap, 0), 0);
+        assert_int_equal(s3__backoff_ms(retry, base, cap, (uint64_t)ceil), ceil);
+        assert_int_equal(s3__backoff_ms(retry, base, cap, (uint64_t)ceil + 1), 0);
         for (int i = 0; i < 1000; i++) {
-            int64_t ms = client__backoff_ms(retry, base, cap, client__random());
+            int64_t ms = s3__backoff_ms(retry, base, cap, s3__random());
             if (ms < 0 || ms > ceil)
                 fail_msg("retry %d: %" PRId64 " ms outside [0, %" PRId64 "]", retry, ms, ceil);
         }
@@ -308,12 +315,12 @@ static void test_backoff_bounds(void **state)
     /* Full jitter spreads: over many draws the mean is near half the ceiling. */
     int64_t sum = 0;
     for (int i = 0; i < 10000; i++)
-        sum += client__backoff_ms(7, base, cap, client__random());
+        sum += s3__backoff_ms(7, base, cap, s3__random());
     assert_in_range(sum / 10000, 2000, 3000);
     /* Huge retry numbers do not overflow. */
-    assert_in_range(client__backoff_ms(1000, base, cap, UINT64_MAX), 0, cap);
-    assert_int_equal(client__backoff_ms(3, 0, cap, 12345), 0);
-    assert_int_equal(client__backoff_ms(0, base, cap, 12345), 0);
+    assert_in_range(s3__backoff_ms(1000, base, cap, UINT64_MAX), 0, cap);
+    assert_int_equal(s3__backoff_ms(3, 0, cap, 12345), 0);
+    assert_int_equal(s3__backoff_ms(0, base, cap, 12345), 0);
 }
 
 /* ================================ error mapping ================================ */
@@ -396,15 +403,15 @@ static void test_error_describe(void **state)
 static void test_status_codes(void **state)
 {
     (void)state;
-    assert_string_equal(client__status_code(404), "NotFound");
-    assert_string_equal(client__status_code(403), "Forbidden");
-    assert_string_equal(client__status_code(412), "PreconditionFailed");
-    assert_string_equal(client__status_code(503), "ServiceUnavailable");
-    assert_string_equal(client__status_code(418), "UnexpectedStatus");
+    assert_string_equal(s3__status_code(404), "NotFound");
+    assert_string_equal(s3__status_code(403), "Forbidden");
+    assert_string_equal(s3__status_code(412), "PreconditionFailed");
+    assert_string_equal(s3__status_code(503), "ServiceUnavailable");
+    assert_string_equal(s3__status_code(418), "UnexpectedStatus");
     /* HEAD 404 becomes not found, HEAD 403 unavailable. */
-    assert_int_equal(s3_error_to_err(404, client__status_code(404)), SEAU_E_NOT_FOUND);
-    assert_int_equal(s3_error_to_err(403, client__status_code(403)), SEAU_E_UNAVAILABLE);
-    assert_int_equal(s3_error_to_err(412, client__status_code(412)), SEAU_E_CONFLICT);
+    assert_int_equal(s3_error_to_err(404, s3__status_code(404)), SEAU_E_NOT_FOUND);
+    assert_int_equal(s3_error_to_err(403, s3__status_code(403)), SEAU_E_UNAVAILABLE);
+    assert_int_equal(s3_error_to_err(412, s3__status_code(412)), SEAU_E_CONFLICT);
 }
 
 /* ============================== small parsers ============================== */
@@ -414,14 +421,14 @@ static void test_xml_escape(void **state)
     (void)state;
     struct buf b;
     buf_init(&b, 1024);
-    assert_int_equal(client__xml_escape(&b, "a&b<c>d\"e'f\tg\nh\ri \xC3\xA9"), 0);
+    assert_int_equal(s3__xml_escape(&b, "a&b<c>d\"e'f\tg\nh\ri \xC3\xA9"), 0);
     assert_string_equal(buf_cstr(&b), "a&amp;b&lt;c&gt;d&quot;e&apos;f&#9;g&#10;h&#13;i \xC3\xA9");
     buf_reset(&b);
-    assert_int_equal(client__xml_escape(&b, "bell\x07"), SEAU_E_VALIDATION);
+    assert_int_equal(s3__xml_escape(&b, "bell\x07"), SEAU_E_VALIDATION);
     buf_done(&b);
     struct buf tiny;
     buf_init(&tiny, 4);
-    assert_int_equal(client__xml_escape(&tiny, "&&"), SEAU_E_TOO_LARGE);
+    assert_int_equal(s3__xml_escape(&tiny, "&&"), SEAU_E_TOO_LARGE);
     buf_done(&tiny);
 }
 
@@ -438,74 +445,73 @@ static void test_ranges(void **state)
         {"items=0-1", false}, {"bytes=1-2-3", false}, {"bytes=99999999999999999999-", false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        if (client__range_valid(cases[i].r) != cases[i].ok)
+        if (s3__range_valid(cases[i].r) != cases[i].ok)
             fail_msg("%s", cases[i].r);
 
     int64_t f, l, s;
-    assert_int_equal(client__parse_content_range("bytes 0-99/1234", &f, &l, &s), 0);
+    assert_int_equal(s3__parse_content_range("bytes 0-99/1234", &f, &l, &s), 0);
     assert_int_equal(f, 0);
     assert_int_equal(l, 99);
     assert_int_equal(s, 1234);
-    assert_int_equal(client__parse_content_range("bytes */1234", &f, &l, &s), 0);
+    assert_int_equal(s3__parse_content_range("bytes */1234", &f, &l, &s), 0);
     assert_int_equal(f, -1);
     assert_int_equal(s, 1234);
-    assert_int_equal(client__parse_content_range("bytes 0-9/*", &f, &l, &s), 0);
+    assert_int_equal(s3__parse_content_range("bytes 0-9/*", &f, &l, &s), 0);
     assert_int_equal(s, -1);
-    assert_int_equal(client__parse_content_range("bytes 9-0/10", &f, &l, &s), SEAU_E_VALIDATION);
-    assert_int_equal(client__parse_content_range("0-9/10", &f, &l, &s), SEAU_E_VALIDATION);
-    assert_int_equal(client__parse_content_range("bytes 0-9", &f, &l, &s), SEAU_E_VALIDATION);
+    assert_int_equal(s3__parse_content_range("bytes 9-0/10", &f, &l, &s), SEAU_E_VALIDATION);
+    assert_int_equal(s3__parse_content_range("0-9/10", &f, &l, &s), SEAU_E_VALIDATION);
+    assert_int_equal(s3__parse_content_range("bytes 0-9", &f, &l, &s), SEAU_E_VALIDATION);
 }
 
 static void test_etag_quoting(void **state)
 {
     (void)state;
     char e[S3_ETAG_SIZE];
-    assert_true(client__set_etag(e, "\"abc\""));
+    assert_true(s3__set_etag(e, "\"abc\""));
     assert_string_equal(e, "\"abc\"");
-    assert_true(client__set_etag(e, "abc-3"));
+    assert_true(s3__set_etag(e, "abc-3"));
     assert_string_equal(e, "\"abc-3\"");
-    assert_true(client__set_etag(e, ""));
+    assert_true(s3__set_etag(e, ""));
     assert_string_equal(e, "");
     char big[S3_ETAG_SIZE + 1];
     memset(big, 'e', S3_ETAG_SIZE);
     big[S3_ETAG_SIZE] = '\0';
-    assert_false(client__set_etag(e, big));
+    assert_false(s3__set_etag(e, big));
     big[S3_ETAG_SIZE - 3] = '\0'; /* 253 bytes + 2 quotes + NUL = 256: fits */
-    assert_true(client__set_etag(e, big));
+    assert_true(s3__set_etag(e, big));
     big[S3_ETAG_SIZE - 3] = 'e'; /* 254 bytes: does not */
     big[S3_ETAG_SIZE - 2] = '\0';
-    assert_false(client__set_etag(e, big));
+    assert_false(s3__set_etag(e, big));
 }
 
 static void test_content_md5(void **state)
 {
     (void)state;
     char md5[25];
-    assert_int_equal(client__content_md5("", 0, md5), 0);
+    assert_int_equal(s3__content_md5("", 0, md5), 0);
     assert_string_equal(md5, "1B2M2Y8AsgTpgAmY7PhCfg==");
-    assert_int_equal(client__content_md5("The quick brown fox jumps over the lazy dog", 43, md5),
-                     0);
+    assert_int_equal(s3__content_md5("The quick brown fox jumps over the lazy dog", 43, md5), 0);
     assert_string_equal(md5, "nhB9nTcrtoJr2B01QqQZ1g==");
 }
 
 /* Feeds header lines to the parser as libcurl would. */
-static void unit_headers(struct client__xfer *x, const char *const *lines)
+static void unit_headers(struct s3__xfer *x, const char *const *lines)
 {
     for (; *lines; lines++) {
         char line[2048];
         size_t n = strlen(*lines);
         assert_true(n < sizeof(line));
         memcpy(line, *lines, n);
-        assert_int_equal(client__on_header_line(line, 1, n, x), n);
+        assert_int_equal(s3__on_header_line(line, 1, n, x), n);
     }
 }
 
 static void test_header_parsing(void **state)
 {
     (void)state;
-    struct client__req rq = {.op = "HeadObject", .method = "HEAD"};
-    struct client__xfer x;
-    client__xfer_init(&x, NULL, &rq);
+    struct s3__req rq = {.op = "HeadObject", .method = "HEAD"};
+    struct s3__xfer x;
+    s3__xfer_init(&x, NULL, &rq);
     static const char *const lines[] = {
         "HTTP/1.1 100 Continue\r\n",
         "X-Amz-Meta-Stale: yes\r\n",
@@ -546,37 +552,37 @@ static void test_header_parsing(void **state)
     assert_string_equal(x.head.meta[0].value, "Ada");
     assert_string_equal(x.head.meta[1].name, "empty");
     assert_string_equal(x.head.meta[1].value, "");
-    client__xfer_done(&x);
+    s3__xfer_done(&x);
 
     /* A value too long for its field marks the answer bad; so does a bad length. */
-    client__xfer_init(&x, NULL, &rq);
+    s3__xfer_init(&x, NULL, &rq);
     char etag[S3_ETAG_SIZE + 16] = "ETag: ";
     memset(etag + 6, 'x', S3_ETAG_SIZE);
     memcpy(etag + 6 + S3_ETAG_SIZE, "\r\n", 3);
     const char *const bad[] = {"HTTP/1.1 200 OK\r\n", etag, "\r\n", NULL};
     unit_headers(&x, bad);
     assert_true(x.header_bad);
-    client__xfer_done(&x);
-    client__xfer_init(&x, NULL, &rq);
+    s3__xfer_done(&x);
+    s3__xfer_init(&x, NULL, &rq);
     const char *const bad_len[] = {"HTTP/1.1 200 OK\r\n", "Content-Length: -5\r\n",
                                    "x-amz-delete-marker: true\r\n", "\r\n", NULL};
     unit_headers(&x, bad_len);
     assert_true(x.header_bad);
     assert_true(x.head.delete_marker);
-    client__xfer_done(&x);
+    s3__xfer_done(&x);
 
     /* More than S3_MAX_META_COUNT metadata headers: bad, bounded. */
-    client__xfer_init(&x, NULL, &rq);
+    s3__xfer_init(&x, NULL, &rq);
     const char *const start[] = {"HTTP/1.1 200 OK\r\n", NULL};
     unit_headers(&x, start);
     for (int i = 0; i <= S3_MAX_META_COUNT; i++) {
         char line[64];
         int n = snprintf(line, sizeof(line), "x-amz-meta-k%d: v\r\n", i);
-        client__on_header_line(line, 1, (size_t)n, &x);
+        s3__on_header_line(line, 1, (size_t)n, &x);
     }
     assert_true(x.header_bad);
     assert_int_equal(x.head.meta_count, S3_MAX_META_COUNT);
-    client__xfer_done(&x);
+    s3__xfer_done(&x);
 }
 
 /* ============================== encoded listings ============================== */
@@ -586,34 +592,34 @@ static void test_header_parsing(void **state)
 static int unit_listing(const char *doc, size_t split, const struct s3_list_params *sent,
                         struct s3_xml_answer *ret)
 {
-    struct client__req rq = {.op = "ListObjectsV2",
-                             .method = "GET",
-                             .want = CLIENT__XML,
-                             .xml_kind = S3_XML_LIST_OBJECTS_V2,
-                             .url_listing = true,
-                             .sent_prefix = sent ? sent->prefix : NULL,
-                             .sent_delimiter = sent ? sent->delimiter : NULL,
-                             .sent_marker = sent ? sent->start_after : NULL};
-    struct client__xfer x;
-    client__xfer_init(&x, NULL, &rq);
+    struct s3__req rq = {.op = "ListObjectsV2",
+                         .method = "GET",
+                         .want = S3__XML,
+                         .xml_kind = S3_XML_LIST_OBJECTS_V2,
+                         .url_listing = true,
+                         .sent_prefix = sent ? sent->prefix : NULL,
+                         .sent_delimiter = sent ? sent->delimiter : NULL,
+                         .sent_marker = sent ? sent->start_after : NULL};
+    struct s3__xfer x;
+    s3__xfer_init(&x, NULL, &rq);
     struct s3_xml_limits lim = {.max_key = 3 * S3_MAX_KEY};
     x.xml = s3_xml_new(S3_XML_LIST_OBJECTS_V2, &lim);
     assert_non_null(x.xml);
     size_t n = strlen(doc);
-    int rc = client__feed_listing(&x, doc, split);
+    int rc = s3__feed_listing(&x, doc, split);
     if (rc == 0)
-        rc = client__feed_listing(&x, doc + split, n - split);
+        rc = s3__feed_listing(&x, doc + split, n - split);
     if (rc == 0 && x.strip > 0)
-        rc = s3_xml_feed(x.xml, client__enc_url, x.strip);
+        rc = s3_xml_feed(x.xml, s3__enc_url, x.strip);
     struct s3_xml_answer a;
     if (rc == 0)
         rc = s3_xml_finish(x.xml, &a);
     if (rc == 0 && x.saw_url) {
-        rc = client__url_fix(&rq, &a);
+        rc = s3__url_fix(&rq, &a);
         if (rc != 0)
             s3_xml_answer_done(&a);
     }
-    client__xfer_done(&x);
+    s3__xfer_done(&x);
     if (rc == 0)
         *ret = a;
     return rc;
