@@ -90,12 +90,10 @@ int api_reply_no_s3(struct http_req *req);
 int api_reply_s3_failure(struct http_req *req, int rc, const struct s3_error *e);
 
 /*
- * Proxied transfers (downloads, uploads, ZIPs) at once, bounded by
- * cfg->max_transfers. acquire returns 0, or SEAU_E_UNAVAILABLE when the
- * bound is reached (the caller answers 503); each success needs a release.
+ * 503 with Retry-After: SEAU_MAX_TRANSFERS proxied transfers are running
+ * (files/transfers.h holds the bound). Returns 0 after replying.
  */
-int api_transfer_acquire(struct http_req *req);
-void api_transfer_release(void);
+int api_reply_transfers_busy(struct http_req *req);
 
 /*
  * Answers a download of bucket/key the caller was already allowed to read:

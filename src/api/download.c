@@ -15,11 +15,11 @@
 #include "core/timeutil.h"
 #include "files/fetch.h"
 #include "files/files.h"
+#include "files/transfers.h"
 #include "http/disposition.h"
 #include "http/range.h"
 #include "s3/client.h"
 
-#include <stdatomic.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +31,12 @@
 
 /* ===================================== transfers ===================================== */
 
-static atomic_int transfers;
-
-int api_transfer_acquire(struct http_req *req)
+int api_reply_transfers_busy(struct http_req *req)
 {
-    int max = (int)api_app(req)->cfg->max_transfers;
-    int now = atomic_fetch_add(&transfers, 1);
-    if (now >= max) {
-        atomic_fetch_sub(&transfers, 1);
-        http_add_header(req, "Retry-After", "5");
-        http_reply_error(req, SEAU_E_UNAVAILABLE,
-                         "Too many transfers are running on this server; try again shortly.",
-                         NULL);
-        return SEAU_E_UNAVAILABLE;
-    }
-    return 0;
-}
-
-void api_transfer_release(void)
-{
-    atomic_fetch_sub(&transfers, 1);
+    http_add_header(req, "Retry-After", "5");
+    return http_reply_error(req, SEAU_E_UNAVAILABLE,
+                            "Too many transfers are running on this server; try again shortly.",
+                            NULL);
 }
 
 /* ===================================== proxying ====================================== */
@@ -77,7 +63,7 @@ static void proxied_free(struct proxied *p)
     files_fetch_stop(p->fetch);
     bytepipe_free(p->pipe);
     free(p);
-    api_transfer_release();
+    files_transfer_release();
 }
 
 static void proxied_release(void *ctx)
@@ -178,15 +164,15 @@ static int send_proxied(struct http_req *req, const char *bucket, const char *ke
 
     if (strcmp(req->method, "HEAD") == 0 || length == 0)
         return http_reply_bytes(req, status, content_type, "", 0);
-    if ((rc = api_transfer_acquire(req)))
-        return 0; /* answered 503 */
+    if (files_transfer_acquire((size_t)app->cfg->max_transfers) != 0)
+        return api_reply_transfers_busy(req);
     struct proxied *p = calloc(1, sizeof(*p));
     if (p)
         p->pipe = bytepipe_new(DOWNLOAD_PIPE_BYTES);
     if (!p || !p->pipe) {
         if (p)
             free(p);
-        api_transfer_release();
+        files_transfer_release();
         return SEAU_E_NOMEM;
     }
     /* If-Match: should the object change between HEAD and GET, the stream is cut,

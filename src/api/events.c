@@ -14,10 +14,9 @@
 #include "events/bus.h"
 #include "events/hub.h"
 #include "events/s3event.h"
-#include "events/ws.h"
 #include "files/files.h"
+#include "http/websocket.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,62 +98,16 @@ int api_notifications(struct http_req *req)
 
 /* ===================================== WebSocket ==================================== */
 
-static void upgraded_close(void *ctx)
-{
-    MHD_upgrade_action(ctx, MHD_UPGRADE_ACTION_CLOSE);
-}
-
-/* libmicrohttpd, on one of its threads, once the 101 is sent: the socket goes to the hub. */
-static void upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
-                     const char *extra_in, size_t extra_in_size, MHD_socket sock,
-                     struct MHD_UpgradeResponseHandle *urh)
-{
-    (void)con_cls;
-    events_hub_attach(cls, connection, sock, extra_in, extra_in_size, upgraded_close, urh);
-}
-
-/* The replay of ?since=: the newest EVENTS_WS_REPLAY_MAX visible after it, oldest first. */
-static int load_replay(struct app *app, const struct auth_subject *who, int64_t since, int64_t upto,
-                       struct db_notification **ret, size_t *ret_n)
-{
-    struct db_notification_query q = {
-        .after_id = since, .upto_id = upto, .limit = EVENTS_WS_REPLAY_MAX};
-    struct db_notification *rows = NULL;
-    size_t n = 0;
-    int rc = events_history(app->events, who, &q, &rows, &n);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n / 2; i++) {
-        struct db_notification t = rows[i];
-        rows[i] = rows[n - 1 - i];
-        rows[n - 1 - i] = t;
-    }
-    *ret = rows;
-    *ret_n = n;
-    return 0;
-}
-
 int api_notifications_ws(struct http_req *req)
 {
     struct app *app = api_app(req);
     struct events_hub *hub = events_hub(app->events);
     if (!hub)
         return reply_no_events(req);
-    const char *key = http_req_header(req, "Sec-WebSocket-Key");
-    const char *version = http_req_header(req, "Sec-WebSocket-Version");
-    if (!ws_header_has_token(http_req_header(req, "Upgrade"), "websocket") ||
-        !ws_header_has_token(http_req_header(req, "Connection"), "upgrade"))
-        return http_reply_error(req, SEAU_E_BAD_REQUEST,
-                                "This address is a WebSocket: ask for an upgrade.", NULL);
-    if (!version || strcmp(version, "13") != 0) {
-        http_add_header(req, "Sec-WebSocket-Version", "13");
-        return http_reply_error(req, SEAU_E_BAD_REQUEST, "Only WebSocket version 13 is spoken.",
-                                NULL);
-    }
     char accept[WS_ACCEPT_LEN + 1];
-    int rc = ws_accept_key(key, accept);
+    int rc = http_ws_handshake(req, accept);
     if (rc)
-        return http_reply_error(req, rc, "Sec-WebSocket-Key is not a valid key.", NULL);
+        return req->response ? 0 : rc;
     /* Browsers send cookies on cross-site WebSockets too: only our own pages may use them. */
     if (req->via_cookie && api_csrf_check(req, true) != 0)
         return SEAU_E_CSRF;
@@ -172,28 +125,16 @@ int api_notifications_ws(struct http_req *req)
     rc = files_who_load(app->db, api_principal(req), &who);
     if (rc)
         return rc;
-    int64_t upto = 0;
-    struct db_notification *rows = NULL;
-    size_t n = 0;
-    rc = events_last_id(app->events, &upto);
-    if (rc == 0 && since >= 0)
-        rc = load_replay(app, &who.subject, since, upto, &rows, &n);
-    if (rc == 0)
-        rc = events_hub_reserve(hub, req->conn, &who.subject, rows, n, upto);
+    rc = events_hub_open(app->events, req->conn, &who.subject, since);
     files_who_done(&who);
-    db_notifications_free(rows, n);
     if (rc == SEAU_E_RATE_LIMITED)
         return http_reply_error(req, rc, "Too many live connections for this account.", NULL);
     if (rc == SEAU_E_UNAVAILABLE)
         return http_reply_error(req, rc, "No room for another live connection now.", NULL);
     if (rc)
         return rc;
-    struct MHD_Response *r = MHD_create_response_for_upgrade(upgraded, hub);
-    if (!r)
-        return SEAU_E_NOMEM; /* the reservation expires on its own */
-    MHD_add_response_header(r, "Upgrade", "websocket");
-    MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
-    return http_reply_response(req, 101, r, 0);
+    /* Should the answer fail, the reservation expires on its own. */
+    return http_ws_reply_upgrade(req, accept, events_hub_upgrade(hub));
 }
 
 /* ====================================== webhook ===================================== */

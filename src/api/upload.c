@@ -25,6 +25,7 @@
 #include "events/bus.h"
 #include "files/files.h"
 #include "files/ingest.h"
+#include "files/transfers.h"
 #include "http/multipart.h"
 
 #include <stdio.h>
@@ -334,7 +335,7 @@ static void body_release(void *ctx)
     if (u->who_loaded)
         files_who_done(&u->who);
     if (u->transfer)
-        api_transfer_release();
+        files_transfer_release();
     free(u);
 }
 
@@ -372,8 +373,10 @@ int api_upload(struct http_req *req)
 
     if ((rc = files_who_load(env.db, api_principal(req), &u->who)) == 0)
         u->who_loaded = true;
-    if (rc == 0 && (rc = api_transfer_acquire(req)) == 0)
+    if (rc == 0 && (rc = files_transfer_acquire((size_t)api_app(req)->cfg->max_transfers)) == 0)
         u->transfer = true;
+    else if (rc == SEAU_E_UNAVAILABLE && u->who_loaded)
+        api_reply_transfers_busy(req);
     if (rc == 0) {
         u->mp = http_multipart_new(boundary, &form, u);
         if (!u->mp)

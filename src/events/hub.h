@@ -1,26 +1,29 @@
 /*
- * The WebSocket hub (GET /api/notifications/ws): every connected client is
- * served by one event-loop thread (epoll, non-blocking sockets, wslay for
- * the framing), so thousands of idle clients cost memory, not threads.
+ * The live feed of notifications (GET /api/notifications/ws): who is
+ * connected and what each may see. The connections themselves — sockets,
+ * framing, pings, queues, close frames — are http/websocket.h's, on its
+ * one event-loop thread; the hub fans notifications out on top of it.
  *
  * A client's life:
  *   1. The HTTP handler, before it answers 101, reserves a place with
- *      events_hub_reserve(): who the client is (its grants decide what it
- *      sees), and the notifications it asked to replay (?since=<id>).
- *   2. libmicrohttpd's upgrade callback hands over the socket with
- *      events_hub_attach(), on one of its own threads; the hub thread takes
- *      it from there.
+ *      events_hub_open() (or events_hub_reserve()): who the client is (its
+ *      grants decide what it sees), and the notifications it asked to
+ *      replay (?since=<id>).
+ *   2. The upgrade hands over the socket with events_hub_attach() (the
+ *      callback of events_hub_upgrade()), on one of the HTTP server's
+ *      threads; the WebSocket loop takes it from there.
  *   3. The hub sends the replay, then every notification broadcast after
  *      it that the client may see (events_visible), in id order, one JSON
  *      text frame each. Notifications with an id at or below the reserve's
  *      upto_id are never sent live: the replay holds those it may see.
- *   4. It pings every ping interval; a client silent for three intervals is
- *      dropped. A client that lets more than queue_max notifications pile
- *      up (it does not read) is closed with 1008, its backlog dropped.
+ *   4. The loop pings every ping interval; a client silent for three
+ *      intervals is dropped. A client that lets more than queue_max
+ *      notifications pile up (it does not read) is closed with 1008, its
+ *      backlog dropped.
  *   5. At shutdown every client gets a close frame (1001), and the hub waits
  *      a bounded time for the answers.
- * The hub never close()s a socket itself: it calls the close function the
- * attach gave, exactly once (libmicrohttpd: MHD_upgrade_action CLOSE).
+ * The hub never close()s a socket itself: the close function the attach
+ * gave is called exactly once (with libmicrohttpd, its upgrade close action).
  *
  * Thread-safety: every function may be called from any thread, except
  * events_hub_free (once, after the HTTP server stopped).
@@ -30,6 +33,7 @@
 
 #include "auth/policy.h"
 #include "db/db.h"
+#include "http/websocket.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -44,9 +48,9 @@
 #define EVENTS_WS_PING_MS       30000
 #define EVENTS_WS_CLOSE_MS      5000 /* wait for a closing client's answer */
 #define EVENTS_WS_SNDBUF        (64 * 1024)
-#define EVENTS_WS_CLOSE_SLOW    1008 /* policy violation: too slow to read */
-#define EVENTS_WS_CLOSE_GOING   1001 /* going away: the server stops */
-#define EVENTS_WS_CLOSE_TOO_BIG 1009
+#define EVENTS_WS_CLOSE_SLOW    HTTP_WS_CLOSE_POLICY /* too slow to read */
+#define EVENTS_WS_CLOSE_GOING   HTTP_WS_CLOSE_GOING  /* going away: the server stops */
+#define EVENTS_WS_CLOSE_TOO_BIG HTTP_WS_CLOSE_TOO_BIG
 
 struct events_hub;
 
@@ -79,6 +83,21 @@ void events_hub_free(struct events_hub *h);
  */
 int events_hub_reserve(struct events_hub *h, const void *key, const struct auth_subject *who,
                        const struct db_notification *replay, size_t nreplay, int64_t upto_id);
+
+struct events;
+
+/*
+ * The service of GET /api/notifications/ws, before its 101: reserves a
+ * place for the connection key with the replay of what who may see after
+ * since (-1: no replay; the newest EVENTS_WS_REPLAY_MAX, oldest first).
+ * Returns 0, SEAU_E_UNAVAILABLE (events not running, hub full or stopping),
+ * SEAU_E_RATE_LIMITED (the account's bound), SEAU_E_DB or SEAU_E_NOMEM.
+ */
+int events_hub_open(struct events *ev, const void *key, const struct auth_subject *who,
+                    int64_t since);
+
+/* Where the 101's socket goes (events_hub_attach): for http_ws_reply_upgrade. */
+const struct http_ws_upgrade *events_hub_upgrade(struct events_hub *h);
 
 /*
  * Gives the hub the socket of the client reserved under key, with the bytes

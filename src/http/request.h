@@ -66,6 +66,14 @@ struct http_req {
 const char *http_req_header(struct http_req *req, const char *name);
 const char *http_req_query(struct http_req *req, const char *name);
 const char *http_req_cookie(struct http_req *req, const char *name);
+/*
+ * Every value of a query argument given several times (?k=a&k=b), in order:
+ * the first max into out (borrowed until the request ends; a value-less
+ * argument reads ""), and how many were given in *ret_seen (more than max
+ * when past it). Returns how many were stored.
+ */
+size_t http_req_query_all(struct http_req *req, const char *name, const char **out, size_t max,
+                          size_t *ret_seen);
 /* The i-th path parameter, URL-decoded by the server; borrowed from the path, not NUL-terminated. */
 struct slice http_req_param(struct http_req *req, size_t i);
 

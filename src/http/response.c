@@ -21,6 +21,31 @@ const char *http_req_query(struct http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_all {
+    const char *name;
+    const char **out;
+    size_t max, n, seen;
+};
+
+static enum MHD_Result query_all_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct query_all *q = cls;
+    if (strcmp(key, q->name) == 0 && q->seen++ < q->max)
+        q->out[q->n++] = value ? value : "";
+    return MHD_YES;
+}
+
+size_t http_req_query_all(struct http_req *req, const char *name, const char **out, size_t max,
+                          size_t *ret_seen)
+{
+    struct query_all q = {name, out, max, 0, 0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_all_one, &q);
+    *ret_seen = q.seen;
+    return q.n;
+}
+
 const char *http_req_cookie(struct http_req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);

@@ -1,8 +1,8 @@
-/* Tests of src/events/ws.c: the WebSocket handshake's accept key and header tokens. */
+/* Tests of src/http/websocket.c: the WebSocket handshake's accept key and header tokens. */
 #include "../testutil.h"
 
 #include "core/err.h"
-#include "events/ws.h"
+#include "http/websocket.h"
 
 static void test_accept_key(void **state)
 {
