@@ -13,7 +13,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "files/change.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "s3/client.h"
 
 #include <stdio.h>

@@ -15,7 +15,7 @@
 #include "events/hub.h"
 #include "events/s3event.h"
 #include "events/ws.h"
-#include "files/files.h"
+#include "files/browse.h"
 
 #include <microhttpd.h>
 #include <stdio.h>

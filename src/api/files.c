@@ -12,7 +12,7 @@
 #include "core/str.h"
 #include "events/bus.h"
 #include "files/delete.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/index.h"
 #include "s3/client.h"
 
@@ -28,6 +28,7 @@ void api_files_env(struct http_req *req, struct files_env *env)
     env->db = app->db;
     env->buckets = app->cfg->buckets;
     env->nbuckets = app->cfg->nbuckets;
+    env->events = app->events;
 }
 
 int api_reply_no_s3(struct http_req *req)

@@ -5,7 +5,7 @@
 #include "core/jsonx.h"
 #include "core/s3name.h"
 #include "core/timeutil.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/stats.h"
 
 #include <string.h>

@@ -32,7 +32,7 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/zip.h"
 #include "http/disposition.h"
 #include "s3/client.h"

@@ -2,7 +2,7 @@
  * Direct upload handlers of API.md: POST /api/uploads, GET
  * /api/uploads/{uploadId}, POST /api/uploads/{uploadId}/parts, POST
  * /api/uploads/{uploadId}/complete, DELETE /api/uploads/{uploadId}. Thin:
- * parse and validate, call files/uploads.c (which writes the audit
+ * parse and validate, call files/upload_direct.c (which writes the audit
  * entries), render JSON.
  */
 #include "api/api.h"
@@ -13,9 +13,9 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "events/bus.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/rules.h"
-#include "files/uploads.h"
+#include "files/upload_direct.h"
 #include "s3/client.h"
 
 #include <stdio.h>
