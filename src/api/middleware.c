@@ -162,10 +162,10 @@ void api_completed(struct http_req *req, double seconds)
     /* A share link's path is its secret token (api/shares.c): log the pattern instead. */
     str_utf8_copy_lossy(path, sizeof(path),
                         strncmp(req->path, "/s/", 3) == 0 ? "/s/{token}" : req->path);
-    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId",
-                          req->request_id, "method", method, "path", path, "status", req->status,
-                          "durationMs", seconds * 1000.0, "bytes", (json_int_t)req->bytes_out,
-                          "ip", req->client_ip, "route", req->route_label);
+    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId", req->request_id,
+                          "method", method, "path", path, "status", req->status, "durationMs",
+                          seconds * 1000.0, "bytes", (json_int_t)req->bytes_out, "ip",
+                          req->client_ip, "route", req->route_label);
     if (f && req->log_user)
         json_object_set_new(f, "user", json_string(req->log_user));
     log_event(LOG_INFO, "request", f);
@@ -192,9 +192,9 @@ json_t *api_user_json(const struct db_user *u)
 {
     char created[TIME_RFC3339_LEN], last[TIME_RFC3339_LEN];
     time_rfc3339(u->created_at, created);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email",
-                          u->email, "name", u->name, "role", u->role, "disabled", u->disabled,
-                          "createdAt", created);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email", u->email,
+                  "name", u->name, "role", u->role, "disabled", u->disabled, "createdAt", created);
     if (!j)
         return NULL;
     if (u->last_login_at) {

@@ -109,7 +109,7 @@ static int on_begin(void *ctx, const struct http_multipart_part *p)
     u->field_len = 0;
     u->field = strcmp(p->name, "bucket") == 0   ? FIELD_BUCKET
                : strcmp(p->name, "prefix") == 0 ? FIELD_PREFIX
-                                                 : FIELD_IGNORED;
+                                                : FIELD_IGNORED;
     if (u->field != FIELD_IGNORED && files_upload_proxied_count(u->svc) > 0)
         return refuse(u, SEAU_E_VALIDATION, p->name, "must come before the files");
     return 0;
@@ -182,9 +182,8 @@ static json_t *stored_json(struct upload *u)
     const char *bucket = files_upload_proxied_bucket(u->svc);
     int64_t by = api_principal(u->req)->user.id;
     for (size_t i = 0; files && i < n; i++)
-        json_array_append_new(files, api_object_json(bucket, r[i].key, r[i].size,
-                                                     r[i].stored_at_ms, r[i].etag,
-                                                     r[i].content_type, by));
+        json_array_append_new(files, api_object_json(bucket, r[i].key, r[i].size, r[i].stored_at_ms,
+                                                     r[i].etag, r[i].content_type, by));
     return files;
 }
 
@@ -225,8 +224,8 @@ static const struct http_body_sink sink = {body_data, body_end, body_release};
 int api_upload(struct http_req *req)
 {
     char boundary[HTTP_MULTIPART_BOUNDARY_MAX + 1];
-    int rc = http_multipart_boundary(http_req_header(req, "Content-Type"), boundary,
-                                     sizeof(boundary));
+    int rc =
+        http_multipart_boundary(http_req_header(req, "Content-Type"), boundary, sizeof(boundary));
     if (rc == SEAU_E_MEDIA_TYPE)
         return http_reply_error(req, rc, "Send the files as multipart/form-data.", NULL);
     if (rc)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MiB (1024 * 1024)
+#define MiB     (1024 * 1024)
 #define KEY_MAX (DB_PREFIX_MAX + FILES_UPLOAD_PROXIED_NAME_MAX + 2)
 
 struct files_upload_proxied {

@@ -31,13 +31,13 @@
 #define FILES_UPLOAD_PROXIED_NAME_MAX  1024 /* bytes of a file name (the form's) */
 
 struct files_upload_proxied_opts {
-    const struct files_env *env;       /* copied */
-    const struct files_who *who;       /* borrowed for the upload's life */
-    const struct audit_actor *actor;   /* borrowed for the upload's life */
-    const char *allowed_types;         /* SEAU_ALLOWED_TYPES or NULL: borrowed */
-    const char *clamav;                /* SEAU_CLAMAV or NULL: borrowed */
-    int64_t max_file_bytes;            /* SEAU_MAX_UPLOAD_BYTES */
-    int64_t content_length;            /* the request's, or 0 when unknown: sizes the parts */
+    const struct files_env *env;     /* copied */
+    const struct files_who *who;     /* borrowed for the upload's life */
+    const struct audit_actor *actor; /* borrowed for the upload's life */
+    const char *allowed_types;       /* SEAU_ALLOWED_TYPES or NULL: borrowed */
+    const char *clamav;              /* SEAU_CLAMAV or NULL: borrowed */
+    int64_t max_file_bytes;          /* SEAU_MAX_UPLOAD_BYTES */
+    int64_t content_length;          /* the request's, or 0 when unknown: sizes the parts */
     /* Called from the ingest worker when it can take more (files_ingest_opts.wake). */
     void (*wake)(void *arg);
     void *wake_arg;
