@@ -1,8 +1,18 @@
 /*
  * The API layer: the route table, the hooks the HTTP server calls around
- * every request (authentication, CSRF, logging, metrics), and the helpers
- * handlers share. Handlers are thin: parse and validate, call a service,
- * render JSON (STYLE.md rule 5).
+ * every request (authentication, CSRF, the route's preamble, logging,
+ * metrics), and the helpers handlers share.
+ *
+ * The rule (ARCHITECTURE.md "The service boundary"): a handler parses the
+ * request, calls ONE service function (files/, auth/, events/) and renders
+ * its answer. It never writes an audit entry, publishes an event, or calls
+ * S3 (s3_*) or the store (db_*): the service validates, decides
+ * authorization through auth_can, calls S3 and the store, writes the audit
+ * entry and publishes the event itself on the bus in its environment
+ * (files_env.events). The preamble handlers used to repeat (S3 configured?
+ * JSON body? caller and grants loaded?) is a flag on the route
+ * (http/router.h enum http_route_flag), applied by api_prepare; handlers
+ * read what it prepared with api_json, api_who and api_files_env.
  */
 #ifndef SEAU_API_API_H
 #define SEAU_API_API_H
