@@ -17,7 +17,7 @@ int api_users_list(struct http_req *req)
 {
     struct db_user *users = NULL;
     size_t n = 0;
-    int rc = db_user_list(api_app(req)->db, &users, &n);
+    int rc = auth_user_list(api_app(req)->db, &users, &n);
     if (rc)
         return rc;
     json_t *list = json_array();
@@ -168,13 +168,9 @@ int api_grants_get(struct http_req *req)
     int rc = api_param_id(req, 0, &id);
     if (rc)
         return rc;
-    struct db_user u;
-    rc = db_user_get(app->db, id, &u);
-    if (rc)
-        return rc;
     struct db_grant *g = NULL;
     size_t n = 0;
-    rc = db_grants_get(app->db, id, &g, &n);
+    rc = auth_grants_get(app->db, id, &g, &n);
     if (rc)
         return rc;
     json_t *out = grants_json(g, n);

@@ -369,3 +369,17 @@ int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t 
     free(details);
     return rc;
 }
+
+int auth_user_list(struct db *db, struct db_user **ret, size_t *ret_n)
+{
+    return db_user_list(db, ret, ret_n);
+}
+
+int auth_grants_get(struct db *db, int64_t target_id, struct db_grant **ret, size_t *ret_n)
+{
+    struct db_user u;
+    int rc = db_user_get(db, target_id, &u);
+    if (rc == 0)
+        rc = db_grants_get(db, target_id, ret, ret_n);
+    return rc;
+}

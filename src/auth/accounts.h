@@ -109,6 +109,15 @@ int auth_user_delete(struct db *db, const struct audit_actor *actor, int64_t tar
 int auth_user_delete_audited(struct db *db, const struct audit_actor *actor, int64_t target_id,
                              int64_t now);
 
+/* Every account, for the users list; release *ret with free(). Returns 0 or SEAU_E_DB. */
+int auth_user_list(struct db *db, struct db_user **ret, size_t *ret_n);
+
+/*
+ * An account's grants (release *ret with free()). Returns 0,
+ * SEAU_E_NOT_FOUND when there is no such account, or SEAU_E_DB.
+ */
+int auth_grants_get(struct db *db, int64_t target_id, struct db_grant **ret, size_t *ret_n);
+
 /* Replaces an account's grants. */
 int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t target_id,
                         const struct db_grant *grants, size_t n, int64_t now);
