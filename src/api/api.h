@@ -1,8 +1,18 @@
 /*
  * The API layer: the route table, the hooks the HTTP server calls around
- * every request (authentication, CSRF, logging, metrics), and the helpers
- * handlers share. Handlers are thin: parse and validate, call a service,
- * render JSON (STYLE.md rule 5).
+ * every request (authentication, CSRF, the route's preamble, logging,
+ * metrics), and the helpers handlers share.
+ *
+ * The rule (ARCHITECTURE.md "The service boundary"): a handler parses the
+ * request, calls ONE service function (files/, auth/, events/) and renders
+ * its answer. It never writes an audit entry, publishes an event, or calls
+ * S3 (s3_*) or the store (db_*): the service validates, decides
+ * authorization through auth_can, calls S3 and the store, writes the audit
+ * entry and publishes the event itself on the bus in its environment
+ * (files_env.events). The preamble handlers used to repeat (S3 configured?
+ * JSON body? caller and grants loaded?) is a flag on the route
+ * (http/router.h enum http_route_flag), applied by api_prepare; handlers
+ * read what it prepared with api_json, api_who and api_files_env.
  */
 #ifndef SEAU_API_API_H
 #define SEAU_API_API_H
@@ -23,6 +33,8 @@ extern const size_t api_nroutes;
 
 /* Hooks for http_server_opts. */
 int api_authenticate(struct http_req *req);
+/* Applies the route's flags (router.h enum http_route_flag); see the accessors below. */
+int api_prepare(struct http_req *req);
 void api_release(struct http_req *req);
 void api_completed(struct http_req *req, double seconds);
 
@@ -37,6 +49,19 @@ static inline struct auth_principal *api_principal(struct http_req *req)
 {
     return req->principal;
 }
+
+/* The body of an HTTP_JSON_BODY route: a JSON object, borrowed until the request ends. */
+static inline json_t *api_json(struct http_req *req)
+{
+    return req->json;
+}
+
+/*
+ * The caller as the policy sees it (account, role, grants) on an
+ * HTTP_LOADS_CALLER route; borrowed until the request ends. NULL elsewhere.
+ */
+struct files_who;
+const struct files_who *api_who(struct http_req *req);
 
 /*
  * The CSRF rule of API.md: a state-changing request must come from our own
@@ -58,7 +83,7 @@ json_t *api_user_json(const struct db_user *u);
 /* ---- shared by the file handlers (files.c) ---- */
 struct files_env;
 struct s3_error;
-/* The object service's environment for this request (S3, store, buckets). */
+/* The object service's environment for this request (S3, store, buckets, bus). */
 void api_files_env(struct http_req *req, struct files_env *env);
 /*
  * Cursors of lists paged by row id (cursor.c): list is the letter naming the
@@ -148,7 +173,7 @@ int api_copy(struct http_req *req);
 int api_rename(struct http_req *req);
 int api_folders_create(struct http_req *req);
 int api_stats(struct http_req *req);
-/* Direct uploads (uploads.c). */
+/* Direct uploads (upload_direct.c). */
 int api_uploads_create(struct http_req *req);
 int api_uploads_get(struct http_req *req);
 int api_uploads_parts(struct http_req *req);

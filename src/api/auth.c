@@ -23,14 +23,10 @@ static void set_session_cookie(struct http_req *req, const char *token, int64_t 
 int api_login(struct http_req *req)
 {
     struct app *app = api_app(req);
-    /* Login CSRF: a cross-site page must not sign the browser into an attacker's account. */
-    int rc = api_csrf_check(req, false);
-    if (rc)
-        return rc;
-    json_t *body;
-    rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    /* Login CSRF (a cross-site page must not sign the browser into an attacker's account):
+     * HTTP_SAME_ORIGIN, checked before the body is parsed. */
+    json_t *body = api_json(req);
+    int rc;
     struct jsonx_check check;
     jsonx_check_init(&check);
     const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
@@ -76,6 +72,6 @@ int api_logout(struct http_req *req)
 
 int api_me(struct http_req *req)
 {
-    return http_reply_json(req, 200, json_pack("{s:o}", "user",
-                                               api_user_json(&api_principal(req)->user)));
+    return http_reply_json(req, 200,
+                           json_pack("{s:o}", "user", api_user_json(&api_principal(req)->user)));
 }

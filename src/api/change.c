@@ -13,7 +13,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "files/change.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "s3/client.h"
 
 #include <stdio.h>
@@ -144,12 +144,8 @@ int api_copy(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {
@@ -196,13 +192,12 @@ int api_copy(struct http_req *req)
     if (!q.dst_bucket)
         q.dst_bucket = q.bucket;
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
+    const struct files_who *who = api_who(req);
+    rc = 0;
     struct files_copy_outcome out;
     memset(&out, 0, sizeof(out));
     if (rc == 0) {
-        rc = files_copy(&env, &who, &q, &check, &out);
-        files_who_done(&who);
+        rc = files_copy(&env, who, &q, &check, &out);
     }
     if (rc == SEAU_E_VALIDATION) {
         free(sources);
@@ -249,12 +244,8 @@ int api_rename(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"bucket", "key", "newKey", NULL};
@@ -270,18 +261,12 @@ int api_rename(struct http_req *req)
         return brc;
     }
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc) {
-        jsonx_check_done(&check);
-        return rc;
-    }
+    const struct files_who *who = api_who(req);
     struct files_renamed r;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_rename(&env, &who, bucket, key, new_key, api_principal(req)->user.id,
+    rc = files_rename(&env, who, bucket, key, new_key, api_principal(req)->user.id,
                       (uint64_t)api_app(req)->cfg->multipart_copy_threshold, &check, &r, &e);
-    files_who_done(&who);
     if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(&check)) {
         files_renamed_done(&r);
         return api_reply_invalid(req, &check);
@@ -333,12 +318,8 @@ int api_folders_create(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"bucket", "prefix", NULL};
@@ -365,14 +346,10 @@ int api_folders_create(struct http_req *req)
     if (brc)
         return brc;
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_folder_create(&env, &who, bucket, prefix, api_principal(req)->user.id, &e);
-    files_who_done(&who);
+    rc = files_folder_create(&env, who, bucket, prefix, api_principal(req)->user.id, &e);
     audit_change(req, "folder.create", bucket, prefix, rc == 0,
                  rc ? json_pack("{s:s}", "error", err_api_code(rc)) : NULL);
     if (rc)

@@ -14,7 +14,7 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "files/fetch.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/transfers.h"
 #include "http/disposition.h"
 #include "http/range.h"

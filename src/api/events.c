@@ -14,7 +14,7 @@
 #include "events/bus.h"
 #include "events/hub.h"
 #include "events/s3event.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "http/websocket.h"
 
 #include <stdio.h>

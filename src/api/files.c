@@ -12,7 +12,7 @@
 #include "core/str.h"
 #include "events/bus.h"
 #include "files/delete.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/index.h"
 #include "s3/client.h"
 
@@ -28,6 +28,7 @@ void api_files_env(struct http_req *req, struct files_env *env)
     env->db = app->db;
     env->buckets = app->cfg->buckets;
     env->nbuckets = app->cfg->nbuckets;
+    env->events = app->events;
 }
 
 int api_reply_no_s3(struct http_req *req)
@@ -79,8 +80,8 @@ json_t *api_object_json(const char *bucket, const char *key, int64_t size, int64
                         const char *etag, const char *content_type, int64_t uploaded_by)
 {
     return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "bucket", bucket, "key", key, "size",
-                     (json_int_t)size, "lastModified", api_time_json(mtime), "etag", api_etag_json(etag),
-                     "contentType",
+                     (json_int_t)size, "lastModified", api_time_json(mtime), "etag",
+                     api_etag_json(etag), "contentType",
                      content_type && *content_type ? json_string(content_type) : json_null(),
                      "uploadedBy", uploaded_by > 0 ? json_integer(uploaded_by) : json_null());
 }
@@ -96,16 +97,11 @@ int api_buckets(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct files_bucket *b = NULL;
     size_t n = 0;
-    rc = files_buckets(&env, &who, &b, &n);
-    files_who_done(&who);
+    rc = files_buckets(&env, who, &b, &n);
     if (rc)
         return rc;
     json_t *list = json_array();
@@ -120,8 +116,6 @@ int api_list(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     struct files_list_query q = {
         .bucket = http_req_query(req, "bucket"),
         .prefix = http_req_query(req, "prefix"),
@@ -140,14 +134,13 @@ int api_list(struct http_req *req)
         jsonx_check_done(&check);
         return rc;
     }
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
+    const struct files_who *who = api_who(req);
+    rc = 0;
     struct files_listing l;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
     if (rc == 0) {
-        rc = files_list(&env, &who, &p, &check, &l, &e);
-        files_who_done(&who);
+        rc = files_list(&env, who, &p, &check, &l, &e);
     }
     if (rc == SEAU_E_VALIDATION) {
         files_list_params_done(&p);
@@ -166,8 +159,8 @@ int api_list(struct http_req *req)
             continue;
         }
         /* Sorted by size or date, the entries come from the index, which knows more. */
-        json_t *j = object_json(p.bucket, x->key, x->size, x->last_modified_ms, x->etag,
-                                x->content_type);
+        json_t *j =
+            object_json(p.bucket, x->key, x->size, x->last_modified_ms, x->etag, x->content_type);
         if (j && x->uploaded_by)
             json_object_set_new(j, "uploadedBy", json_integer(x->uploaded_by));
         json_array_append_new(files, j);
@@ -185,8 +178,6 @@ int api_object(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     struct jsonx_check check;
     jsonx_check_init(&check);
     const char *name = http_req_query(req, "bucket");
@@ -206,15 +197,12 @@ int api_object(struct http_req *req)
     if (brc)
         return brc;
 
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct files_object o;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_object_get(&env, &who, bucket, key, &o, &e);
-    files_who_done(&who);
+    rc = files_object_get(&env, who, bucket, key, &o, &e);
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
     json_t *meta = json_object();
@@ -230,9 +218,9 @@ int api_object(struct http_req *req)
             const struct files_version *v = &o.versions[i];
             json_array_append_new(
                 vs, json_pack("{s:s, s:b, s:I, s:o, s:o, s:b}", "versionId", v->version_id,
-                              "isLatest", v->is_latest, "size", (json_int_t)v->size,
-                              "lastModified", api_time_json(v->last_modified_ms), "etag",
-                              api_etag_json(v->etag), "deleteMarker", v->delete_marker));
+                              "isLatest", v->is_latest, "size", (json_int_t)v->size, "lastModified",
+                              api_time_json(v->last_modified_ms), "etag", api_etag_json(v->etag),
+                              "deleteMarker", v->delete_marker));
         }
         json_object_set_new(out, "versions", vs ? vs : json_null());
     }
@@ -247,8 +235,8 @@ static int search_cursor_encode(const char *bucket, const char *key, char *out, 
 {
     char raw[DB_BUCKET_MAX + DB_KEY_MAX + 4];
     size_t bl = strlen(bucket), kl = strlen(key);
-    if (bl + kl + 2 > sizeof(raw) || sodium_base64_ENCODED_LEN(bl + kl + 2,
-                                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) > n)
+    if (bl + kl + 2 > sizeof(raw) ||
+        sodium_base64_ENCODED_LEN(bl + kl + 2, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > n)
         return SEAU_E_RANGE;
     raw[0] = 's';
     memcpy(raw + 1, bucket, bl);
@@ -274,8 +262,7 @@ static int search_cursor_decode(const char *s, char *raw, size_t rawlen, const c
         return SEAU_E_VALIDATION;
     *bucket = raw + 1;
     *key = raw + 2 + bl;
-    if (strlen(*key) != len - 2 - bl || s3name_bucket_problem(*bucket) ||
-        s3name_key_problem(*key))
+    if (strlen(*key) != len - 2 - bl || s3name_bucket_problem(*bucket) || s3name_key_problem(*key))
         return SEAU_E_VALIDATION;
     return 0;
 }
@@ -336,20 +323,17 @@ int api_search(struct http_req *req)
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);
 
-    struct files_who who;
-    int rc = files_who_load(app->db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct files_search_result res;
-    rc = files_index_search(app->db, app->cfg->buckets, &who.subject, &s, &res);
-    files_who_done(&who);
+    rc = files_index_search(app->db, app->cfg->buckets, &who->subject, &s, &res);
     if (rc)
         return rc;
     json_t *files = json_array();
     for (size_t i = 0; files && i < res.n; i++) {
         const struct db_object *o = &res.rows[i];
-        json_t *j = object_json(o->bucket, o->key, o->size, o->last_modified, o->etag,
-                                o->content_type);
+        json_t *j =
+            object_json(o->bucket, o->key, o->size, o->last_modified, o->etag, o->content_type);
         if (j && o->uploaded_by)
             json_object_set_new(j, "uploadedBy", json_integer(o->uploaded_by));
         json_array_append_new(files, j);
@@ -399,18 +383,18 @@ static void audit_delete(struct http_req *req, const char *bucket, const char *k
 static void publish_delete(struct http_req *req, const char *bucket, const char *key)
 {
     const struct auth_principal *p = api_principal(req);
-    events_publish(api_app(req)->events,
-                   &(struct event){.type = EVENTS_DELETE, .bucket = bucket, .key = key,
-                                   .size = EVENTS_SIZE_UNKNOWN, .actor = p->user.email,
-                                   .actor_id = p->user.id});
+    events_publish(api_app(req)->events, &(struct event){.type = EVENTS_DELETE,
+                                                         .bucket = bucket,
+                                                         .key = key,
+                                                         .size = EVENTS_SIZE_UNKNOWN,
+                                                         .actor = p->user.email,
+                                                         .actor_id = p->user.id});
 }
 
 int api_delete_one(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     struct jsonx_check check;
     jsonx_check_init(&check);
     const char *name = http_req_query(req, "bucket");
@@ -438,14 +422,11 @@ int api_delete_one(struct http_req *req)
     if (brc)
         return brc;
 
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_delete_one(&env, &who, bucket, key, &e);
-    files_who_done(&who);
+    rc = files_delete_one(&env, who, bucket, key, &e);
     json_t *d = rc ? json_pack("{s:i, s:[], s:s}", "count", 0, "keys", "error", err_api_code(rc))
                    : json_pack("{s:i, s:[s]}", "count", 1, "keys", key);
     audit_delete(req, bucket, key, rc == 0, d);
@@ -511,12 +492,8 @@ int api_delete_many(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"bucket", "keys", "prefixes", NULL};
@@ -527,8 +504,8 @@ int api_delete_many(struct http_req *req)
     if (brc == SEAU_E_VALIDATION)
         jsonx_check_fail(&check, "bucket", s3name_bucket_problem(name));
     size_t nkeys = 0, nprefixes = 0;
-    const char **keys = string_list(&check, body, "keys", FILES_DELETE_KEYS_MAX,
-                                    s3name_key_problem, &nkeys);
+    const char **keys =
+        string_list(&check, body, "keys", FILES_DELETE_KEYS_MAX, s3name_key_problem, &nkeys);
     const char **prefixes = string_list(&check, body, "prefixes", FILES_DELETE_PREFIXES_MAX,
                                         delete_prefix_problem, &nprefixes);
     if (jsonx_check_ok(&check) && nkeys + nprefixes == 0)
@@ -545,13 +522,12 @@ int api_delete_many(struct http_req *req)
         return brc;
     }
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
+    const struct files_who *who = api_who(req);
+    rc = 0;
     struct files_delete_outcome out;
     memset(&out, 0, sizeof(out));
     if (rc == 0) {
-        rc = files_delete_many(&env, &who, bucket, keys, nkeys, prefixes, nprefixes, &out);
-        files_who_done(&who);
+        rc = files_delete_many(&env, who, bucket, keys, nkeys, prefixes, nprefixes, &out);
     }
     if (rc == 0) {
         json_t *shown = json_array(), *px = json_array();
@@ -575,9 +551,9 @@ int api_delete_many(struct http_req *req)
     for (size_t i = 0; deleted && i < out.ndeleted; i++)
         json_array_append_new(deleted, json_string(out.deleted[i]));
     for (size_t i = 0; errors && i < out.nerrors; i++)
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "key", out.errors[i].key,
-                                                "code", out.errors[i].code, "message",
-                                                out.errors[i].message));
+        json_array_append_new(errors,
+                              json_pack("{s:s, s:s, s:s}", "key", out.errors[i].key, "code",
+                                        out.errors[i].code, "message", out.errors[i].message));
     files_delete_outcome_done(&out);
     return http_reply_json(req, 200, json_pack("{s:o, s:o}", "deleted", deleted, "errors", errors));
 }

@@ -1,5 +1,10 @@
-/* What happens around every request: authentication, CSRF, logging, metrics. */
+/*
+ * What happens around every request: authentication, CSRF, the preamble a
+ * route's flags ask for (api_prepare), logging, metrics.
+ */
 #include "api/api.h"
+
+#include "files/env.h"
 
 #include "auth/policy.h"
 #include "core/err.h"
@@ -60,6 +65,16 @@ static const char *bearer_token(struct http_req *req)
     return h;
 }
 
+/*
+ * The signed-in caller and what api_prepare loaded for it, freed together by
+ * api_release. The principal comes first: req->principal points at it.
+ */
+struct api_caller {
+    struct auth_principal principal;
+    struct files_who who;
+    bool who_loaded;
+};
+
 int api_authenticate(struct http_req *req)
 {
     struct app *app = api_app(req);
@@ -75,12 +90,13 @@ int api_authenticate(struct http_req *req)
         token = http_req_query(req, "token");
     if (!token)
         return SEAU_E_UNAUTHORIZED;
-    struct auth_principal *p = calloc(1, sizeof(*p));
-    if (!p)
+    struct api_caller *c = calloc(1, sizeof(*c));
+    if (!c)
         return SEAU_E_NOMEM;
+    struct auth_principal *p = &c->principal;
     int rc = auth_session_authenticate(app->db, &app->limits.session, token, time_now_ms(), p);
     if (rc) {
-        free(p);
+        free(c);
         return rc;
     }
     req->principal = p;
@@ -93,12 +109,42 @@ int api_authenticate(struct http_req *req)
     return 0;
 }
 
+int api_prepare(struct http_req *req)
+{
+    unsigned flags = req->match.route->flags;
+    int rc = 0;
+    if (flags & HTTP_SAME_ORIGIN)
+        rc = api_csrf_check(req, false);
+    if (rc == 0 && (flags & HTTP_NEEDS_S3) && !api_app(req)->s3)
+        return api_reply_no_s3(req);
+    json_t *body;
+    if (rc == 0 && (flags & HTTP_JSON_BODY))
+        rc = http_req_json(req, &body);
+    if (rc == 0 && (flags & HTTP_LOADS_CALLER)) {
+        struct api_caller *c = req->principal;
+        /* A public route has no caller to load: a table mistake, caught by a unit test. */
+        if (!c)
+            return SEAU_E_INTERNAL;
+        rc = files_who_load(api_app(req)->db, &c->principal, &c->who);
+        c->who_loaded = rc == 0;
+    }
+    return rc;
+}
+
+const struct files_who *api_who(struct http_req *req)
+{
+    struct api_caller *c = req->principal;
+    return c && c->who_loaded ? &c->who : NULL;
+}
+
 void api_release(struct http_req *req)
 {
-    struct auth_principal *p = req->principal;
-    if (p) {
-        str_wipe(p, sizeof(*p));
-        free(p);
+    struct api_caller *c = req->principal;
+    if (c) {
+        if (c->who_loaded)
+            files_who_done(&c->who);
+        str_wipe(c, sizeof(*c));
+        free(c);
         req->principal = NULL;
     }
 }
@@ -116,10 +162,10 @@ void api_completed(struct http_req *req, double seconds)
     /* A share link's path is its secret token (api/shares.c): log the pattern instead. */
     str_utf8_copy_lossy(path, sizeof(path),
                         strncmp(req->path, "/s/", 3) == 0 ? "/s/{token}" : req->path);
-    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId",
-                          req->request_id, "method", method, "path", path, "status", req->status,
-                          "durationMs", seconds * 1000.0, "bytes", (json_int_t)req->bytes_out,
-                          "ip", req->client_ip, "route", req->route_label);
+    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId", req->request_id,
+                          "method", method, "path", path, "status", req->status, "durationMs",
+                          seconds * 1000.0, "bytes", (json_int_t)req->bytes_out, "ip",
+                          req->client_ip, "route", req->route_label);
     if (f && req->log_user)
         json_object_set_new(f, "user", json_string(req->log_user));
     log_event(LOG_INFO, "request", f);
@@ -146,9 +192,9 @@ json_t *api_user_json(const struct db_user *u)
 {
     char created[TIME_RFC3339_LEN], last[TIME_RFC3339_LEN];
     time_rfc3339(u->created_at, created);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email",
-                          u->email, "name", u->name, "role", u->role, "disabled", u->disabled,
-                          "createdAt", created);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email", u->email,
+                  "name", u->name, "role", u->role, "disabled", u->disabled, "createdAt", created);
     if (!j)
         return NULL;
     if (u->last_login_at) {

@@ -1,60 +1,76 @@
 /*
  * Every API endpoint, in one table (STYLE.md rule 5). The server checks the
- * role and the body limit from here before a handler runs. Keep
- * openapi.json in step: a unit test compares the two.
+ * role and the body limit from here before a handler runs, and api_prepare
+ * (middleware.c) applies the flags: HTTP_NEEDS_S3 answers 503 when S3 is not
+ * configured, HTTP_JSON_BODY parses the body (api_json), HTTP_LOADS_CALLER
+ * loads the caller's grants (api_who), HTTP_SAME_ORIGIN applies the CSRF
+ * rule without a session. Keep openapi.json in step: a unit test compares
+ * the two.
  */
 #include "api/api.h"
 
 #define KiB 1024
 
 const struct http_route api_routes[] = {
-    /* method   pattern                   handler           least role    body limit */
-    {"GET", "/api/health", api_health, HTTP_PUBLIC, 0},
-    {"GET", "/api/ready", api_ready, HTTP_PUBLIC, 0},
-    {"GET", "/api/metrics", api_metrics, HTTP_PUBLIC, 0},
-    {"GET", "/api/openapi.json", api_openapi, HTTP_PUBLIC, 0},
-    {"POST", "/api/auth/login", api_login, HTTP_PUBLIC, 4 * KiB},
-    {"POST", "/api/auth/logout", api_logout, HTTP_USER, 1 * KiB},
-    {"GET", "/api/auth/me", api_me, HTTP_USER, 0},
-    {"GET", "/api/users", api_users_list, HTTP_MANAGER, 0},
-    {"POST", "/api/users", api_users_create, HTTP_ADMIN, 8 * KiB},
-    {"PATCH", "/api/users/{id}", api_users_update, HTTP_USER, 8 * KiB},
-    {"DELETE", "/api/users/{id}", api_users_delete, HTTP_ADMIN, 0},
-    {"GET", "/api/users/{id}/grants", api_grants_get, HTTP_ADMIN, 0},
-    {"PUT", "/api/users/{id}/grants", api_grants_put, HTTP_ADMIN, 320 * KiB},
-    {"GET", "/api/activity", api_activity, HTTP_MANAGER, 0},
-    {"GET", "/api/search", api_search, HTTP_USER, 0},
-    {"DELETE", "/api/delete/{key...}", api_delete_one, HTTP_USER, 0},
-    {"POST", "/api/delete", api_delete_many, HTTP_USER, 256 * KiB},
-    {"GET", "/api/buckets", api_buckets, HTTP_USER, 0},
-    {"GET", "/api/list", api_list, HTTP_USER, 0},
-    {"GET", "/api/object", api_object, HTTP_USER, 0},
+    /* method   pattern   handler   least role   body limit   flags (preamble) */
+    {"GET", "/api/health", api_health, HTTP_PUBLIC, 0, 0},
+    {"GET", "/api/ready", api_ready, HTTP_PUBLIC, 0, 0},
+    {"GET", "/api/metrics", api_metrics, HTTP_PUBLIC, 0, 0},
+    {"GET", "/api/openapi.json", api_openapi, HTTP_PUBLIC, 0, 0},
+    {"POST", "/api/auth/login", api_login, HTTP_PUBLIC, 4 * KiB, HTTP_SAME_ORIGIN | HTTP_JSON_BODY},
+    {"POST", "/api/auth/logout", api_logout, HTTP_USER, 1 * KiB, 0},
+    {"GET", "/api/auth/me", api_me, HTTP_USER, 0, 0},
+    {"GET", "/api/users", api_users_list, HTTP_MANAGER, 0, 0},
+    {"POST", "/api/users", api_users_create, HTTP_ADMIN, 8 * KiB, HTTP_JSON_BODY},
+    {"PATCH", "/api/users/{id}", api_users_update, HTTP_USER, 8 * KiB, 0},
+    {"DELETE", "/api/users/{id}", api_users_delete, HTTP_ADMIN, 0, 0},
+    {"GET", "/api/users/{id}/grants", api_grants_get, HTTP_ADMIN, 0, 0},
+    {"PUT", "/api/users/{id}/grants", api_grants_put, HTTP_ADMIN, 320 * KiB, 0},
+    {"GET", "/api/activity", api_activity, HTTP_MANAGER, 0, 0},
+    {"GET", "/api/search", api_search, HTTP_USER, 0, HTTP_LOADS_CALLER},
+    {"DELETE", "/api/delete/{key...}", api_delete_one, HTTP_USER, 0,
+     HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"POST", "/api/delete", api_delete_many, HTTP_USER, 256 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/buckets", api_buckets, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"GET", "/api/list", api_list, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"GET", "/api/object", api_object, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
     /* 1000 sources of up to 1024 bytes, with room for the other fields. */
-    {"POST", "/api/copy", api_copy, HTTP_USER, 1088 * KiB},
-    {"POST", "/api/rename", api_rename, HTTP_USER, 16 * KiB},
-    {"POST", "/api/folders", api_folders_create, HTTP_USER, 8 * KiB},
-    {"GET", "/api/stats", api_stats, HTTP_USER, 0},
-    {"POST", "/api/uploads", api_uploads_create, HTTP_USER, 16 * KiB},
-    {"GET", "/api/uploads/{uploadId}", api_uploads_get, HTTP_USER, 0},
-    {"POST", "/api/uploads/{uploadId}/parts", api_uploads_parts, HTTP_USER, 8 * KiB},
+    {"POST", "/api/copy", api_copy, HTTP_USER, 1088 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"POST", "/api/rename", api_rename, HTTP_USER, 16 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"POST", "/api/folders", api_folders_create, HTTP_USER, 8 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/stats", api_stats, HTTP_USER, 0, HTTP_LOADS_CALLER},
+    {"POST", "/api/uploads", api_uploads_create, HTTP_USER, 16 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/uploads/{uploadId}", api_uploads_get, HTTP_USER, 0,
+     HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"POST", "/api/uploads/{uploadId}/parts", api_uploads_parts, HTTP_USER, 8 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
     /* 10,000 parts of ~60 bytes each, with room for long ETags. */
-    {"POST", "/api/uploads/{uploadId}/complete", api_uploads_complete, HTTP_USER, 1024 * KiB},
-    {"DELETE", "/api/uploads/{uploadId}", api_uploads_abort, HTTP_USER, 0},
-    {"GET", "/api/download", api_download, HTTP_USER, 0},
-    {"POST", "/api/upload", api_upload, HTTP_USER, HTTP_BODY_STREAMED},
-    {"GET", "/api/download-zip", api_download_zip, HTTP_USER, 0},
+    {"POST", "/api/uploads/{uploadId}/complete", api_uploads_complete, HTTP_USER, 1024 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"DELETE", "/api/uploads/{uploadId}", api_uploads_abort, HTTP_USER, 0,
+     HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"GET", "/api/download", api_download, HTTP_USER, 0, 0},
+    {"POST", "/api/upload", api_upload, HTTP_USER, HTTP_BODY_STREAMED,
+     HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"GET", "/api/download-zip", api_download_zip, HTTP_USER, 0, 0},
     /* Who may create, see and revoke shares depends on the share: files/shares.h decides. */
-    {"POST", "/api/shares", api_shares_create, HTTP_USER, 16 * KiB},
-    {"GET", "/api/shares", api_shares_list, HTTP_USER, 0},
-    {"DELETE", "/api/shares/{id}", api_shares_revoke, HTTP_USER, 0},
+    {"POST", "/api/shares", api_shares_create, HTTP_USER, 16 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/shares", api_shares_list, HTTP_USER, 0, HTTP_LOADS_CALLER},
+    {"DELETE", "/api/shares/{id}", api_shares_revoke, HTTP_USER, 0, HTTP_LOADS_CALLER},
     /* The public link: no session; POST carries the password form. */
-    {"GET", "/s/{token}", api_share_open, HTTP_PUBLIC, 0},
-    {"POST", "/s/{token}", api_share_open, HTTP_PUBLIC, 8 * KiB},
-    {"GET", "/api/notifications", api_notifications, HTTP_USER, 0},
+    {"GET", "/s/{token}", api_share_open, HTTP_PUBLIC, 0, 0},
+    {"POST", "/s/{token}", api_share_open, HTTP_PUBLIC, 8 * KiB, 0},
+    {"GET", "/api/notifications", api_notifications, HTTP_USER, 0, 0},
     /* A WebSocket: also ?token= (browsers cannot set headers on one); see middleware.c. */
-    {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0},
+    {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0, 0},
     /* The MinIO / Ceph webhook: public, authenticated by SEAU_WEBHOOK_SECRET in the handler. */
-    {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB},
+    {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB, 0},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

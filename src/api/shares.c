@@ -29,7 +29,7 @@
 #include <strings.h>
 
 /* The cookie that remembers a correct password, scoped to the link's own path. */
-#define SHARE_COOKIE "seau_share"
+#define SHARE_COOKIE     "seau_share"
 #define SHARE_ORIGIN_MAX 512
 
 /*
@@ -82,12 +82,8 @@ int api_shares_create(struct http_req *req)
     struct app *app = api_app(req);
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"bucket",   "key",          "expiresIn",
@@ -142,10 +138,7 @@ int api_shares_create(struct http_req *req)
     if (brc)
         return brc;
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct files_share_new n = {.bucket = bucket,
@@ -157,20 +150,18 @@ int api_shares_create(struct http_req *req)
     char token[AUTH_TOKEN_LEN + 1];
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = s ? files_share_create(&env, &who, &actor.actor, &n, now, s, token, &e) : SEAU_E_NOMEM;
-    files_who_done(&who);
+    rc = s ? files_share_create(&env, who, &actor.actor, &n, now, s, token, &e) : SEAU_E_NOMEM;
     if (rc) {
         free(s);
         return api_reply_s3_failure(req, rc, &e);
     }
     /* The notification names the shared item, never the link (its token is a secret). */
-    events_publish(api_app(req)->events,
-                   &(struct event){.type = EVENTS_SHARE,
-                                   .bucket = bucket,
-                                   .key = key,
-                                   .size = EVENTS_SIZE_UNKNOWN,
-                                   .actor = api_principal(req)->user.email,
-                                   .actor_id = api_principal(req)->user.id});
+    events_publish(api_app(req)->events, &(struct event){.type = EVENTS_SHARE,
+                                                         .bucket = bucket,
+                                                         .key = key,
+                                                         .size = EVENTS_SIZE_UNKNOWN,
+                                                         .actor = api_principal(req)->user.email,
+                                                         .actor_id = api_principal(req)->user.id});
     char origin[SHARE_ORIGIN_MAX], url[SHARE_ORIGIN_MAX + AUTH_TOKEN_LEN + 8];
     link_origin(req, origin);
     snprintf(url, sizeof(url), "%s/s/%s", origin, token);
@@ -190,17 +181,15 @@ int api_shares_create(struct http_req *req)
  */
 static json_t *share_json(const struct db_share *s, int64_t now)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:n, s:I, s:o, s:o, s:o, s:I, s:o, s:b, s:b, s:s}",
-                          "id", s->id, "bucket", s->bucket, "key", s->key, "url", "createdBy",
-                          (json_int_t)s->created_by, "createdByEmail",
-                          s->created_by_email[0] ? json_string(s->created_by_email) : json_null(),
-                          "createdAt", api_time_json(s->created_at), "expiresAt",
-                          api_time_json(s->expires_at), "downloads", (json_int_t)s->downloads,
-                          "maxDownloads",
-                          s->max_downloads ? json_integer(s->max_downloads) : json_null(),
-                          "hasPassword", s->password_hash[0] != '\0', "folder",
-                          files_share_is_folder(s), "state",
-                          files_share_state_name(files_share_state(s, now)));
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:n, s:I, s:o, s:o, s:o, s:I, s:o, s:b, s:b, s:s}", "id", s->id, "bucket",
+        s->bucket, "key", s->key, "url", "createdBy", (json_int_t)s->created_by, "createdByEmail",
+        s->created_by_email[0] ? json_string(s->created_by_email) : json_null(), "createdAt",
+        api_time_json(s->created_at), "expiresAt", api_time_json(s->expires_at), "downloads",
+        (json_int_t)s->downloads, "maxDownloads",
+        s->max_downloads ? json_integer(s->max_downloads) : json_null(), "hasPassword",
+        s->password_hash[0] != '\0', "folder", files_share_is_folder(s), "state",
+        files_share_state_name(files_share_state(s, now)));
     return j;
 }
 
@@ -223,13 +212,10 @@ int api_shares_list(struct http_req *req)
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);
 
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct files_share_page p;
-    rc = files_share_list(&env, &who, &q, &p);
-    files_who_done(&who);
+    rc = files_share_list(&env, who, &q, &p);
     if (rc)
         return rc;
     int64_t now = time_now_ms();
@@ -259,14 +245,11 @@ int api_shares_revoke(struct http_req *req)
     char sid[DB_SHARE_ID_MAX + 1];
     memcpy(sid, id.p, id.len);
     sid[id.len] = '\0';
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct api_actor actor;
     api_actor_init(&actor, req);
-    rc = files_share_revoke(&env, &who, &actor.actor, sid, time_now_ms());
-    files_who_done(&who);
+    rc = files_share_revoke(&env, who, &actor.actor, sid, time_now_ms());
     if (rc)
         return rc;
     return http_reply_empty(req, 204);
@@ -354,8 +337,7 @@ static int read_visit(struct visit *v)
         return SEAU_E_MEDIA_TYPE;
     const char *body = buf_cstr(&req->body);
     char d[4];
-    if (share_form_field(body, req->body.len, "download", d, sizeof(d)) == 0 &&
-        strcmp(d, "1") == 0)
+    if (share_form_field(body, req->body.len, "download", d, sizeof(d)) == 0 && strcmp(d, "1") == 0)
         v->download = true;
     int rc = share_form_field(body, req->body.len, "password", v->password, sizeof(v->password));
     /* Undecodable or too long: given, but it cannot be right (refused without a check). */
@@ -404,9 +386,9 @@ static int password_gate(struct visit *v, int *ret_rc)
         return 0;
     const char *event = v->download ? "download" : "view";
     int64_t retry = 0;
-    int rc = files_share_password(v->env.db, s, v->req->client_ip,
-                                  v->has_password ? v->password : NULL, v->now,
-                                  api_app(v->req)->limits.window_ms, &retry);
+    int rc =
+        files_share_password(v->env.db, s, v->req->client_ip, v->has_password ? v->password : NULL,
+                             v->now, api_app(v->req)->limits.window_ms, &retry);
     if (rc == SEAU_E_RATE_LIMITED) {
         audit_access(v, NULL, event, 429, "rate_limited");
         char secs[32];
@@ -426,12 +408,12 @@ static int password_gate(struct visit *v, int *ret_rc)
         audit_access(v, NULL, event, 401, v->has_password ? "wrong_password" : "password_required");
         if (!v->html) {
             page_headers(v->req);
-            *ret_rc = http_reply_error(v->req, SEAU_E_UNAUTHORIZED,
-                                       v->has_password
-                                           ? "The password of this link is not right."
-                                           : "This link needs its password: send it as the "
-                                             "password parameter.",
-                                       NULL);
+            *ret_rc =
+                http_reply_error(v->req, SEAU_E_UNAUTHORIZED,
+                                 v->has_password ? "The password of this link is not right."
+                                                 : "This link needs its password: send it as the "
+                                                   "password parameter.",
+                                 NULL);
             return 1;
         }
         struct buf page;

@@ -5,7 +5,7 @@
 #include "core/jsonx.h"
 #include "core/s3name.h"
 #include "core/timeutil.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/stats.h"
 
 #include <string.h>
@@ -46,13 +46,10 @@ int api_stats(struct http_req *req)
         jsonx_check_fail(&check, "bucket", s3name_bucket_problem(bucket));
         return api_reply_invalid(req, &check);
     }
-    struct files_who who;
-    int rc = files_who_load(app->db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct files_stats s;
-    rc = files_stats_get(app->db, app->cfg->buckets, &who.subject, bucket, time_now_ms(), &s);
-    files_who_done(&who);
+    rc = files_stats_get(app->db, app->cfg->buckets, &who->subject, bucket, time_now_ms(), &s);
     if (rc)
         return rc;
     json_t *by_type = json_array(), *days = json_array(), *recent = json_array();

@@ -13,30 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Records a refused change, so the activity log shows attempts as well as changes. */
-static void audit_refusal(struct http_req *req, const char *action, int64_t target, int err)
-{
-    struct api_actor actor;
-    api_actor_init(&actor, req);
-    json_t *d = json_pack("{s:I, s:s}", "targetId", (json_int_t)target, "error", err_api_code(err));
-    char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(d);
-    struct db_audit_entry e;
-    audit_entry_init(&e, &actor.actor, action, "failure", details, time_now_ms());
-    (void)db_audit_append(api_app(req)->db, &e);
-    free(details);
-}
-
-static bool is_refusal(int rc)
-{
-    return rc == SEAU_E_FORBIDDEN || rc == SEAU_E_CONFLICT || rc == SEAU_E_CURRENT_PASSWORD;
-}
-
 int api_users_list(struct http_req *req)
 {
     struct db_user *users = NULL;
     size_t n = 0;
-    int rc = db_user_list(api_app(req)->db, &users, &n);
+    int rc = auth_user_list(api_app(req)->db, &users, &n);
     if (rc)
         return rc;
     json_t *list = json_array();
@@ -49,10 +30,7 @@ int api_users_list(struct http_req *req)
 int api_users_create(struct http_req *req)
 {
     struct app *app = api_app(req);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"email", "name", "password", "role", NULL};
@@ -77,8 +55,8 @@ int api_users_create(struct http_req *req)
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct db_user u;
-    rc = auth_user_create(app->db, &actor.actor, email, name, password, auth_role_parse(role),
-                          time_now_ms(), &u);
+    int rc = auth_user_create(app->db, &actor.actor, email, name, password, auth_role_parse(role),
+                              time_now_ms(), &u);
     if (rc == SEAU_E_CONFLICT)
         return http_reply_error(req, rc, "A user with this email already exists.",
                                 json_pack("{s:{s:s}}", "fields", "email", "is already taken"));
@@ -98,18 +76,20 @@ int api_users_update(struct http_req *req)
     if (rc)
         return rc;
     /* Only admins learn whether someone else's account exists. */
-    if (who->role != AUTH_ROLE_ADMIN && id != who->user.id) {
-        audit_refusal(req, "user.update", id, SEAU_E_FORBIDDEN);
-        return SEAU_E_FORBIDDEN;
-    }
+    struct api_actor actor;
+    api_actor_init(&actor, req);
+    rc = auth_user_update_allowed(app->db, who, &actor.actor, id, time_now_ms());
+    if (rc)
+        return rc;
+    /* Parsed here, not by HTTP_JSON_BODY: the refusal above comes first, whatever the body. */
     json_t *body;
     rc = http_req_json(req, &body);
     if (rc)
         return rc;
     struct jsonx_check check;
     jsonx_check_init(&check);
-    static const char *const allowed[] = {"name",     "role", "password", "disabled",
-                                          "currentPassword", NULL};
+    static const char *const allowed[] = {"name", "role", "password", "disabled", "currentPassword",
+                                          NULL};
     jsonx_reject_unknown(&check, body, allowed);
     struct auth_user_patch patch;
     memset(&patch, 0, sizeof(patch));
@@ -135,16 +115,12 @@ int api_users_update(struct http_req *req)
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);
 
-    struct api_actor actor;
-    api_actor_init(&actor, req);
     struct db_user u;
     int64_t retry = 0;
-    rc = auth_user_update(app->db, &app->limits, who, &actor.actor, id, &patch, time_now_ms(), &u,
-                          &retry);
+    rc = auth_user_update_audited(app->db, &app->limits, who, &actor.actor, id, &patch,
+                                  time_now_ms(), &u, &retry);
     if (rc == SEAU_E_RATE_LIMITED)
         return api_reply_rate_limited(req, retry);
-    if (is_refusal(rc))
-        audit_refusal(req, "user.update", id, rc);
     if (rc == SEAU_E_CURRENT_PASSWORD)
         return http_reply_error(req, rc, NULL,
                                 json_pack("{s:{s:s}}", "fields", "currentPassword", "is wrong"));
@@ -166,11 +142,9 @@ int api_users_delete(struct http_req *req)
         return rc;
     struct api_actor actor;
     api_actor_init(&actor, req);
-    rc = auth_user_delete(app->db, &actor.actor, id, time_now_ms());
-    if (rc == SEAU_E_CONFLICT) {
-        audit_refusal(req, "user.delete", id, rc);
+    rc = auth_user_delete_audited(app->db, &actor.actor, id, time_now_ms());
+    if (rc == SEAU_E_CONFLICT)
         return http_reply_error(req, rc, "At least one enabled admin must remain.", NULL);
-    }
     if (rc)
         return rc;
     events_publish_user(app->events, actor.actor.email, actor.actor.user_id, id, NULL,
@@ -182,8 +156,8 @@ static json_t *grants_json(const struct db_grant *g, size_t n)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s}", "bucket", g[i].bucket, "prefix", g[i].prefix));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "bucket", g[i].bucket, "prefix", g[i].prefix));
     return json_pack("{s:o}", "grants", list);
 }
 
@@ -194,13 +168,9 @@ int api_grants_get(struct http_req *req)
     int rc = api_param_id(req, 0, &id);
     if (rc)
         return rc;
-    struct db_user u;
-    rc = db_user_get(app->db, id, &u);
-    if (rc)
-        return rc;
     struct db_grant *g = NULL;
     size_t n = 0;
-    rc = db_grants_get(app->db, id, &g, &n);
+    rc = auth_grants_get(app->db, id, &g, &n);
     if (rc)
         return rc;
     json_t *out = grants_json(g, n);
@@ -215,6 +185,7 @@ int api_grants_put(struct http_req *req)
     int rc = api_param_id(req, 0, &id);
     if (rc)
         return rc;
+    /* Parsed here, not by HTTP_JSON_BODY: an id that is none is 404 first, whatever the body. */
     json_t *body;
     rc = http_req_json(req, &body);
     if (rc)

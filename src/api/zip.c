@@ -9,7 +9,7 @@
 #include "core/err.h"
 #include "core/jsonx.h"
 #include "core/s3name.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/zip_download.h"
 #include "http/disposition.h"
 

@@ -208,6 +208,28 @@ int auth_user_create(struct db *db, const struct audit_actor *actor, const char 
     return 0;
 }
 
+/* Records a refused change, so the activity log shows attempts as well as changes. */
+static void audit_refusal(struct db *db, const struct audit_actor *actor, const char *action,
+                          int64_t target, int err, int64_t now)
+{
+    json_t *d = json_pack("{s:I, s:s}", "targetId", (json_int_t)target, "error", err_api_code(err));
+    char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, action, "failure", details, now);
+    (void)db_audit_append(db, &e);
+    free(details);
+}
+
+int auth_user_update_allowed(struct db *db, const struct auth_principal *who,
+                             const struct audit_actor *actor, int64_t target_id, int64_t now)
+{
+    if (who->role == AUTH_ROLE_ADMIN || target_id == who->user.id)
+        return 0;
+    audit_refusal(db, actor, "user.update", target_id, SEAU_E_FORBIDDEN, now);
+    return SEAU_E_FORBIDDEN;
+}
+
 int auth_user_update(struct db *db, const struct auth_limits *lim, const struct auth_principal *who,
                      const struct audit_actor *actor, int64_t target_id,
                      const struct auth_user_patch *patch, int64_t now, struct db_user *ret,
@@ -240,8 +262,8 @@ int auth_user_update(struct db *db, const struct auth_limits *lim, const struct 
             *ret_retry_after_s = retry;
         if (rc)
             return rc;
-        if (!patch->current_password || !auth_password_verify(u.password_hash,
-                                                               patch->current_password)) {
+        if (!patch->current_password ||
+            !auth_password_verify(u.password_hash, patch->current_password)) {
             struct db_throttle t;
             (void)db_throttle_fail(db, acct_key, now, lim->window_ms, &t);
             return SEAU_E_CURRENT_PASSWORD;
@@ -288,15 +310,34 @@ int auth_user_update(struct db *db, const struct auth_limits *lim, const struct 
     return 0;
 }
 
+int auth_user_update_audited(struct db *db, const struct auth_limits *lim,
+                             const struct auth_principal *who, const struct audit_actor *actor,
+                             int64_t target_id, const struct auth_user_patch *patch, int64_t now,
+                             struct db_user *ret, int64_t *ret_retry_after_s)
+{
+    int rc = auth_user_update(db, lim, who, actor, target_id, patch, now, ret, ret_retry_after_s);
+    if (rc == SEAU_E_FORBIDDEN || rc == SEAU_E_CONFLICT || rc == SEAU_E_CURRENT_PASSWORD)
+        audit_refusal(db, actor, "user.update", target_id, rc, now);
+    return rc;
+}
+
+int auth_user_delete_audited(struct db *db, const struct audit_actor *actor, int64_t target_id,
+                             int64_t now)
+{
+    int rc = auth_user_delete(db, actor, target_id, now);
+    if (rc == SEAU_E_CONFLICT)
+        audit_refusal(db, actor, "user.delete", target_id, rc, now);
+    return rc;
+}
+
 int auth_user_delete(struct db *db, const struct audit_actor *actor, int64_t target_id, int64_t now)
 {
     struct db_user u;
     int rc = db_user_get(db, target_id, &u);
     if (rc)
         return rc;
-    char *details = details_text(
-        json_pack("{s:I, s:s, s:s}", "targetId", (json_int_t)u.id, "targetEmail", u.email,
-                  "role", u.role));
+    char *details = details_text(json_pack("{s:I, s:s, s:s}", "targetId", (json_int_t)u.id,
+                                           "targetEmail", u.email, "role", u.role));
     struct db_audit_entry e;
     audit_entry_init(&e, actor, "user.delete", "success", details, now);
     rc = db_user_delete(db, target_id, &e);
@@ -318,13 +359,27 @@ int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t 
         return rc;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "bucket", grants[i].bucket, "prefix",
-                                              grants[i].prefix));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "bucket", grants[i].bucket, "prefix", grants[i].prefix));
     char *details = details_text(json_pack("{s:I, s:s, s:o}", "targetId", (json_int_t)u.id,
                                            "targetEmail", u.email, "grants", list));
     struct db_audit_entry e;
     audit_entry_init(&e, actor, "grants.update", "success", details, now);
     rc = db_grants_set(db, target_id, grants, n, &e);
     free(details);
+    return rc;
+}
+
+int auth_user_list(struct db *db, struct db_user **ret, size_t *ret_n)
+{
+    return db_user_list(db, ret, ret_n);
+}
+
+int auth_grants_get(struct db *db, int64_t target_id, struct db_grant **ret, size_t *ret_n)
+{
+    struct db_user u;
+    int rc = db_user_get(db, target_id, &u);
+    if (rc == 0)
+        rc = db_grants_get(db, target_id, ret, ret_n);
     return rc;
 }

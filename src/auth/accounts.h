@@ -83,10 +83,40 @@ int auth_user_update(struct db *db, const struct auth_limits *lim, const struct 
                      const struct audit_actor *actor, int64_t target_id,
                      const struct auth_user_patch *patch, int64_t now, struct db_user *ret,
                      int64_t *ret_retry_after_s);
+/*
+ * auth_user_update for the API: a refusal (forbidden, conflict, wrong
+ * current password) is also recorded in the audit log as a user.update
+ * failure, so the activity log shows attempts as well as changes.
+ */
+int auth_user_update_audited(struct db *db, const struct auth_limits *lim,
+                             const struct auth_principal *who, const struct audit_actor *actor,
+                             int64_t target_id, const struct auth_user_patch *patch, int64_t now,
+                             struct db_user *ret, int64_t *ret_retry_after_s);
+
+/*
+ * Whether who may change account target_id at all (admins: any; others:
+ * their own), decided before the request's body is read so that the answer
+ * does not depend on it. Returns 0, or SEAU_E_FORBIDDEN after recording the
+ * refusal in the audit log.
+ */
+int auth_user_update_allowed(struct db *db, const struct auth_principal *who,
+                             const struct audit_actor *actor, int64_t target_id, int64_t now);
 
 /* Deletes an account with its sessions and grants; SEAU_E_CONFLICT for the last admin. */
 int auth_user_delete(struct db *db, const struct audit_actor *actor, int64_t target_id,
                      int64_t now);
+/* auth_user_delete for the API: the last-admin refusal is also recorded (user.delete failure). */
+int auth_user_delete_audited(struct db *db, const struct audit_actor *actor, int64_t target_id,
+                             int64_t now);
+
+/* Every account, for the users list; release *ret with free(). Returns 0 or SEAU_E_DB. */
+int auth_user_list(struct db *db, struct db_user **ret, size_t *ret_n);
+
+/*
+ * An account's grants (release *ret with free()). Returns 0,
+ * SEAU_E_NOT_FOUND when there is no such account, or SEAU_E_DB.
+ */
+int auth_grants_get(struct db *db, int64_t target_id, struct db_grant **ret, size_t *ret_n);
 
 /* Replaces an account's grants. */
 int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t target_id,

@@ -13,7 +13,7 @@
 #include "events/consumer.h"
 #include "files/reconcile.h"
 #include "files/rules.h"
-#include "files/uploads.h"
+#include "files/upload_direct.h"
 #include "http/server.h"
 #include "http/webcsp.h"
 #include "s3/client.h"
@@ -277,6 +277,7 @@ int cli_serve(int argc, char **argv)
         .web_csp = web_csp,
         .app = &app,
         .authenticate = api_authenticate,
+        .prepare = api_prepare,
         .release = api_release,
         .completed = api_completed,
         .library_log = library_log,

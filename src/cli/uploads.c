@@ -3,7 +3,7 @@
 #include "core/err.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "files/uploads.h"
+#include "files/upload_direct.h"
 #include "s3/client.h"
 #include "s3/credentials.h"
 

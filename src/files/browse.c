@@ -1,5 +1,5 @@
-/* Browse: buckets, listings and one object's details (files/files.h). */
-#include "files/files.h"
+/* Browse: buckets, listings and one object's details (files/browse.h). */
+#include "files/browse.h"
 
 #include "core/err.h"
 #include "core/jsonx.h"
@@ -11,34 +11,6 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ====================================== who ====================================== */
-
-int files_who_load(struct db *db, const struct auth_principal *p, struct files_who *ret)
-{
-    struct files_who w;
-    memset(&w, 0, sizeof(w));
-    w.subject.user_id = p->user.id;
-    w.subject.role = p->role;
-    if (p->role != AUTH_ROLE_ADMIN) {
-        size_t n = 0;
-        int rc = db_grants_get(db, p->user.id, &w.grants, &n);
-        if (rc)
-            return rc;
-        w.subject.grants = w.grants;
-        w.subject.ngrants = n;
-    }
-    *ret = w;
-    return 0;
-}
-
-void files_who_done(struct files_who *w)
-{
-    if (!w)
-        return;
-    free(w->grants);
-    memset(w, 0, sizeof(*w));
-}
 
 /* True when the subject holds any grant on bucket (admins: every bucket). */
 static bool sees_bucket(const struct auth_subject *who, const char *bucket)
@@ -108,7 +80,7 @@ int files_buckets(const struct files_env *env, const struct files_who *who,
         b->name = env->buckets[i];
         struct s3_xml_answer a;
         memset(&a, 0, sizeof(a));
-        /* A failure leaves the field NULL: see files.h. */
+        /* A failure leaves the field NULL: see browse.h. */
         if (s3_get_bucket_location(env->s3, b->name, &a, NULL) == 0) {
             b->region = str_dup(a.location.region);
             s3_xml_answer_done(&a);
@@ -129,7 +101,7 @@ int files_buckets(const struct files_env *env, const struct files_who *who,
 
 /* ===================================== cursors ===================================== */
 
-/* The letter that opens a cursor of each sort (files.h). */
+/* The letter that opens a cursor of each sort (browse.h). */
 static char sort_letter(enum files_sort sort)
 {
     switch (sort) {

@@ -32,7 +32,7 @@
 #ifndef SEAU_FILES_CHANGE_H
 #define SEAU_FILES_CHANGE_H
 
-#include "files/files.h"
+#include "files/browse.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -17,7 +17,7 @@
 #ifndef SEAU_FILES_DELETE_H
 #define SEAU_FILES_DELETE_H
 
-#include "files/files.h"
+#include "files/browse.h"
 
 #include <stddef.h>
 

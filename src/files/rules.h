@@ -1,7 +1,7 @@
 /*
  * The upload rules (API.md "Uploads are checked against the configured size
  * limit (413) and allowed types (415), the type sniffed from the content, not
- * trusted from the client"), shared by direct uploads (files/uploads.c) and
+ * trusted from the client"), shared by direct uploads (files/upload_direct.c) and
  * proxied ones (POST /api/upload), so a file is judged the same way whichever
  * path it takes.
  *

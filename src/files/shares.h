@@ -30,7 +30,7 @@
 #include "audit/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
-#include "files/files.h"
+#include "files/browse.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 /*
  * The upload janitor: one thread that aborts abandoned direct uploads
  * (files_upload_sweep) so S3 does not keep their parts, and their storage
- * cost, forever. See uploads.h.
+ * cost, forever. See upload_direct.h.
  */
-#include "files/uploads.h"
+#include "files/upload_direct.h"
 
 #include "core/cfg.h"
 #include "core/err.h"

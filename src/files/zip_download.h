@@ -36,7 +36,7 @@
 
 #include "audit/audit.h"
 #include "core/jsonx.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "s3/client.h"
 
 #include <stdbool.h>

@@ -6,6 +6,12 @@
  * accepts. The server authenticates and checks the role from the table
  * before a handler runs, so handlers never repeat those checks.
  *
+ * A route's flags name the preamble its handler needs (the S3 store, a JSON
+ * body, the caller's grants). The server hands them to the application's
+ * prepare hook (http_server_opts.prepare; api/middleware.c for Seau), which
+ * applies them after authentication and before the handler, so that no
+ * handler repeats them either.
+ *
  * Patterns are literal segments and parameters: "/api/users/{id}/grants".
  * A parameter matches one non-empty segment; "{name...}" as the last
  * segment matches the rest of the path, slashes included.
@@ -30,6 +36,18 @@ enum http_access {
     HTTP_ADMIN = 3,
 };
 
+/*
+ * The preamble a route asks for (bits of http_route.flags), applied in this
+ * order by the prepare hook; the first that fails answers the request and
+ * the handler does not run.
+ */
+enum http_route_flag {
+    HTTP_SAME_ORIGIN = 1u << 0,  /* the CSRF rule, also without a session (login CSRF) */
+    HTTP_NEEDS_S3 = 1u << 1,     /* 503 when S3 is not configured */
+    HTTP_JSON_BODY = 1u << 2,    /* the body parsed as a JSON object (415, 413, 400 otherwise) */
+    HTTP_LOADS_CALLER = 1u << 3, /* the caller's account and grants loaded (non-public routes) */
+};
+
 #define HTTP_MAX_PARAMS 4
 
 struct http_route {
@@ -38,6 +56,7 @@ struct http_route {
     http_handler handler;
     enum http_access access;
     size_t body_limit; /* bytes; 0: the request must have no body */
+    unsigned flags;    /* enum http_route_flag bits; 0: no preamble */
 };
 
 struct http_match {

@@ -163,7 +163,9 @@ static void dispatch(struct http_server *s, struct req_state *st)
             if (rc == 0 && req->access < (int)r->access)
                 rc = SEAU_E_FORBIDDEN;
         }
-        if (rc == 0)
+        if (rc == 0 && s->o.prepare)
+            rc = s->o.prepare(req);
+        if (rc == 0 && !req->response)
             rc = r->handler(req);
         if (rc != 0 && !req->response)
             http_reply_error(req, rc, NULL, NULL);

@@ -40,7 +40,14 @@ struct http_server_opts {
      * for public routes that want an optional principal is not supported.
      */
     int (*authenticate)(struct http_req *req);
-    /* Frees req->principal. */
+    /*
+     * Applies the matched route's flags (enum http_route_flag) once the
+     * caller is authenticated and allowed, before the handler. Returns 0 to
+     * run the handler, 0 with a reply queued to answer without it, or an
+     * error to answer with. NULL: routes must have no flags.
+     */
+    int (*prepare)(struct http_req *req);
+    /* Frees req->principal and whatever prepare set up. */
     void (*release)(struct http_req *req);
     /* Called once per request after the response is sent (logs, metrics). */
     void (*completed)(struct http_req *req, double seconds);

@@ -328,6 +328,64 @@ static void test_router_match(void **state)
     }
 }
 
+/*
+ * The preamble flags are well formed: only known bits; a caller is loaded
+ * only where there is one (not on public routes); a JSON body only where the
+ * route accepts a buffered body; and the handlers that read what a flag
+ * prepares (api_who, api_json) sit on routes that carry it.
+ */
+static void test_preamble_flags(void **state)
+{
+    (void)state;
+    const unsigned known = HTTP_SAME_ORIGIN | HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER;
+    for (size_t i = 0; i < api_nroutes; i++) {
+        const struct http_route *r = &api_routes[i];
+        assert_int_equal(r->flags & ~known, 0);
+        if (r->flags & HTTP_LOADS_CALLER)
+            assert_int_not_equal(r->access, HTTP_PUBLIC);
+        if (r->flags & HTTP_JSON_BODY) {
+            assert_true(r->body_limit > 0);
+            assert_true(r->body_limit != HTTP_BODY_STREAMED);
+        }
+    }
+    static const struct {
+        http_handler h;
+        unsigned flags;
+    } need[] = {
+        {api_buckets, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_list, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_object, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_search, HTTP_LOADS_CALLER},
+        {api_stats, HTTP_LOADS_CALLER},
+        {api_delete_one, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_delete_many, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_copy, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_rename, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_folders_create, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_upload, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_uploads_create, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_uploads_get, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_uploads_parts, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_uploads_complete, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_uploads_abort, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+        {api_shares_create, HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+        {api_shares_list, HTTP_LOADS_CALLER},
+        {api_shares_revoke, HTTP_LOADS_CALLER},
+        {api_login, HTTP_SAME_ORIGIN | HTTP_JSON_BODY},
+        {api_users_create, HTTP_JSON_BODY},
+    };
+    for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++) {
+        bool found = false;
+        for (size_t i = 0; i < api_nroutes; i++) {
+            if (api_routes[i].handler != need[k].h)
+                continue;
+            found = true;
+            assert_int_equal(api_routes[i].flags & need[k].flags, need[k].flags);
+        }
+        assert_true(found);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_path_parameters),
         cmocka_unit_test(test_no_route_shadowed),
         cmocka_unit_test(test_router_match),
+        cmocka_unit_test(test_preamble_flags),
     };
     return cmocka_run_group_tests(tests, doc_setup, doc_teardown);
 }

@@ -1,5 +1,5 @@
 /*
- * Tests of src/files/uploads.c without a real S3: the part size, the
+ * Tests of src/files/upload_direct.c without a real S3: the part size, the
  * session store operations (lease, per-user cap, stale listing), who may see
  * a session, and the sweep's retry rule when S3 is down (an endpoint that
  * refuses connections). The S3 side is in tests/integration/uploads.test.ts.
@@ -9,7 +9,7 @@
 #include "core/cfg.h"
 #include "core/err.h"
 #include "core/timeutil.h"
-#include "files/uploads.h"
+#include "files/upload_direct.h"
 #include "s3/client.h"
 #include "s3/credentials.h"
 

@@ -1,7 +1,8 @@
 /*
- * The object service (ARCHITECTURE.md "files/"): what a caller may see of
- * the configured buckets, and reads of listings and objects from S3, which is
- * the truth for what exists.
+ * Browsing (files/browse.c), part of the object service (ARCHITECTURE.md
+ * "files/"): what a caller may see of the configured buckets, and reads of
+ * listings and objects from S3, which is the truth for what exists. The
+ * environment and the caller every files/ service takes are in files/env.h.
  *
  * Every function here returns 0 or a negative SEAU_E_* code and writes its
  * results only on success (STYLE.md rule 7). Nothing here speaks HTTP or
@@ -13,12 +14,13 @@
  * what their grants cover (auth_grants_cover): anything else is
  * SEAU_E_NOT_FOUND, never SEAU_E_FORBIDDEN, so its existence does not leak.
  */
-#ifndef SEAU_FILES_FILES_H
-#define SEAU_FILES_FILES_H
+#ifndef SEAU_FILES_BROWSE_H
+#define SEAU_FILES_BROWSE_H
 
 #include "auth/policy.h"
 #include "auth/session.h"
 #include "db/db.h"
+#include "files/env.h"
 #include "s3/xml.h"
 
 #include <stdbool.h>
@@ -35,26 +37,6 @@ struct jsonx_check;
 #define FILES_CURSOR_MAX         4096   /* characters of a cursor a client sends back */
 #define FILES_DESC_SCAN_MAX      10000  /* entries read ahead of a -name page (see below) */
 #define FILES_VERSIONS_MAX       1000   /* versions of one key shown by files_object_get */
-
-/* What the service works with; borrowed, all from struct app. */
-struct files_env {
-    struct s3_client *s3; /* NULL: S3 is not configured (SEAU_E_UNAVAILABLE) */
-    struct db *db;
-    char *const *buckets; /* configured buckets; the first is the default */
-    size_t nbuckets;
-};
-
-/*
- * The caller as the policy sees it: the principal's account and role and,
- * below admin, its grants loaded from the store. Release with
- * files_who_done(). Returns 0 or SEAU_E_DB / SEAU_E_NOMEM.
- */
-struct files_who {
-    struct auth_subject subject;
-    struct db_grant *grants; /* owned */
-};
-int files_who_load(struct db *db, const struct auth_principal *p, struct files_who *ret);
-void files_who_done(struct files_who *w);
 
 /* ===================================== buckets ===================================== */
 

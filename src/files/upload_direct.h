@@ -37,7 +37,7 @@
 #define SEAU_FILES_UPLOADS_H
 
 #include "audit/audit.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "s3/client.h"
 
 #include <stdatomic.h>
@@ -157,7 +157,7 @@ struct files_upload_result {
  * single-PUT session may list no parts (n 0): its one part is taken from S3;
  * when it has not arrived yet, SEAU_E_CONFLICT and the session stays.
  *
- * Then CompleteMultipartUpload and the checks of uploads.h's header; a
+ * Then CompleteMultipartUpload and the checks of this header; a
  * refused object is deleted and the answer is SEAU_E_TOO_LARGE,
  * SEAU_E_MEDIA_TYPE or SEAU_E_CONFLICT (size differs from the declared).
  * Once S3 has completed the upload, the session is gone whatever the

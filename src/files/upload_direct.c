@@ -1,5 +1,5 @@
-/* Direct upload sessions; see uploads.h. The janitor thread is in upload_janitor.c. */
-#include "files/uploads.h"
+/* Direct upload sessions; see upload_direct.h. The janitor thread is in upload_janitor.c. */
+#include "files/upload_direct.h"
 
 #include "core/cfg.h"
 #include "core/err.h"

@@ -2,7 +2,7 @@
  * Direct upload handlers of API.md: POST /api/uploads, GET
  * /api/uploads/{uploadId}, POST /api/uploads/{uploadId}/parts, POST
  * /api/uploads/{uploadId}/complete, DELETE /api/uploads/{uploadId}. Thin:
- * parse and validate, call files/uploads.c (which writes the audit
+ * parse and validate, call files/upload_direct.c (which writes the audit
  * entries), render JSON.
  */
 #include "api/api.h"
@@ -13,9 +13,9 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "events/bus.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/rules.h"
-#include "files/uploads.h"
+#include "files/upload_direct.h"
 #include "s3/client.h"
 
 #include <stdio.h>
@@ -83,13 +83,9 @@ int api_uploads_create(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     const struct cfg *cfg = api_app(req)->cfg;
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"bucket", "key", "size", "contentType", NULL};
@@ -120,10 +116,7 @@ int api_uploads_create(struct http_req *req)
     if (brc)
         return brc;
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
     struct api_actor actor;
     api_actor_init(&actor, req);
     /* A browser sends "" for a file whose type it does not know: treat it as unknown bytes. */
@@ -134,8 +127,7 @@ int api_uploads_create(struct http_req *req)
     struct files_upload_view v;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_upload_start(&env, cfg, &who, &actor.actor, &r, time_now_ms(), &v, &e);
-    files_who_done(&who);
+    rc = files_upload_start(&env, cfg, who, &actor.actor, &r, time_now_ms(), &v, &e);
     if (rc == SEAU_E_TOO_LARGE) {
         char msg[160];
         snprintf(msg, sizeof(msg), "The file has %lld bytes; at most %lld are accepted.",
@@ -168,17 +160,12 @@ int api_uploads_get(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     char id[DB_UPLOAD_ID_MAX + 1];
     upload_id_param(req, id);
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct db_upload u;
-    rc = files_upload_find(&env, &who, id, &u);
-    files_who_done(&who);
+    rc = files_upload_find(&env, who, id, &u);
     if (rc)
         return rc;
     struct files_upload_part *parts = NULL;
@@ -195,13 +182,13 @@ int api_uploads_get(struct http_req *req)
                                         "etag", parts[i].etag, "size", (json_int_t)parts[i].size));
     free(parts);
     int64_t count = files_upload_part_count(&u);
-    return http_reply_json(req, 200,
-                           json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:o, s:o}",
-                                     "uploadId", u.id, "bucket", u.bucket, "key", u.key, "size",
-                                     (json_int_t)u.size, "contentType", u.content_type, "mode",
-                                     u.single ? "single" : "multipart", "partSize",
-                                     (json_int_t)u.part_size, "partCount", (json_int_t)count,
-                                     "createdAt", api_time_json(u.created_at), "completedParts", done));
+    return http_reply_json(
+        req, 200,
+        json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:o, s:o}", "uploadId", u.id, "bucket",
+                  u.bucket, "key", u.key, "size", (json_int_t)u.size, "contentType", u.content_type,
+                  "mode", u.single ? "single" : "multipart", "partSize", (json_int_t)u.part_size,
+                  "partCount", (json_int_t)count, "createdAt", api_time_json(u.created_at),
+                  "completedParts", done));
 }
 
 /* ====================================== parts ====================================== */
@@ -210,14 +197,10 @@ int api_uploads_parts(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     char id[DB_UPLOAD_ID_MAX + 1];
     upload_id_param(req, id);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"partNumbers", NULL};
@@ -245,12 +228,11 @@ int api_uploads_parts(struct http_req *req)
     if (!jsonx_check_ok(&check))
         return api_reply_invalid(req, &check);
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
+    const struct files_who *who = api_who(req);
+    rc = 0;
     struct db_upload u;
     if (rc == 0) {
-        rc = files_upload_find(&env, &who, id, &u);
-        files_who_done(&who);
+        rc = files_upload_find(&env, who, id, &u);
     }
     struct files_upload_view v;
     struct s3_error e;
@@ -340,14 +322,10 @@ int api_uploads_complete(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     char id[DB_UPLOAD_ID_MAX + 1];
     upload_id_param(req, id);
-    json_t *body;
-    int rc = http_req_json(req, &body);
-    if (rc)
-        return rc;
+    json_t *body = api_json(req);
+    int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {"parts", NULL};
@@ -359,8 +337,8 @@ int api_uploads_complete(struct http_req *req)
         return api_reply_invalid(req, &check);
     }
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
+    const struct files_who *who = api_who(req);
+    rc = 0;
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct files_upload_result res;
@@ -368,9 +346,8 @@ int api_uploads_complete(struct http_req *req)
     memset(&e, 0, sizeof(e));
     char why[400] = "";
     if (rc == 0) {
-        rc = files_upload_complete(&env, api_app(req)->cfg, &who, &actor.actor, id, parts, n,
+        rc = files_upload_complete(&env, api_app(req)->cfg, who, &actor.actor, id, parts, n,
                                    time_now_ms(), &check, why, sizeof(why), &res, &e);
-        files_who_done(&who);
     }
     free(parts);
     if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(&check))
@@ -387,10 +364,11 @@ int api_uploads_complete(struct http_req *req)
                                                          .etag = o->etag,
                                                          .actor = p->user.email,
                                                          .actor_id = p->user.id});
-    json_t *file = json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:I}", "bucket", o->bucket, "key",
-                             o->key, "size", (json_int_t)o->size, "lastModified",
-                             api_time_json(o->last_modified), "etag", api_etag_json(o->etag), "contentType",
-                             o->content_type, "uploadedBy", (json_int_t)o->uploaded_by);
+    json_t *file =
+        json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:I}", "bucket", o->bucket, "key", o->key, "size",
+                  (json_int_t)o->size, "lastModified", api_time_json(o->last_modified), "etag",
+                  api_etag_json(o->etag), "contentType", o->content_type, "uploadedBy",
+                  (json_int_t)o->uploaded_by);
     return http_reply_json(req, 200, json_pack("{s:o}", "file", file));
 }
 
@@ -400,20 +378,15 @@ int api_uploads_abort(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     char id[DB_UPLOAD_ID_MAX + 1];
     upload_id_param(req, id);
-    struct files_who who;
-    int rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
+    const struct files_who *who = api_who(req);
+    int rc;
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_upload_abort(&env, &who, &actor.actor, id, time_now_ms(), &e);
-    files_who_done(&who);
+    rc = files_upload_abort(&env, who, &actor.actor, id, time_now_ms(), &e);
     if (rc == SEAU_E_CONFLICT)
         return http_reply_error(req, rc, "Another request is completing or cancelling this upload.",
                                 NULL);
