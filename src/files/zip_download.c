@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 #include "files/transfers.h"
 #include "files/zip.h"
+#include "s3/listing.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -39,38 +40,22 @@ static int s3_head(struct s3_client *s3, const char *bucket, const char *key,
     return s3_head_object(s3, bucket, key, NULL, ret, err);
 }
 
-/* The ListObjectsV2 pagination of one prefix, 1000 keys a page. */
+/* Every object under one prefix, 1000 keys a page (s3/listing.h). */
 static int s3_walk(struct s3_client *s3, const char *bucket, const char *prefix,
                    int (*each)(void *ctx, const struct s3_object *o), void *ctx,
                    struct s3_error *err)
 {
-    char *token = NULL;
-    int rc = 0;
-    for (;;) {
-        struct s3_list_params lp = {
-            .prefix = prefix, .continuation_token = token, .max_keys = 1000};
-        struct s3_xml_answer a;
-        memset(&a, 0, sizeof(a));
-        rc = s3_list_objects_v2(s3, bucket, &lp, &a, err);
+    struct s3_listing it;
+    s3_listing_init(&it, s3, bucket, &(struct s3_list_params){.prefix = prefix, .max_keys = 1000});
+    const struct s3_object_list *page;
+    int rc;
+    while ((rc = s3_listing_next(&it, &page, err)) == 0 && page) {
+        for (size_t i = 0; rc == 0 && i < page->object_count; i++)
+            rc = each(ctx, &page->objects[i]);
         if (rc)
             break;
-        const struct s3_object_list *l = &a.objects;
-        for (size_t i = 0; rc == 0 && i < l->object_count; i++)
-            rc = each(ctx, &l->objects[i]);
-        char *next = NULL;
-        if (rc == 0 && l->is_truncated && l->next_continuation_token &&
-            *l->next_continuation_token) {
-            next = str_dup(l->next_continuation_token);
-            if (!next)
-                rc = SEAU_E_NOMEM;
-        }
-        s3_xml_answer_done(&a);
-        free(token);
-        token = next;
-        if (rc || !token)
-            break;
     }
-    free(token);
+    s3_listing_done(&it);
     return rc;
 }
 
