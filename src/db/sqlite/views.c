@@ -8,9 +8,9 @@
 #include "core/err.h"
 #include "db/sqlite/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #define LEVEL_SQL(order_col, cmp, dir)                                                             \
     "SELECT " SQLITE__OBJECT_COLS                                                                  \
