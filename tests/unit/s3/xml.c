@@ -1991,9 +1991,10 @@ static void test_hostile(void **state)
         int64_t ns = time_mono_ns() - t0;
         if (rc != SEAU_E_UNAVAILABLE)
             fail_msg("doc %zu: %s", i, err_name(rc));
-        /* Refused before any expansion: a few milliseconds, a few kilobytes (expat's own). */
-        if (ns > 50 * 1000 * 1000 || xml_test_bytes > 64 * 1024)
-            fail_msg("doc %zu: %lld ns, %zu bytes", i, (long long)ns, xml_test_bytes);
+        /* Refused before any expansion: a few kilobytes (expat's own). Memory is the proof;
+         * time is only reported, since a loaded machine makes any bound on it flaky. */
+        if (xml_test_bytes > 64 * 1024)
+            fail_msg("doc %zu: %zu bytes", i, xml_test_bytes);
         if (i == 0)
             print_message("billion laughs refused in %lld us, %zu bytes allocated in all\n",
                           (long long)(ns / 1000), xml_test_bytes);
