@@ -2,6 +2,11 @@
  * The S3 client's transport: the libcurl easy-handle pool and share,
  * signing a request, one attempt (send, read headers and body, decode
  * url-encoded listings), the outcome of an attempt, and the retry loop.
+ *
+ * One file on purpose (about 1,200 lines): an attempt and the retry loop
+ * share the per-request state (the easy handle, the body source that must
+ * rewind before a replay, the answer being parsed), and splitting them would
+ * turn that state into an internal interface with no other user.
  */
 #include "s3/internal.h"
 
