@@ -25,7 +25,7 @@ struct cfg_option {
 static const struct cfg_option cfg_options[] = {
     OPT("SEAU_LISTEN", "listen", listen, "127.0.0.1:8080", "address and port to listen on", false),
     OPT("SEAU_DATABASE_URL", "database-url", database_url, "sqlite:./data/seau.db",
-        "database: sqlite:PATH", false),
+        "database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE", false),
     OPT("SEAU_PUBLIC_URL", "public-url", public_url, NULL,
         "address users reach Seau at, e.g. https://files.example.com", false),
     OPT("SEAU_LOG_LEVEL", "log-level", log_level_text, "info", "debug, info, warn or error", false),
@@ -435,11 +435,13 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
         problem(p, "SEAU_LISTEN='%s' must be IP:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
                 c->listen);
     const char *db = c->database_url;
-    if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0)
-        problem(p, "SEAU_DATABASE_URL: PostgreSQL is not supported by this build yet; use "
-                   "sqlite:PATH");
-    else if (!cfg_sqlite_path(db) || !*cfg_sqlite_path(db))
-        problem(p, "SEAU_DATABASE_URL='%s' must be sqlite:PATH, e.g. sqlite:./data/seau.db", db);
+    /* A PostgreSQL URL is checked by libpq when the store opens (it may lean on PG* variables). */
+    bool postgres = strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0;
+    if (!postgres && (!cfg_sqlite_path(db) || !*cfg_sqlite_path(db)))
+        problem(p,
+                "SEAU_DATABASE_URL='%s' must be sqlite:PATH (e.g. sqlite:./data/seau.db) or "
+                "postgres://USER:PASSWORD@HOST:PORT/DATABASE",
+                db);
     if (log_level_parse(c->log_level_text, &c->log_level))
         problem(p, "SEAU_LOG_LEVEL='%s' must be debug, info, warn or error", c->log_level_text);
     if (log_format_parse(c->log_format_text, &c->log_format))
