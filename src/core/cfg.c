@@ -231,6 +231,53 @@ const char *cfg_sqlite_path(const char *database_url)
     return path;
 }
 
+/* Appends n bytes of s to out at *o, keeping room for the NUL. */
+static void put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+{
+    while (n-- && *o + 1 < outlen)
+        out[(*o)++] = *s++;
+    out[*o] = '\0';
+}
+
+char *cfg_database_url_display(const char *url, char *out, size_t outlen)
+{
+    static const char redacted[] = "(redacted)";
+    size_t o = 0;
+    if (outlen == 0)
+        return out;
+    out[0] = '\0';
+    const char *rest = strstr(url, "://");
+    if (!rest) {
+        put(out, outlen, &o, url, strlen(url));
+        return out;
+    }
+    rest += 3;
+    size_t auth = strcspn(rest, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++)
+        if (rest[i] == '@')
+            at = rest + i;
+    const char *colon = at ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
+    if (colon) {
+        put(out, outlen, &o, url, (size_t)(colon + 1 - url));
+        put(out, outlen, &o, redacted, sizeof(redacted) - 1);
+        url = at;
+    }
+    /* The query string: password=... becomes password=(redacted). */
+    for (const char *s = url; *s;) {
+        bool param_start = s > url && (s[-1] == '?' || s[-1] == '&');
+        if (param_start && strncmp(s, "password=", 9) == 0) {
+            put(out, outlen, &o, s, 9);
+            put(out, outlen, &o, redacted, sizeof(redacted) - 1);
+            s += 9 + strcspn(s + 9, "&#");
+            continue;
+        }
+        put(out, outlen, &o, s, 1);
+        s++;
+    }
+    return out;
+}
+
 static void check_public_url(struct cfg *c, struct cfg_problems *p)
 {
     free(c->public_origin);
@@ -517,6 +564,9 @@ void cfg_print(const struct cfg *c, FILE *f)
     for (size_t i = 0; i < CFG_NOPTIONS; i++) {
         const struct cfg_option *o = &cfg_options[i];
         const char *v = *cfield(c, o);
+        char shown[1024];
+        if (v && o->offset == offsetof(struct cfg, database_url))
+            v = cfg_database_url_display(v, shown, sizeof(shown));
         fprintf(f, "%s=%s\n", o->env, !v ? "" : o->secret ? "(set, redacted)" : v);
     }
 }
