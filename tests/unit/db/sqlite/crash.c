@@ -60,11 +60,25 @@ static void test_kill_mid_write(void **state)
     struct test_db t;
     test_db_open(&t); /* migrated by the parent; the child only writes */
     for (int round = 0; round < 5; round++) {
+        int64_t before = 0;
+        assert_int_equal(db_user_count(t.db, &before), 0);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0)
             writer(t.url);
-        /* Let it write for a moment that differs from round to round, then kill it. */
+        /*
+         * Wait for its first write (connecting to a server on a loaded machine
+         * may take longer than the pauses below), then let it write for a
+         * moment that differs from round to round, and kill it.
+         */
+        for (int waited = 0; waited < 2000; waited++) {
+            int64_t now = 0;
+            assert_int_equal(db_user_count(t.db, &now), 0);
+            if (now > before)
+                break;
+            struct timespec tick = {0, 10 * 1000000L};
+            nanosleep(&tick, NULL);
+        }
         struct timespec ts = {0, (50 + 37 * round) * 1000000L};
         nanosleep(&ts, NULL);
         assert_int_equal(kill(pid, SIGKILL), 0);
