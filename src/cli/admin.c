@@ -23,12 +23,14 @@ int cli_migrate(int argc, char **argv)
     struct db *db = NULL;
     int rc = db_open(c.database_url, 1, audit_seal, &db);
     int applied = 0;
+    char shown[1024];
+    cfg_database_url_display(c.database_url, shown, sizeof(shown));
     if (rc == 0)
         rc = db_migrate(db, &applied);
     if (rc)
-        fprintf(stderr, "seau: migration failed on %s: %s\n", c.database_url, err_message(rc));
+        fprintf(stderr, "seau: migration failed on %s: %s\n", shown, err_message(rc));
     else
-        printf("%s: %d migration%s applied; the schema is current.\n", c.database_url, applied,
+        printf("%s: %d migration%s applied; the schema is current.\n", shown, applied,
                applied == 1 ? "" : "s");
     db_close(db);
     cfg_done(&c);

@@ -34,16 +34,18 @@ int cli__load_config(int argc, char **argv, struct cfg *c)
 int cli__open_db(const struct cfg *c, int conns, struct db **ret)
 {
     struct db *db = NULL;
+    char shown[1024];
+    cfg_database_url_display(c->database_url, shown, sizeof(shown));
     int rc = db_open(c->database_url, conns, audit_seal, &db);
     if (rc) {
-        fprintf(stderr, "seau: cannot open the database %s: %s\n", c->database_url,
+        fprintf(stderr, "seau: cannot open the database %s: %s\n", shown,
                 err_message(rc));
         return 1;
     }
     int applied = 0;
     rc = db_migrate(db, &applied);
     if (rc) {
-        fprintf(stderr, "seau: cannot migrate the database %s: %s\n", c->database_url,
+        fprintf(stderr, "seau: cannot migrate the database %s: %s\n", shown,
                 err_message(rc));
         db_close(db);
         return 1;

@@ -316,9 +316,11 @@ int cli_serve(int argc, char **argv)
         files_reconcile_start(db, app.s3, c.buckets, c.nbuckets, c.index_reconcile_ms,
                               reconcile_report, NULL, &reconciler))
         log_event(LOG_ERROR, "cannot start the object index reconciliation", NULL);
+    char shown_db[1024];
+    cfg_database_url_display(c.database_url, shown_db, sizeof(shown_db));
     log_event(LOG_INFO, "seau is serving",
               json_pack("{s:s, s:s, s:s, s:s?, s:i, s:s?, s:s?}", "version", SEAU_VERSION,
-                        "listen", c.listen, "database", c.database_url, "webRoot", web_root,
+                        "listen", c.listen, "database", shown_db, "webRoot", web_root,
                         "threads", (int)threads, "s3Endpoint",
                         app.s3 ? (c.s3_endpoint ? c.s3_endpoint : "AWS") : NULL,
                         "s3Credentials", s3_creds ? s3_credentials_source(s3_creds) : NULL));

@@ -25,7 +25,7 @@ struct cfg_option {
 static const struct cfg_option cfg_options[] = {
     OPT("SEAU_LISTEN", "listen", listen, "127.0.0.1:8080", "address and port to listen on", false),
     OPT("SEAU_DATABASE_URL", "database-url", database_url, "sqlite:./data/seau.db",
-        "database: sqlite:PATH", false),
+        "database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE", false),
     OPT("SEAU_PUBLIC_URL", "public-url", public_url, NULL,
         "address users reach Seau at, e.g. https://files.example.com", false),
     OPT("SEAU_LOG_LEVEL", "log-level", log_level_text, "info", "debug, info, warn or error", false),
@@ -229,6 +229,53 @@ const char *cfg_sqlite_path(const char *database_url)
     if (strncmp(path, "//", 2) == 0)
         path += 2;
     return path;
+}
+
+/* Appends n bytes of s to out at *o, keeping room for the NUL. */
+static void put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+{
+    while (n-- && *o + 1 < outlen)
+        out[(*o)++] = *s++;
+    out[*o] = '\0';
+}
+
+char *cfg_database_url_display(const char *url, char *out, size_t outlen)
+{
+    static const char redacted[] = "(redacted)";
+    size_t o = 0;
+    if (outlen == 0)
+        return out;
+    out[0] = '\0';
+    const char *rest = strstr(url, "://");
+    if (!rest) {
+        put(out, outlen, &o, url, strlen(url));
+        return out;
+    }
+    rest += 3;
+    size_t auth = strcspn(rest, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++)
+        if (rest[i] == '@')
+            at = rest + i;
+    const char *colon = at ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
+    if (colon) {
+        put(out, outlen, &o, url, (size_t)(colon + 1 - url));
+        put(out, outlen, &o, redacted, sizeof(redacted) - 1);
+        url = at;
+    }
+    /* The query string: password=... becomes password=(redacted). */
+    for (const char *s = url; *s;) {
+        bool param_start = s > url && (s[-1] == '?' || s[-1] == '&');
+        if (param_start && strncmp(s, "password=", 9) == 0) {
+            put(out, outlen, &o, s, 9);
+            put(out, outlen, &o, redacted, sizeof(redacted) - 1);
+            s += 9 + strcspn(s + 9, "&#");
+            continue;
+        }
+        put(out, outlen, &o, s, 1);
+        s++;
+    }
+    return out;
 }
 
 static void check_public_url(struct cfg *c, struct cfg_problems *p)
@@ -435,11 +482,13 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
         problem(p, "SEAU_LISTEN='%s' must be IP:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
                 c->listen);
     const char *db = c->database_url;
-    if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0)
-        problem(p, "SEAU_DATABASE_URL: PostgreSQL is not supported by this build yet; use "
-                   "sqlite:PATH");
-    else if (!cfg_sqlite_path(db) || !*cfg_sqlite_path(db))
-        problem(p, "SEAU_DATABASE_URL='%s' must be sqlite:PATH, e.g. sqlite:./data/seau.db", db);
+    /* A PostgreSQL URL is checked by libpq when the store opens (it may lean on PG* variables). */
+    bool postgres = strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0;
+    if (!postgres && (!cfg_sqlite_path(db) || !*cfg_sqlite_path(db)))
+        problem(p,
+                "SEAU_DATABASE_URL='%s' must be sqlite:PATH (e.g. sqlite:./data/seau.db) or "
+                "postgres://USER:PASSWORD@HOST:PORT/DATABASE",
+                db);
     if (log_level_parse(c->log_level_text, &c->log_level))
         problem(p, "SEAU_LOG_LEVEL='%s' must be debug, info, warn or error", c->log_level_text);
     if (log_format_parse(c->log_format_text, &c->log_format))
@@ -515,6 +564,9 @@ void cfg_print(const struct cfg *c, FILE *f)
     for (size_t i = 0; i < CFG_NOPTIONS; i++) {
         const struct cfg_option *o = &cfg_options[i];
         const char *v = *cfield(c, o);
+        char shown[1024];
+        if (v && o->offset == offsetof(struct cfg, database_url))
+            v = cfg_database_url_display(v, shown, sizeof(shown));
         fprintf(f, "%s=%s\n", o->env, !v ? "" : o->secret ? "(set, redacted)" : v);
     }
 }

@@ -128,4 +128,12 @@ bool cfg_is_flag(const char *arg);
 /* The database file path of a sqlite: URL, or NULL for other schemes. */
 const char *cfg_sqlite_path(const char *database_url);
 
+/*
+ * The database URL as it may be shown or logged: a password in the URL's
+ * user information ("postgres://u:SECRET@host/db") or in a password=
+ * parameter is replaced by "(redacted)". Writes at most outlen bytes,
+ * NUL-terminated (truncated when longer), and returns out.
+ */
+char *cfg_database_url_display(const char *url, char *out, size_t outlen);
+
 #endif

@@ -36,7 +36,9 @@
     X(UNSATISFIABLE, 416, "range_not_satisfiable", "The requested range is not in the file.")     \
     X(MALWARE, 422, "malware_detected", "The file was refused: the malware scanner flagged it.")    \
     X(CANCELLED, 499, "cancelled", "The operation was cancelled.")                                 \
-    X(AGAIN, 503, "upstream_unavailable", "Not ready yet; try again.")
+    X(AGAIN, 503, "upstream_unavailable", "Not ready yet; try again.")                             \
+    X(SCHEMA_NEWER, 503, "upstream_unavailable",                                                   \
+      "The database was migrated by a newer version of Seau; upgrade this one.")
 
 enum seau_err {
     SEAU_OK = 0,

@@ -114,6 +114,25 @@ struct db {
  * the file path) and returns a new handle with ops and impl set.
  */
 int db__sqlite_open(const char *target, int conns, struct db **ret);
+/* "postgres:" or "postgresql:" -> "//user:pass@host:port/db?params", given to libpq. */
+int db__postgres_open(const char *target, int conns, struct db **ret);
+
+/*
+ * The smallest string above every string that starts with prefix, for the
+ * range key >= prefix AND key < successor (an index serves both bounds).
+ * Keys compare as bytes, so this is prefix with its last byte incremented;
+ * 0xFF never occurs in UTF-8, so no carry is needed. False for the empty
+ * prefix (no upper bound) or when out is too small.
+ */
+bool db__prefix_successor(const char *prefix, char *out, size_t outlen);
+
+/*
+ * Sorts scopes and drops those inside another (a grant of "a/" and one of
+ * "a/b/"), so that scopes are disjoint and, taken in order, list keys in
+ * (bucket, key) order without duplicates. Returns the new count. O(n log n)
+ * over n <= DB_SEARCH_SCOPES_MAX scopes.
+ */
+size_t db__scopes_normalize(struct db_object_scope *s, size_t n);
 
 /*
  * The embedded migration of one version for one backend: the file under dir

@@ -13,19 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * The URL schemes this build opens. A scheme that is known but not built
- * (PostgreSQL, until src/db/postgres/ exists) has no constructor: db_open
- * refuses it like any other unknown URL, and cfg_validate tells the
- * operator why before the store is ever opened.
- */
+/* The URL schemes this build opens, each with its backend's constructor. */
 static const struct {
     const char *scheme; /* including the ':' */
     int (*open)(const char *target, int conns, struct db **ret);
 } backends[] = {
     {"sqlite:", db__sqlite_open},
-    {"postgres:", NULL},
-    {"postgresql:", NULL},
+    {"postgres:", db__postgres_open},
+    {"postgresql:", db__postgres_open},
 };
 
 int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret)
@@ -36,7 +31,7 @@ int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret)
         size_t n = strlen(backends[i].scheme);
         if (strncmp(url, backends[i].scheme, n) != 0)
             continue;
-        if (!backends[i].open || !url[n])
+        if (!url[n])
             return SEAU_E_VALIDATION;
         struct db *db = NULL;
         int rc = backends[i].open(url + n, conns, &db);
@@ -63,6 +58,36 @@ const struct embedded_file *db__migration_find(const char *dir, int64_t version,
     if (found && ret_name)
         *ret_name = found->path + strlen(dir);
     return found;
+}
+
+bool db__prefix_successor(const char *prefix, char *out, size_t outlen)
+{
+    size_t n = strlen(prefix);
+    if (n == 0 || n >= outlen)
+        return false;
+    memcpy(out, prefix, n + 1);
+    out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+    return true;
+}
+
+static int scope_cmp(const void *a, const void *b)
+{
+    const struct db_object_scope *x = a, *y = b;
+    int d = strcmp(x->bucket, y->bucket);
+    return d ? d : strcmp(x->prefix, y->prefix);
+}
+
+size_t db__scopes_normalize(struct db_object_scope *s, size_t n)
+{
+    qsort(s, n, sizeof(*s), scope_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && strcmp(s[out - 1].bucket, s[i].bucket) == 0 &&
+            strncmp(s[i].prefix, s[out - 1].prefix, strlen(s[out - 1].prefix)) == 0)
+            continue;
+        s[out++] = s[i];
+    }
+    return out;
 }
 
 void db_close(struct db *db)

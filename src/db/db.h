@@ -1,6 +1,6 @@
 /*
- * The store: one interface over SQLite (src/db/sqlite/) and, later,
- * PostgreSQL (src/db/postgres/, with the same files, domain by domain).
+ * The store: one interface over SQLite (src/db/sqlite/) and PostgreSQL
+ * (src/db/postgres/, with the same files, domain by domain).
  *
  * The interface speaks in domain operations, not SQL, so each backend keeps
  * its dialect to itself (STYLE.md rule 4). db_open chooses the backend once,
@@ -348,16 +348,22 @@ struct db; /* opaque: a backend behind a table of operations (db/backend.h) */
 
 /*
  * Opens the store named by url with a pool of `conns` connections:
- * "sqlite:PATH" (or "sqlite:///abs/path"). A URL of another scheme,
- * including "postgres://" and "postgresql://" while this build has no
- * PostgreSQL store, is refused with SEAU_E_VALIDATION (cfg_validate names
- * the reason first). Does not migrate. Returns 0 and a new handle, or an
- * error.
+ * "sqlite:PATH" (or "sqlite:///abs/path"), or "postgres://..." /
+ * "postgresql://..." (libpq's URL, its query parameters such as sslmode,
+ * and the PG* variables for what it leaves out). A URL of another scheme is
+ * refused with SEAU_E_VALIDATION (cfg_validate names the reason first); a
+ * server that cannot be reached gives SEAU_E_DB. Does not migrate. Returns
+ * 0 and a new handle, or an error.
  */
 int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret);
 void db_close(struct db *db);
 
-/* Applies the backend's embedded migrations that are not applied yet; *ret_applied counts them. */
+/*
+ * Applies the backend's embedded migrations that are not applied yet;
+ * *ret_applied counts them. SEAU_E_SCHEMA_NEWER (PostgreSQL) when the
+ * database holds a version this binary does not know: it was migrated by a
+ * newer Seau, and is left untouched.
+ */
 int db_migrate(struct db *db, int *ret_applied);
 int db_ping(struct db *db);
 

@@ -70,48 +70,6 @@ void sqlite__read_object(sqlite3_stmt *st, struct db_object *o)
     o->indexed_at = sqlite3_column_int64(st, 8);
 }
 
-/*
- * The smallest string above every string that starts with prefix, for the
- * range key >= prefix AND key < successor (the index serves both bounds).
- * Keys compare as bytes (BINARY collation), so this is prefix with its last
- * byte incremented; 0xFF never occurs in UTF-8, so no carry is needed.
- * Returns false for the empty prefix (no upper bound).
- */
-bool sqlite__prefix_successor(const char *prefix, char *out, size_t outlen)
-{
-    size_t n = strlen(prefix);
-    if (n == 0 || n >= outlen)
-        return false;
-    memcpy(out, prefix, n + 1);
-    out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
-    return true;
-}
-
-static int scope_cmp(const void *a, const void *b)
-{
-    const struct db_object_scope *x = a, *y = b;
-    int d = strcmp(x->bucket, y->bucket);
-    return d ? d : strcmp(x->prefix, y->prefix);
-}
-
-/*
- * Sorts the scopes and drops those inside another (a grant of "a/" and one
- * of "a/b/"), so that scopes are disjoint and, taken in order, list keys in
- * (bucket, key) order without duplicates. O(n log n) over n <= 1024 scopes.
- */
-size_t sqlite__scopes_normalize(struct db_object_scope *s, size_t n)
-{
-    qsort(s, n, sizeof(*s), scope_cmp);
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (out > 0 && strcmp(s[out - 1].bucket, s[i].bucket) == 0 &&
-            strncmp(s[i].prefix, s[out - 1].prefix, strlen(s[out - 1].prefix)) == 0)
-            continue;
-        s[out++] = s[i];
-    }
-    return out;
-}
-
 /* Adds a new row's key to the trigram index; the caller holds the write transaction. */
 static int fts_insert(struct sqlite__conn *c, int64_t rowid, const char *key)
 {
@@ -379,7 +337,7 @@ int sqlite__object_delete_prefix(struct db *db, const char *bucket, const char *
                                  int64_t *ret_n)
 {
     char hi[DB_PREFIX_MAX + 2];
-    bool bounded = sqlite__prefix_successor(prefix, hi, sizeof(hi));
+    bool bounded = db__prefix_successor(prefix, hi, sizeof(hi));
     struct sqlite__conn *c = sqlite__acquire(db);
     int rc = sqlite__tx_begin(c);
     if (rc == 0) {

@@ -372,7 +372,7 @@ int sqlite__object_search(struct db *db, const struct db_object_query *q, struct
     if (rc == 0) {
         if (nscopes)
             memcpy(scopes, q->scopes, nscopes * sizeof(*scopes));
-        nscopes = sqlite__scopes_normalize(scopes, nscopes);
+        nscopes = db__scopes_normalize(scopes, nscopes);
     }
     struct sqlite__conn *c = sqlite__acquire(db);
     /* One read transaction: the page and its count see the same snapshot. */
@@ -384,7 +384,7 @@ int sqlite__object_search(struct db *db, const struct db_object_query *q, struct
     for (size_t i = 0; rc == 0 && i < nscopes; i++) {
         const struct db_object_scope *sc = &scopes[i];
         char hi[DB_PREFIX_MAX + 2];
-        const char *hip = sqlite__prefix_successor(sc->prefix, hi, sizeof(hi)) ? hi : NULL;
+        const char *hip = db__prefix_successor(sc->prefix, hi, sizeof(hi)) ? hi : NULL;
         const char *cursor_key = NULL;
         bool before_cursor = false;
         if (q->after_bucket) {

@@ -123,19 +123,6 @@ int sqlite__audit_write(struct db *db, struct sqlite__conn *c, int rc,
 /* Reads SQLITE__OBJECT_COLS from the current row. */
 void sqlite__read_object(sqlite3_stmt *st, struct db_object *o);
 
-/*
- * The smallest string above every string that starts with prefix, for the
- * range key >= prefix AND key < successor. False for the empty prefix (no
- * upper bound) or when out is too small.
- */
-bool sqlite__prefix_successor(const char *prefix, char *out, size_t outlen);
-
-/*
- * Sorts scopes and drops those inside another, so that taken in order they
- * list keys in (bucket, key) order without duplicates. Returns the new count.
- */
-size_t sqlite__scopes_normalize(struct db_object_scope *s, size_t n);
-
 /* ------------------------------------------------------------ SQL functions */
 
 /* Registered on every connection by store.c: seau_fold() (search.c). */

@@ -122,7 +122,7 @@ static int totals_scope(struct sqlite__conn *c, const struct db_object_scope *sc
                         int64_t to_ms, struct db_object_totals *t)
 {
     char hi[DB_PREFIX_MAX + 2];
-    bool whole = !sqlite__prefix_successor(sc->prefix, hi, sizeof(hi));
+    bool whole = !db__prefix_successor(sc->prefix, hi, sizeof(hi));
     static const enum stmt_id whole_ids[] = {STMT_TOTALS_BUCKET, STMT_DAYS_BUCKET};
     static const enum stmt_id range_ids[] = {STMT_TOTALS_RANGE};
     const enum stmt_id *ids = whole ? whole_ids : range_ids;
@@ -156,7 +156,7 @@ int sqlite__object_totals(struct db *db, const struct db_object_scope *scopes, s
     if (rc == 0) {
         if (nscopes)
             memcpy(s, scopes, nscopes * sizeof(*s));
-        nscopes = sqlite__scopes_normalize(s, nscopes);
+        nscopes = db__scopes_normalize(s, nscopes);
         struct sqlite__conn *c = sqlite__acquire(db);
         /* One read transaction: every scope is counted in the same snapshot. */
         rc = sqlite__read_begin(c);
@@ -186,7 +186,7 @@ int sqlite__object_level(struct db *db, const struct db_level_query *q, struct d
     memcpy(parent, q->prefix, plen);
     parent[plen] = '\0';
     char hi[DB_PREFIX_MAX + 2];
-    bool bounded = sqlite__prefix_successor(q->prefix, hi, sizeof(hi));
+    bool bounded = db__prefix_successor(q->prefix, hi, sizeof(hi));
     enum stmt_id id = q->order == DB_LEVEL_BY_SIZE
                           ? (q->desc ? STMT_LEVEL_SIZE_DESC : STMT_LEVEL_SIZE_ASC)
                           : (q->desc ? STMT_LEVEL_MODIFIED_DESC : STMT_LEVEL_MODIFIED_ASC);
@@ -243,7 +243,7 @@ int sqlite__object_folders(struct db *db, const char *bucket, const char *prefix
     const char *slash = strrchr(prefix, '/');
     size_t level_len = slash ? (size_t)(slash - prefix) + 1 : 0;
     char hi[DB_PREFIX_MAX + 2];
-    bool bounded = sqlite__prefix_successor(prefix, hi, sizeof(hi));
+    bool bounded = db__prefix_successor(prefix, hi, sizeof(hi));
     /*
      * from: where the next folder may start. Parents equal to the level's own
      * folder are its files, so the first seek is strictly above it; after a
@@ -253,7 +253,7 @@ int sqlite__object_folders(struct db *db, const char *bucket, const char *prefix
     char from[DB_PREFIX_MAX + 2];
     bool strict = true;
     if (after) {
-        strict = !sqlite__prefix_successor(after, from, sizeof(from));
+        strict = !db__prefix_successor(after, from, sizeof(from));
     } else if (plen > level_len) {
         memcpy(from, prefix, plen + 1);
         strict = false;
@@ -306,7 +306,7 @@ int sqlite__object_folders(struct db *db, const char *bucket, const char *prefix
         memcpy(out[n], parent, flen);
         out[n][flen] = '\0';
         sqlite3_reset(st);
-        strict = !sqlite__prefix_successor(out[n], from, sizeof(from));
+        strict = !db__prefix_successor(out[n], from, sizeof(from));
         n++;
     }
     if (in_tx)

@@ -106,6 +106,48 @@ static void test_print_redacts(void **state)
     clear_env(NULL);
 }
 
+/* A PostgreSQL URL's password never reaches the screen or the logs. */
+static void test_database_url_display(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url, *shown;
+    } cases[] = {
+        {"sqlite:./data/seau.db", "sqlite:./data/seau.db"},
+        {"postgres://seau:s3cret@db:5432/seau", "postgres://seau:(redacted)@db:5432/seau"},
+        {"postgresql://u:p%40ss@h/d?sslmode=require",
+         "postgresql://u:(redacted)@h/d?sslmode=require"},
+        {"postgres://u@h/d", "postgres://u@h/d"},
+        {"postgres://h/d?sslmode=require&password=s3cret&application_name=x",
+         "postgres://h/d?sslmode=require&password=(redacted)&application_name=x"},
+        {"postgres://h/d?password=s3cret", "postgres://h/d?password=(redacted)"},
+        {"postgres://", "postgres://"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[256];
+        assert_string_equal(cfg_database_url_display(cases[i].url, out, sizeof(out)),
+                            cases[i].shown);
+    }
+    char small[12];
+    assert_string_equal(cfg_database_url_display("postgres://u:s3cret@h/d", small, sizeof(small)),
+                        "postgres://");
+
+    setenv("SEAU_DATABASE_URL", "postgres://seau:s3cret@db/seau", 1);
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cfg_print(&c, f);
+    fclose(f);
+    assert_null(strstr(text, "s3cret"));
+    assert_non_null(strstr(text, "SEAU_DATABASE_URL=postgres://seau:(redacted)@db/seau"));
+    free(text);
+    cfg_done(&c);
+    unsetenv("SEAU_DATABASE_URL");
+}
+
 static void test_s3_settings(void **state)
 {
     (void)state;
@@ -150,6 +192,7 @@ int main(void)
         cmocka_unit_test_setup(test_env_and_flags, clear_env),
         cmocka_unit_test_setup(test_every_problem_named, clear_env),
         cmocka_unit_test_setup(test_print_redacts, clear_env),
+        cmocka_unit_test_setup(test_database_url_display, clear_env),
         cmocka_unit_test_setup(test_s3_settings, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
- * Tests of src/db/db.c: the backend is chosen from the URL scheme, a
- * PostgreSQL URL is refused (with the configuration's message naming why),
- * and the embedded migrations are found per backend folder.
+ * Tests of src/db/db.c: the backend is chosen from the URL scheme (SQLite,
+ * and PostgreSQL when SEAU_TEST_DATABASE_URL names a server), other URLs are
+ * refused (with the configuration's message naming the accepted forms), and
+ * the embedded migrations are found per backend folder.
  */
 #include "../testutil.h"
 
@@ -47,9 +48,9 @@ static void test_other_urls_refused(void **state)
 {
     (void)state;
     static const char *const refused[] = {
-        "postgres://seau:secret@localhost/seau",
-        "postgresql://localhost/seau",
         "postgres:",
+        "postgresql:",
+        "postgres:seau", /* the URL form only: postgres://... */
         "mysql://localhost/seau",
         "sqlite:",
         "sqlite://",
@@ -63,27 +64,91 @@ static void test_other_urls_refused(void **state)
     }
 }
 
-/* The operator learns why a PostgreSQL URL is refused before the store is opened. */
-static void test_postgres_refused_with_a_message(void **state)
+/* A PostgreSQL URL passes the configuration's checks; anything else is named with both forms. */
+static void test_postgres_url_accepted(void **state)
 {
     (void)state;
     static const char *const urls[] = {"postgres://localhost/seau",
-                                       "postgresql://u:p@db.example:5432/seau"};
+                                       "postgresql://u:p@db.example:5432/seau?sslmode=require"};
     for (size_t i = 0; i < 2; i++) {
         setenv("SEAU_DATABASE_URL", urls[i], 1);
         struct cfg c;
         struct cfg_problems p = {.len = 0};
         assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
-        assert_int_not_equal(cfg_validate(&c, &p), 0);
-        bool named = false;
+        cfg_validate(&c, &p);
         for (size_t k = 0; k < p.len; k++)
-            named = named || (strstr(p.items[k], "SEAU_DATABASE_URL") &&
-                              strstr(p.items[k], "PostgreSQL is not supported"));
-        assert_true(named);
+            assert_null(strstr(p.items[k], "SEAU_DATABASE_URL"));
         cfg_problems_done(&p);
         cfg_done(&c);
     }
+    setenv("SEAU_DATABASE_URL", "mysql://localhost/seau", 1);
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_not_equal(cfg_validate(&c, &p), 0);
+    bool named = false;
+    for (size_t k = 0; k < p.len; k++)
+        named = named || (strstr(p.items[k], "SEAU_DATABASE_URL") &&
+                          strstr(p.items[k], "sqlite:PATH") && strstr(p.items[k], "postgres://"));
+    assert_true(named);
+    cfg_problems_done(&p);
+    cfg_done(&c);
     unsetenv("SEAU_DATABASE_URL");
+}
+
+/* A server that does not answer: the open fails as the database's failure, ret untouched. */
+static void test_postgres_unreachable(void **state)
+{
+    (void)state;
+    struct db *db = (struct db *)&db;
+    assert_int_equal(
+        db_open("postgresql://seau@127.0.0.1:1/seau?connect_timeout=2", 1, audit_seal, &db),
+        SEAU_E_DB);
+    assert_ptr_equal(db, (struct db *)&db);
+}
+
+/*
+ * On a PostgreSQL server (SEAU_TEST_DATABASE_URL): both schemes open the
+ * store, the migrations apply once, and a database migrated by a newer Seau
+ * is refused rather than used.
+ */
+static void test_postgres_opens_and_refuses_newer_schema(void **state)
+{
+    (void)state;
+    const char *server = test_db_server();
+    if (!server) {
+        /* The SQLite run of this file; the PostgreSQL run (unit_db_postgres_db) covers it. */
+        return;
+    }
+    test_db_admin(server, "DROP DATABASE IF EXISTS seau_unit_schemes");
+    test_db_admin(server, "CREATE DATABASE seau_unit_schemes");
+    char url[512];
+    test_db_url_with(server, "seau_unit_schemes", url, sizeof(url));
+    assert_int_equal(strncmp(url, "postgres://", 11), 0);
+    struct db *db = NULL;
+    assert_int_equal(db_open(url, 2, audit_seal, &db), 0);
+    int applied = 0;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    assert_true(applied >= 6);
+    assert_int_equal(db_migrate(db, &applied), 0);
+    assert_int_equal(applied, 0);
+    db_close(db);
+
+    char url2[520];
+    snprintf(url2, sizeof(url2), "postgresql://%s", url + strlen("postgres://"));
+    db = NULL;
+    assert_int_equal(db_open(url2, 1, audit_seal, &db), 0);
+    assert_int_equal(db_ping(db), 0);
+    /* A version this binary does not have: refused, and nothing is applied. */
+    PGconn *c = PQconnectdb(url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(c);
+    assert_int_equal(db_migrate(db, &applied), SEAU_E_SCHEMA_NEWER);
+    db_close(db);
+    test_db_admin(server, "DROP DATABASE seau_unit_schemes WITH (FORCE)");
 }
 
 static void test_migrations_found_per_backend(void **state)
@@ -101,8 +166,13 @@ static void test_migrations_found_per_backend(void **state)
     assert_true(v > 6);
     assert_null(db__migration_find("src/db/migrations/sqlite/", v, NULL));
     assert_null(db__migration_find("src/db/migrations/sqlite/", 0, NULL));
-    /* A folder of another backend is its own: none of SQLite's files match it. */
-    assert_null(db__migration_find("src/db/migrations/postgres/", 1, NULL));
+    /* Each backend has its own folder, with the same versions. */
+    const char *pg_name = NULL;
+    assert_non_null(db__migration_find("src/db/migrations/postgres/", 1, &pg_name));
+    assert_string_equal(pg_name, "0001_init.sql");
+    for (int64_t k = 1; k < v; k++)
+        assert_non_null(db__migration_find("src/db/migrations/postgres/", k, NULL));
+    assert_null(db__migration_find("src/db/migrations/postgres/", v, NULL));
     assert_null(db__migration_find("src/db/migrations/", 1, NULL));
 }
 
@@ -111,7 +181,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scheme_chooses_backend),
         cmocka_unit_test(test_other_urls_refused),
-        cmocka_unit_test(test_postgres_refused_with_a_message),
+        cmocka_unit_test(test_postgres_url_accepted),
+        cmocka_unit_test(test_postgres_unreachable),
+        cmocka_unit_test(test_postgres_opens_and_refuses_newer_schema),
         cmocka_unit_test(test_migrations_found_per_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

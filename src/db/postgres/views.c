@@ -1,0 +1,300 @@
+/*
+ * The PostgreSQL store's object views (migration 0004): the totals of
+ * GET /api/stats (from the kept totals of whole buckets, or one pass over a
+ * prefix's key range), one folder level sorted by size or date with keyset
+ * pages, and the subfolders of a level — the semantics of the SQLite
+ * store's views.c. Read-only: triggers keep the totals these read.
+ */
+#include "core/err.h"
+#include "db/postgres/store.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEVEL_SQL(order_col, cmp, dir)                                                             \
+    "SELECT " PG__OBJECT_COLS ", o.id FROM objects o WHERE o.bucket = $1 AND o.parent = $2 "       \
+    "AND o.key >= $3 AND ($4::text IS NULL OR o.key < $4) AND o.key <> $2 "                        \
+    "AND (o." order_col ", o.id) " cmp " ($5::bigint, $6::bigint) "                                \
+    "ORDER BY o." order_col " " dir ", o.id " dir " LIMIT $7"
+#define VIEW_STATEMENTS(X)                                                                         \
+    X(TOTALS_BUCKET, "SELECT kind, objects, bytes FROM object_totals "                             \
+                     "WHERE bucket = $1 AND objects > 0")                                          \
+    /* One pass over a prefix's range: by kind, and by day within the window (-1 outside). */      \
+    X(TOTALS_RANGE, "SELECT kind, CASE WHEN last_modified >= $4 AND last_modified < $5 "           \
+                    "THEN last_modified / 86400000 ELSE -1 END, count(*), coalesce(sum(size), 0) " \
+                    "FROM objects WHERE bucket = $1 AND key >= $2 AND key < $3 GROUP BY 1, 2")     \
+    X(DAYS_BUCKET, "SELECT day, objects, bytes FROM object_days WHERE bucket = $1 "                \
+                   "AND day >= $2::bigint / 86400000 AND day < $3::bigint / 86400000 "             \
+                   "AND objects > 0")                                                              \
+    X(LEVEL_SIZE_ASC, LEVEL_SQL("size", ">", "ASC"))                                               \
+    X(LEVEL_SIZE_DESC, LEVEL_SQL("size", "<", "DESC"))                                             \
+    X(LEVEL_MODIFIED_ASC, LEVEL_SQL("last_modified", ">", "ASC"))                                  \
+    X(LEVEL_MODIFIED_DESC, LEVEL_SQL("last_modified", "<", "DESC"))                                \
+    /* The next parent in a range: one index probe per folder. */                                  \
+    X(FOLDER_NEXT_GE, "SELECT parent FROM objects WHERE bucket = $1 AND parent >= $2 "             \
+                      "AND parent < $3 ORDER BY parent LIMIT 1")                                   \
+    X(FOLDER_NEXT_GT, "SELECT parent FROM objects WHERE bucket = $1 AND parent > $2 "              \
+                      "AND parent < $3 ORDER BY parent LIMIT 1")                                   \
+    X(FOLDER_NEXT_GE_OPEN, "SELECT parent FROM objects WHERE bucket = $1 AND parent >= $2 "        \
+                           "ORDER BY parent LIMIT 1")                                              \
+    X(FOLDER_NEXT_GT_OPEN, "SELECT parent FROM objects WHERE bucket = $1 AND parent > $2 "         \
+                           "ORDER BY parent LIMIT 1")
+
+PG__STATEMENTS(VIEW_STATEMENTS, PG__VIEWS)
+
+#define DAY_MS 86400000LL
+
+/* Adds a kind's counts; past DB_TOTALS_KINDS_MAX - 1 names, into "other". */
+static void totals_add_kind(struct db_object_totals *t, const char *kind, int64_t objects,
+                            int64_t bytes)
+{
+    if (!kind || !*kind)
+        kind = "other";
+    size_t i = 0;
+    while (i < t->nkinds && strcmp(t->kinds[i].kind, kind) != 0)
+        i++;
+    if (i == t->nkinds && t->nkinds == DB_TOTALS_KINDS_MAX - 1 && strcmp(kind, "other") != 0) {
+        totals_add_kind(t, "other", objects, bytes);
+        return;
+    }
+    if (i == t->nkinds) {
+        snprintf(t->kinds[i].kind, sizeof(t->kinds[i].kind), "%s", kind);
+        t->nkinds++;
+    }
+    t->kinds[i].objects += objects;
+    t->kinds[i].bytes += bytes;
+}
+
+/* Adds a day's counts, keeping the days ascending; the caller bounds the span. */
+static void totals_add_day(struct db_object_totals *t, int64_t day, int64_t count, int64_t bytes)
+{
+    size_t i = 0;
+    while (i < t->ndays && t->days[i].day < day)
+        i++;
+    if (i == t->ndays || t->days[i].day != day) {
+        if (t->ndays == DB_TOTALS_DAYS_MAX)
+            return;
+        memmove(&t->days[i + 1], &t->days[i], (t->ndays - i) * sizeof(t->days[0]));
+        t->days[i] = (struct db_day_total){.day = day};
+        t->ndays++;
+    }
+    t->days[i].count += count;
+    t->days[i].bytes += bytes;
+}
+
+/*
+ * Adds each row of a totals result: TOTALS_BUCKET (kind, objects, bytes),
+ * DAYS_BUCKET (day, objects, bytes) or TOTALS_RANGE (kind, day or -1,
+ * objects, bytes).
+ */
+static void totals_read(const PGresult *r, struct db_object_totals *t, enum stmt_id id)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (id == STMT_DAYS_BUCKET) {
+            totals_add_day(t, pg__i64(r, i, 0), pg__i64(r, i, 1), pg__i64(r, i, 2));
+        } else if (id == STMT_TOTALS_BUCKET) {
+            totals_add_kind(t, PQgetvalue(r, i, 0), pg__i64(r, i, 1), pg__i64(r, i, 2));
+        } else {
+            int64_t n = pg__i64(r, i, 2), b = pg__i64(r, i, 3);
+            totals_add_kind(t, PQgetvalue(r, i, 0), n, b);
+            if (pg__i64(r, i, 1) >= 0)
+                totals_add_day(t, pg__i64(r, i, 1), n, b);
+        }
+    }
+}
+
+/* One scope: the kept totals of a whole bucket, or one pass over a prefix's key range. */
+static int totals_scope(struct pg__conn *c, const struct db_object_scope *sc, int64_t from_ms,
+                        int64_t to_ms, struct db_object_totals *t)
+{
+    char hi[DB_PREFIX_MAX + 2];
+    bool whole = !db__prefix_successor(sc->prefix, hi, sizeof(hi));
+    static const enum stmt_id whole_ids[] = {STMT_TOTALS_BUCKET, STMT_DAYS_BUCKET};
+    static const enum stmt_id range_ids[] = {STMT_TOTALS_RANGE};
+    const enum stmt_id *ids = whole ? whole_ids : range_ids;
+    size_t nids = whole ? 2 : 1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nids; i++) {
+        struct pg__params p = {.n = 0};
+        pg__p_text(&p, sc->bucket);
+        if (ids[i] == STMT_TOTALS_RANGE) {
+            pg__p_text(&p, sc->prefix);
+            pg__p_text(&p, hi);
+        }
+        if (ids[i] != STMT_TOTALS_BUCKET) {
+            pg__p_i64(&p, from_ms);
+            pg__p_i64(&p, to_ms);
+        }
+        PGresult *r = run(c, ids[i], &p);
+        rc = pg__status(c, r);
+        if (rc == 0)
+            totals_read(r, t, ids[i]);
+        PQclear(r);
+    }
+    return rc;
+}
+
+int pg__object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
+                      int64_t day_from, int64_t day_to, struct db_object_totals *ret)
+{
+    if (nscopes > DB_SEARCH_SCOPES_MAX || day_from < 0 || day_to < day_from ||
+        day_to - day_from >= DB_TOTALS_DAYS_MAX)
+        return SEAU_E_VALIDATION;
+    struct db_object_totals *t = calloc(1, sizeof(*t));
+    struct db_object_scope *s = calloc(nscopes ? nscopes : 1, sizeof(*s));
+    int rc = t && s ? 0 : SEAU_E_NOMEM;
+    if (rc == 0) {
+        if (nscopes)
+            memcpy(s, scopes, nscopes * sizeof(*s));
+        nscopes = db__scopes_normalize(s, nscopes);
+        struct pg__conn *c = pg__acquire(db);
+        /* One snapshot: every scope is counted in the same state. */
+        rc = pg__read_begin(c);
+        bool in_tx = rc == 0;
+        for (size_t i = 0; rc == 0 && i < nscopes; i++)
+            rc = totals_scope(c, &s[i], day_from * DAY_MS, (day_to + 1) * DAY_MS, t);
+        if (in_tx)
+            pg__read_end(c);
+        pg__release(db, c);
+    }
+    if (rc == 0)
+        *ret = *t;
+    free(t);
+    free(s);
+    return rc;
+}
+
+int pg__object_level(struct db *db, const struct db_level_query *q, struct db_level_row **ret,
+                     size_t *ret_n)
+{
+    if (q->limit == 0 || q->limit > 1001 || strlen(q->prefix) > DB_PREFIX_MAX)
+        return SEAU_E_VALIDATION;
+    /* The level's folder: the prefix up to and including its last '/'. */
+    char parent[DB_PREFIX_MAX + 1];
+    const char *slash = strrchr(q->prefix, '/');
+    size_t plen = slash ? (size_t)(slash - q->prefix) + 1 : 0;
+    memcpy(parent, q->prefix, plen);
+    parent[plen] = '\0';
+    char hi[DB_PREFIX_MAX + 2];
+    bool bounded = db__prefix_successor(q->prefix, hi, sizeof(hi));
+    enum stmt_id id = q->order == DB_LEVEL_BY_SIZE
+                          ? (q->desc ? STMT_LEVEL_SIZE_DESC : STMT_LEVEL_SIZE_ASC)
+                          : (q->desc ? STMT_LEVEL_MODIFIED_DESC : STMT_LEVEL_MODIFIED_ASC);
+    struct db_level_row *rows = calloc(q->limit, sizeof(*rows));
+    if (!rows)
+        return SEAU_E_NOMEM;
+    struct pg__conn *c = pg__acquire(db);
+    struct pg__params p = {.n = 0};
+    pg__p_text(&p, q->bucket);
+    pg__p_text(&p, parent);
+    pg__p_text(&p, q->prefix);
+    pg__p_text(&p, bounded ? hi : NULL);
+    /* Without a cursor, start before every row of the order. */
+    pg__p_i64(&p, q->after ? q->after_value : q->desc ? INT64_MAX : INT64_MIN);
+    pg__p_i64(&p, q->after ? q->after_id : q->desc ? INT64_MAX : INT64_MIN);
+    pg__p_i64(&p, (int64_t)q->limit);
+    PGresult *r = run(c, id, &p);
+    int rc = pg__status(c, r);
+    size_t n = 0;
+    int nrows = rc == 0 ? PQntuples(r) : 0;
+    for (int i = 0; i < nrows && n < q->limit; i++) {
+        pg__read_object(r, i, &rows[n].o);
+        rows[n].id = pg__i64(r, i, 9);
+        n++;
+    }
+    PQclear(r);
+    pg__release(db, c);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    return 0;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int pg__object_folders(struct db *db, const char *bucket, const char *prefix, const char *after,
+                       size_t limit, char ***ret, size_t *ret_n)
+{
+    size_t plen = strlen(prefix);
+    if (limit == 0 || limit > 1001 || plen > DB_PREFIX_MAX ||
+        (after && (strlen(after) > DB_PREFIX_MAX || strncmp(after, prefix, plen) != 0)))
+        return SEAU_E_VALIDATION;
+    const char *slash = strrchr(prefix, '/');
+    size_t level_len = slash ? (size_t)(slash - prefix) + 1 : 0;
+    char hi[DB_PREFIX_MAX + 2];
+    bool bounded = db__prefix_successor(prefix, hi, sizeof(hi));
+    /* from: where the next folder may start (see the SQLite store's views.c). */
+    char from[DB_PREFIX_MAX + 2];
+    bool strict = true;
+    if (after) {
+        strict = !db__prefix_successor(after, from, sizeof(from));
+    } else if (plen > level_len) {
+        memcpy(from, prefix, plen + 1);
+        strict = false;
+    } else {
+        memcpy(from, prefix, level_len);
+        from[level_len] = '\0';
+    }
+    char **out = calloc(limit, sizeof(*out));
+    if (!out)
+        return SEAU_E_NOMEM;
+    size_t n = 0;
+    struct pg__conn *c = pg__acquire(db);
+    int rc = pg__read_begin(c);
+    bool in_tx = rc == 0;
+    while (rc == 0 && n < limit) {
+        enum stmt_id id = bounded ? (strict ? STMT_FOLDER_NEXT_GT : STMT_FOLDER_NEXT_GE)
+                                  : (strict ? STMT_FOLDER_NEXT_GT_OPEN : STMT_FOLDER_NEXT_GE_OPEN);
+        struct pg__params p = {.n = 0};
+        pg__p_text(&p, bucket);
+        pg__p_text(&p, from);
+        if (bounded)
+            pg__p_text(&p, hi);
+        PGresult *r = run(c, id, &p);
+        rc = pg__status(c, r);
+        if (rc || PQntuples(r) == 0) {
+            PQclear(r);
+            break;
+        }
+        /* The folder: the prefix and the parent's next name, with its '/'. */
+        const char *parent = PQgetvalue(r, 0, 0);
+        const char *end = strlen(parent) > plen ? strchr(parent + plen, '/') : NULL;
+        if (!end) {
+            rc = SEAU_E_INTERNAL;
+            PQclear(r);
+            break;
+        }
+        size_t flen = (size_t)(end - parent) + 1;
+        out[n] = malloc(flen + 1);
+        if (!out[n]) {
+            rc = SEAU_E_NOMEM;
+            PQclear(r);
+            break;
+        }
+        memcpy(out[n], parent, flen);
+        out[n][flen] = '\0';
+        PQclear(r);
+        strict = !db__prefix_successor(out[n], from, sizeof(from));
+        n++;
+    }
+    if (in_tx)
+        pg__read_end(c);
+    pg__release(db, c);
+    if (rc) {
+        free_strings(out, n);
+        return rc;
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
