@@ -4,6 +4,8 @@
 // admission, webhooks), defaulting, and that the cluster has the CRDs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, K8S, render, run } from './lib/common.mjs';
 import { validateObject } from './lib/k8s-schema.mjs';
@@ -17,9 +19,17 @@ const OVERLAYS = {
 const expectFor = (env) => ({ ...OVERLAYS[env], uid: 10001, documented });
 const rendered = Object.fromEntries(Object.keys(OVERLAYS).map((env) => [env, render(join(K8S, 'overlays', env))]));
 
-test('yamllint passes on deploy/ (strict)', () => {
-  const r = run('yamllint', ['-s', '-f', 'parsable', '-c', join(ROOT, 'deploy', '.yamllint.yaml'), join(ROOT, 'deploy')]);
+test('yamllint passes on deploy/ (strict), and fails on a bad file', () => {
+  const config = join(ROOT, 'deploy', '.yamllint.yaml');
+  const r = run('yamllint', ['-s', '-f', 'parsable', '-c', config, join(ROOT, 'deploy')]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  const work = mkdtempSync(join(tmpdir(), 'seau-yamllint-'));
+  writeFileSync(join(work, 'bad.yaml'), 'a: yes\nb:  [1,2]\nc: 1\nc: 2\n');
+  const bad = run('yamllint', ['-s', '-f', 'parsable', '-c', config, work]);
+  rmSync(work, { recursive: true, force: true });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stdout, /truthy/);
+  assert.match(bad.stdout, /key-duplicates/);
 });
 
 test('the README documents the SEAU_* variables the checks compare against', () => {
