@@ -4,9 +4,17 @@
 #   make test           every test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench          the benchmarks in bench/ (HTTP beside nginx, S3 transfers beside aws s3 cp,
 #                       proxied transfers, the file API beside S3; see bench/README.md for the others)
+# Delivery (the Jenkinsfile's steps; see deploy/README.md):
+#   make lint           cppcheck + shellcheck; findings not in scripts/lint-baseline.txt fail
+#   make fuzz-smoke     every fuzzer FUZZ_SECONDS (default 30) under ASan + UBSan
+#   make web-audit      npm audit of web/ at WEB_AUDIT_LEVEL (default high); fails closed
+#   make deploy ENV=staging|production IMAGE=registry/seau:tag   kustomize + kubectl, undo on failure
+#   make rollback ENV=...                                           undo the last rollout
+#   make smoke URL=https://...                                      health, ready, openapi, login page
 JOBS ?= $(shell nproc)
 
 .PHONY: all build web run test setup bench clean format
+.PHONY: lint lint-baseline fuzz-smoke web-audit deploy rollback smoke
 all: build
 
 build:
@@ -37,3 +45,27 @@ format:
 
 clean:
 	rm -rf build
+
+lint:
+	@scripts/lint
+
+lint-baseline:
+	@scripts/lint --update-baseline
+
+fuzz-smoke:
+	@scripts/fuzz-smoke
+
+web-audit:
+	@scripts/web-audit web
+
+deploy:
+	@[ -n "$(ENV)" ] && [ -n "$(IMAGE)" ] || { echo "usage: make deploy ENV=staging|production IMAGE=registry/seau:tag" >&2; exit 2; }
+	@scripts/deploy "$(ENV)" "$(IMAGE)"
+
+rollback:
+	@[ -n "$(ENV)" ] || { echo "usage: make rollback ENV=staging|production" >&2; exit 2; }
+	@scripts/deploy --rollback "$(ENV)"
+
+smoke:
+	@[ -n "$(URL)" ] || { echo "usage: make smoke URL=https://seau.example.com" >&2; exit 2; }
+	@scripts/smoke "$(URL)"
