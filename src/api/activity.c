@@ -1,4 +1,7 @@
-/* GET /api/activity: the audit log, newest first, with filters and cursor paging. */
+/*
+ * GET /api/activity: the audit log, newest first, with filters and cursor
+ * paging. Thin: parse the query, read one page through audit_list, render.
+ */
 #include "api/api.h"
 
 #include "core/err.h"
@@ -56,25 +59,23 @@ int api_activity(struct http_req *req)
     if (!jsonx_check_ok(&check))
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);
-    f.limit = limit + 1; /* one more tells whether there is a next page */
-
-    struct db_audit_entry *entries = NULL;
-    size_t n = 0;
-    int rc = db_audit_list(api_app(req)->db, &f, &entries, &n);
-    if (rc)
+    struct audit_page page;
+    int rc = audit_list(api_app(req)->db, &f, limit, &page);
+    if (rc) {
+        audit_page_done(&page);
         return rc;
+    }
     json_t *list = json_array();
-    size_t shown = n > limit ? limit : n;
-    for (size_t i = 0; list && i < shown; i++)
-        json_array_append_new(list, entry_json(&entries[i]));
+    for (size_t i = 0; list && i < page.n; i++)
+        json_array_append_new(list, entry_json(&page.entries[i]));
     json_t *out = json_pack("{s:o}", "entries", list);
-    if (out && n > limit) {
+    if (out && page.more) {
         char next[64];
-        api_id_cursor_encode('a', entries[shown - 1].id, next, sizeof(next));
+        api_id_cursor_encode('a', page.entries[page.n - 1].id, next, sizeof(next));
         json_object_set_new(out, "nextCursor", json_string(next));
     } else if (out) {
         json_object_set_new(out, "nextCursor", json_null());
     }
-    db_audit_entries_free(entries, n);
+    audit_page_done(&page);
     return http_reply_json(req, 200, out);
 }

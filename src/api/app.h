@@ -10,6 +10,7 @@
 #include "auth/accounts.h"
 #include "core/cfg.h"
 #include "db/db.h"
+#include "files/ready.h"
 #include "metrics/metrics.h"
 
 #include <pthread.h>
@@ -18,14 +19,6 @@
 struct events;
 struct http_server;
 struct s3_client;
-
-/* The last S3 readiness probe, shared by every /api/ready (one probe at a time). */
-struct app_s3_probe {
-    pthread_mutex_t lock;
-    int64_t checked_at; /* ms; 0: never */
-    int rc;
-    char why[512];
-};
 
 struct app {
     const struct cfg *cfg;
@@ -36,7 +29,7 @@ struct app {
     struct http_server *server;  /* for the in-flight gauge; NULL in tests */
     struct s3_client *s3;        /* NULL when S3 is not configured */
     struct s3_client *s3_probe;  /* same storage, short timeouts, no retries */
-    struct app_s3_probe probe;
+    struct files_ready_probe probe; /* the last S3 probe, shared by every /api/ready */
     struct events *events;       /* real-time events (events/bus.h); NULL when not running */
 };
 

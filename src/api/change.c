@@ -1,11 +1,10 @@
 /*
  * Change handlers of API.md "Buckets and objects": POST /api/copy,
  * POST /api/rename and POST /api/folders. Thin: parse and validate the
- * body, call files/change.c, write one audit entry per request, render JSON.
+ * body, call the audited service of files/change.h (which writes the audit
+ * entry and publishes the events), render JSON.
  */
 #include "api/api.h"
-
-#include "events/bus.h"
 
 #include "core/err.h"
 #include "core/jsonx.h"
@@ -20,24 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Pairs and keys named in an audit entry; its counts have them all. */
-#define CHANGE_AUDIT_KEYS 100
-
-/* One audit entry; details (taken) is a JSON object or NULL. */
-static void audit_change(struct http_req *req, const char *action, const char *bucket,
-                         const char *key, bool ok, json_t *details)
-{
-    struct api_actor actor;
-    api_actor_init(&actor, req);
-    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(details);
-    struct db_audit_entry e;
-    audit_entry_init(&e, &actor.actor, action, ok ? "success" : "failure", text, time_now_ms());
-    e.bucket = (char *)bucket;
-    e.key = (char *)key;
-    (void)db_audit_append(api_app(req)->db, &e);
-    free(text);
-}
+/* Pairs and failures shown in the details of a folder rename that went part way. */
+#define CHANGE_DETAILS_KEYS 100
 
 /* API.md's object from the index's row. */
 static json_t *object_json(const struct db_object *o)
@@ -193,45 +176,21 @@ int api_copy(struct http_req *req)
         q.dst_bucket = q.bucket;
 
     const struct files_who *who = api_who(req);
-    rc = 0;
+    struct api_actor actor;
+    api_actor_init(&actor, req);
     struct files_copy_outcome out;
     memset(&out, 0, sizeof(out));
-    if (rc == 0) {
-        rc = files_copy(&env, who, &q, &check, &out);
-    }
+    rc = files_copy_audited(&env, who, &actor.actor, &q, &check, &out);
+    free(sources);
     if (rc == SEAU_E_VALIDATION) {
-        free(sources);
         files_copy_outcome_done(&out);
         return api_reply_invalid(req, &check);
     }
     jsonx_check_done(&check);
-    if (rc == 0) {
-        json_t *names = json_array();
-        for (size_t i = 0; names && i < q.nsources && i < CHANGE_AUDIT_KEYS; i++)
-            json_array_append_new(names, json_string(sources[i]));
-        json_t *d =
-            json_pack("{s:I, s:I, s:I, s:o, s:o, s:s, s:s}", "count", (json_int_t)out.ncopied,
-                      "errors", (json_int_t)out.nerrors, "bytes", (json_int_t)out.bytes, "sources",
-                      names, "copied", pairs_json(&out, CHANGE_AUDIT_KEYS), "destinationBucket",
-                      q.dst_bucket, "destinationPrefix", q.dst_prefix);
-        audit_change(req, q.move ? "object.move" : "object.copy", q.bucket, sources[0],
-                     out.nerrors == 0, d);
-    }
-    free(sources);
     if (rc) {
         files_copy_outcome_done(&out);
         return rc;
     }
-    /* One notification per object copied or moved. */
-    for (size_t i = 0; i < out.ncopied; i++)
-        events_publish(api_app(req)->events,
-                       &(struct event){.type = q.move ? EVENTS_RENAME : EVENTS_COPY,
-                                       .bucket = q.dst_bucket,
-                                       .key = out.copied[i].to,
-                                       .from_key = out.copied[i].from,
-                                       .size = EVENTS_SIZE_UNKNOWN,
-                                       .actor = api_principal(req)->user.email,
-                                       .actor_id = api_principal(req)->user.id});
     json_t *reply = json_pack("{s:o, s:o}", "copied", pairs_json(&out, SIZE_MAX), "errors",
                               failures_json(&out, SIZE_MAX));
     files_copy_outcome_done(&out);
@@ -262,30 +221,27 @@ int api_rename(struct http_req *req)
     }
 
     const struct files_who *who = api_who(req);
+    struct api_actor actor;
+    api_actor_init(&actor, req);
     struct files_renamed r;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_rename(&env, who, bucket, key, new_key, api_principal(req)->user.id,
-                      (uint64_t)api_app(req)->cfg->multipart_copy_threshold, &check, &r, &e);
+    rc =
+        files_rename_audited(&env, who, &actor.actor, bucket, key, new_key,
+                             (uint64_t)api_app(req)->cfg->multipart_copy_threshold, &check, &r, &e);
     if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(&check)) {
         files_renamed_done(&r);
         return api_reply_invalid(req, &check);
     }
     jsonx_check_done(&check);
-    json_t *d = json_pack("{s:s, s:I, s:I}", "newKey", new_key, "count",
-                          (json_int_t)(r.folder ? r.moved.ncopied : rc == 0), "errors",
-                          (json_int_t)r.moved.nerrors);
-    if (d && rc)
-        json_object_set_new(d, "error", json_string(err_api_code(rc)));
-    audit_change(req, "object.rename", bucket, key, rc == 0, d);
     if (rc && r.folder && (r.moved.ncopied || r.moved.nerrors)) {
         /* A folder that moved part way: say what moved and what did not. */
         char msg[200];
         snprintf(msg, sizeof(msg), "%zu objects of the folder could not be moved; %zu were moved.",
                  r.moved.nerrors, r.moved.ncopied);
         json_t *details = json_pack("{s:I, s:o, s:o}", "movedCount", (json_int_t)r.moved.ncopied,
-                                    "moved", pairs_json(&r.moved, CHANGE_AUDIT_KEYS), "errors",
-                                    failures_json(&r.moved, CHANGE_AUDIT_KEYS));
+                                    "moved", pairs_json(&r.moved, CHANGE_DETAILS_KEYS), "errors",
+                                    failures_json(&r.moved, CHANGE_DETAILS_KEYS));
         files_renamed_done(&r);
         return http_reply_error(req, rc, msg, details);
     }
@@ -293,14 +249,6 @@ int api_rename(struct http_req *req)
         files_renamed_done(&r);
         return api_reply_s3_failure(req, rc, &e);
     }
-    events_publish(api_app(req)->events,
-                   &(struct event){.type = EVENTS_RENAME,
-                                   .bucket = bucket,
-                                   .key = new_key,
-                                   .from_key = key,
-                                   .size = r.folder ? r.moved.bytes : r.object.size,
-                                   .actor = api_principal(req)->user.email,
-                                   .actor_id = api_principal(req)->user.id});
     json_t *out = json_pack("{s:o}", "file", object_json(&r.object));
     if (out && r.folder) {
         /* A folder has no size of its own: size is the bytes moved, moved how many objects. */
@@ -347,11 +295,11 @@ int api_folders_create(struct http_req *req)
         return brc;
 
     const struct files_who *who = api_who(req);
+    struct api_actor actor;
+    api_actor_init(&actor, req);
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_folder_create(&env, who, bucket, prefix, api_principal(req)->user.id, &e);
-    audit_change(req, "folder.create", bucket, prefix, rc == 0,
-                 rc ? json_pack("{s:s}", "error", err_api_code(rc)) : NULL);
+    rc = files_folder_create_audited(&env, who, &actor.actor, bucket, prefix, &e);
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
     return http_reply_json(req, 201, json_pack("{s:s, s:s}", "bucket", bucket, "prefix", prefix));

@@ -10,7 +10,6 @@
 #include "core/s3name.h"
 #include "core/timeutil.h"
 #include "core/str.h"
-#include "events/bus.h"
 #include "files/delete.h"
 #include "files/browse.h"
 #include "files/index.h"
@@ -353,44 +352,6 @@ int api_search(struct http_req *req)
 
 /* ====================================== delete ===================================== */
 
-/* Keys named in an object.delete audit entry; details.count has them all. */
-#define DELETE_AUDIT_KEYS 100
-
-/*
- * One audit entry per delete request (action "object.delete"): bucket, key
- * (the single key, or the first key or prefix of a bulk request), status
- * "success" when every requested key was deleted, else "failure"; details
- * {"count": deleted, "keys": [up to 100 deleted], "errors": n, "prefixes":
- * [...], "error": code of a refused single delete}.
- */
-static void audit_delete(struct http_req *req, const char *bucket, const char *key, bool ok,
-                         json_t *details)
-{
-    struct api_actor actor;
-    api_actor_init(&actor, req);
-    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(details);
-    struct db_audit_entry e;
-    audit_entry_init(&e, &actor.actor, "object.delete", ok ? "success" : "failure", text,
-                     time_now_ms());
-    e.bucket = (char *)bucket;
-    e.key = (char *)key;
-    (void)db_audit_append(api_app(req)->db, &e);
-    free(text);
-}
-
-/* Publishes one deleted key to the real-time events (events/bus.h). */
-static void publish_delete(struct http_req *req, const char *bucket, const char *key)
-{
-    const struct auth_principal *p = api_principal(req);
-    events_publish(api_app(req)->events, &(struct event){.type = EVENTS_DELETE,
-                                                         .bucket = bucket,
-                                                         .key = key,
-                                                         .size = EVENTS_SIZE_UNKNOWN,
-                                                         .actor = p->user.email,
-                                                         .actor_id = p->user.id});
-}
-
 int api_delete_one(struct http_req *req)
 {
     struct files_env env;
@@ -423,16 +384,13 @@ int api_delete_one(struct http_req *req)
         return brc;
 
     const struct files_who *who = api_who(req);
-    int rc;
+    struct api_actor actor;
+    api_actor_init(&actor, req);
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc = files_delete_one(&env, who, bucket, key, &e);
-    json_t *d = rc ? json_pack("{s:i, s:[], s:s}", "count", 0, "keys", "error", err_api_code(rc))
-                   : json_pack("{s:i, s:[s]}", "count", 1, "keys", key);
-    audit_delete(req, bucket, key, rc == 0, d);
+    int rc = files_delete_one_audited(&env, who, &actor.actor, bucket, key, &e);
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
-    publish_delete(req, bucket, key);
     return http_reply_json(req, 200, json_pack("{s:b}", "success", 1));
 }
 
@@ -523,24 +481,12 @@ int api_delete_many(struct http_req *req)
     }
 
     const struct files_who *who = api_who(req);
-    rc = 0;
+    struct api_actor actor;
+    api_actor_init(&actor, req);
     struct files_delete_outcome out;
     memset(&out, 0, sizeof(out));
-    if (rc == 0) {
-        rc = files_delete_many(&env, who, bucket, keys, nkeys, prefixes, nprefixes, &out);
-    }
-    if (rc == 0) {
-        json_t *shown = json_array(), *px = json_array();
-        for (size_t i = 0; shown && i < out.ndeleted && i < DELETE_AUDIT_KEYS; i++)
-            json_array_append_new(shown, json_string(out.deleted[i]));
-        for (size_t i = 0; px && i < nprefixes; i++)
-            json_array_append_new(px, json_string(prefixes[i]));
-        json_t *d = json_pack("{s:I, s:o, s:I, s:o}", "count", (json_int_t)out.ndeleted, "keys",
-                              shown, "errors", (json_int_t)out.nerrors, "prefixes", px);
-        audit_delete(req, bucket, nkeys ? keys[0] : prefixes[0], out.nerrors == 0, d);
-        for (size_t i = 0; i < out.ndeleted; i++)
-            publish_delete(req, bucket, out.deleted[i]);
-    }
+    rc = files_delete_many_audited(&env, who, &actor.actor, bucket, keys, nkeys, prefixes,
+                                   nprefixes, &out);
     free(keys);
     free(prefixes);
     if (rc) {

@@ -1,4 +1,7 @@
-/* Operations: health, readiness, metrics and the OpenAPI document. */
+/*
+ * Operations: health, readiness (the checks are files/ready.h's), metrics
+ * and the OpenAPI document.
+ */
 #include "api/api.h"
 
 #include "core/embed.h"
@@ -6,7 +9,7 @@
 #include "core/timeutil.h"
 #include "events/bus.h"
 #include "http/server.h"
-#include "s3/probe.h"
+#include "files/ready.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,38 +20,17 @@ int api_health(struct http_req *req)
                            json_pack("{s:s, s:s}", "status", "ok", "version", SEAU_VERSION));
 }
 
-/* A probe answer is reused this long: readiness is polled often, S3 requests cost. */
-#define S3_PROBE_TTL_MS 5000
-
-/* Probes S3 at most once per TTL; concurrent callers wait for the one probe. */
-static int probe_s3(struct app *app, char *why, size_t n)
-{
-    struct app_s3_probe *p = &app->probe;
-    pthread_mutex_lock(&p->lock);
-    int64_t now = time_now_ms();
-    if (p->checked_at == 0 || now - p->checked_at >= S3_PROBE_TTL_MS) {
-        p->why[0] = '\0';
-        p->rc = s3_probe(app->s3_probe, app->cfg->buckets, app->cfg->nbuckets, p->why,
-                         sizeof(p->why));
-        p->checked_at = time_now_ms();
-    }
-    int rc = p->rc;
-    snprintf(why, n, "%s", p->why);
-    pthread_mutex_unlock(&p->lock);
-    return rc;
-}
-
 int api_ready(struct http_req *req)
 {
     struct app *app = api_app(req);
     if (!atomic_load(&app->ready))
         return http_reply_error(req, SEAU_E_UNAVAILABLE, "Seau is shutting down.",
                                 json_pack("{s:{s:s}}", "checks", "server", "shutting_down"));
-    bool db_ok = db_ping(app->db) == 0;
-    char why[512] = "";
-    const char *s3 = "not_configured";
-    if (app->s3_probe)
-        s3 = probe_s3(app, why, sizeof(why)) == 0 ? "ok" : "failed";
+    struct files_ready r;
+    files_ready_check(app->db, app->s3_probe, app->cfg->buckets, app->cfg->nbuckets, &app->probe,
+                      time_now_ms(), &r);
+    bool db_ok = r.db_ok;
+    const char *s3 = r.s3;
     json_t *checks = json_pack("{s:s, s:s}", "database", db_ok ? "ok" : "failed", "s3", s3);
     /* The SQS consumer's state is shown, not required: without it the console still serves
      * (only changes made outside Seau show late), so it must not take the replica out. */
@@ -63,7 +45,7 @@ int api_ready(struct http_req *req)
     }
     if (strcmp(s3, "failed") == 0) {
         char msg[600];
-        snprintf(msg, sizeof(msg), "S3 is not answering: %s", why);
+        snprintf(msg, sizeof(msg), "S3 is not answering: %s", r.why);
         return http_reply_error(req, SEAU_E_UNAVAILABLE, msg, json_pack("{s:o}", "checks", checks));
     }
     return http_reply_json(req, 200, json_pack("{s:s, s:o}", "status", "ready", "checks", checks));

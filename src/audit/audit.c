@@ -126,3 +126,26 @@ void audit_entry_init(struct db_audit_entry *e, const struct audit_actor *actor,
     e->status = (char *)(uintptr_t)status;
     e->details = (char *)(uintptr_t)details;
 }
+
+int audit_list(struct db *db, const struct db_audit_filter *f, size_t limit, struct audit_page *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    if (limit == 0)
+        return SEAU_E_VALIDATION;
+    struct db_audit_filter g = *f;
+    g.limit = limit + 1; /* one more tells whether there is a next page */
+    int rc = db_audit_list(db, &g, &ret->entries, &ret->held);
+    if (rc)
+        return rc;
+    ret->more = ret->held > limit;
+    ret->n = ret->more ? limit : ret->held;
+    return 0;
+}
+
+void audit_page_done(struct audit_page *p)
+{
+    if (!p)
+        return;
+    db_audit_entries_free(p->entries, p->held);
+    memset(p, 0, sizeof(*p));
+}

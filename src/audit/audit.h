@@ -12,6 +12,8 @@
 
 #include "db/db.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The seal function the store calls for each new entry (db_audit_seal_fn). */
@@ -44,5 +46,23 @@ struct audit_actor {
  */
 void audit_entry_init(struct db_audit_entry *e, const struct audit_actor *actor,
                       const char *action, const char *status, const char *details, int64_t now);
+
+/* One page of the log, newest first (GET /api/activity). */
+struct audit_page {
+    struct db_audit_entry *entries; /* owned */
+    size_t n;                       /* at most the limit asked */
+    bool more;                      /* older entries match the filter too */
+    size_t held;                    /* entries allocated: n, or n + 1 */
+};
+
+/*
+ * Reads up to limit entries (1 and above) matching f, newest first, below
+ * f->before_id when it is not 0 (f->limit is ignored). Who may read the log
+ * is the route's rule (managers and admins, API.md). Returns 0 with *ret
+ * filled (release with audit_page_done, also on failure) or a store error.
+ */
+int audit_list(struct db *db, const struct db_audit_filter *f, size_t limit,
+               struct audit_page *ret);
+void audit_page_done(struct audit_page *p);
 
 #endif

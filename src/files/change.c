@@ -6,6 +6,7 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "events/bus.h"
 #include "files/index.h"
 #include "s3/client.h"
 #include "s3/listing.h"
@@ -907,4 +908,99 @@ int files_folder_create(const struct files_env *env, const struct files_who *who
     (void)files_index_record(env->db, bucket, prefix, 0, o.etag, o.last_modified, NULL, actor,
                              time_now_ms());
     return 0;
+}
+
+/* ===================================== audited ===================================== */
+
+/* One audit entry; details (taken) is a JSON object or NULL. */
+static void audit_change(const struct files_env *env, const struct audit_actor *actor,
+                         const char *action, const char *bucket, const char *key, bool ok,
+                         json_t *details)
+{
+    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, action, ok ? "success" : "failure", text, time_now_ms());
+    e.bucket = (char *)bucket;
+    e.key = (char *)key;
+    (void)db_audit_append(env->db, &e);
+    free(text);
+}
+
+/* The pairs of o, at most max, as [{"from", "to"}]. */
+static json_t *pairs_json(const struct files_copy_outcome *o, size_t max)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < o->ncopied && i < max; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:s}", "from", o->copied[i].from, "to", o->copied[i].to));
+    return a;
+}
+
+int files_copy_audited(const struct files_env *env, const struct files_who *who,
+                       const struct audit_actor *actor, const struct files_copy_request *req,
+                       struct jsonx_check *check, struct files_copy_outcome *ret)
+{
+    int rc = files_copy(env, who, req, check, ret);
+    if (rc)
+        return rc;
+    json_t *names = json_array();
+    for (size_t i = 0; names && i < req->nsources && i < FILES_CHANGE_AUDIT_KEYS; i++)
+        json_array_append_new(names, json_string(req->sources[i]));
+    json_t *d =
+        json_pack("{s:I, s:I, s:I, s:o, s:o, s:s, s:s}", "count", (json_int_t)ret->ncopied,
+                  "errors", (json_int_t)ret->nerrors, "bytes", (json_int_t)ret->bytes, "sources",
+                  names, "copied", pairs_json(ret, FILES_CHANGE_AUDIT_KEYS), "destinationBucket",
+                  req->dst_bucket, "destinationPrefix", req->dst_prefix);
+    audit_change(env, actor, req->move ? "object.move" : "object.copy", req->bucket,
+                 req->sources[0], ret->nerrors == 0, d);
+    /* One notification per object copied or moved. */
+    for (size_t i = 0; i < ret->ncopied; i++)
+        events_publish(env->events, &(struct event){.type = req->move ? EVENTS_RENAME : EVENTS_COPY,
+                                                    .bucket = req->dst_bucket,
+                                                    .key = ret->copied[i].to,
+                                                    .from_key = ret->copied[i].from,
+                                                    .size = EVENTS_SIZE_UNKNOWN,
+                                                    .actor = actor->email,
+                                                    .actor_id = actor->user_id});
+    return 0;
+}
+
+int files_rename_audited(const struct files_env *env, const struct files_who *who,
+                         const struct audit_actor *actor, const char *bucket, const char *key,
+                         const char *new_key, uint64_t multipart_threshold,
+                         struct jsonx_check *check, struct files_renamed *ret,
+                         struct s3_error *ret_err)
+{
+    int rc = files_rename(env, who, bucket, key, new_key, actor->user_id, multipart_threshold,
+                          check, ret, ret_err);
+    if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(check))
+        return rc; /* malformed: answered as such, not recorded */
+    json_t *d = json_pack("{s:s, s:I, s:I}", "newKey", new_key, "count",
+                          (json_int_t)(ret->folder ? ret->moved.ncopied : rc == 0), "errors",
+                          (json_int_t)ret->moved.nerrors);
+    if (d && rc)
+        json_object_set_new(d, "error", json_string(err_api_code(rc)));
+    audit_change(env, actor, "object.rename", bucket, key, rc == 0, d);
+    if (rc)
+        return rc;
+    events_publish(env->events,
+                   &(struct event){.type = EVENTS_RENAME,
+                                   .bucket = bucket,
+                                   .key = new_key,
+                                   .from_key = key,
+                                   .size = ret->folder ? ret->moved.bytes : ret->object.size,
+                                   .actor = actor->email,
+                                   .actor_id = actor->user_id});
+    return 0;
+}
+
+int files_folder_create_audited(const struct files_env *env, const struct files_who *who,
+                                const struct audit_actor *actor, const char *bucket,
+                                const char *prefix, struct s3_error *ret_err)
+{
+    int rc = files_folder_create(env, who, bucket, prefix, actor->user_id, ret_err);
+    audit_change(env, actor, "folder.create", bucket, prefix, rc == 0,
+                 rc ? json_pack("{s:s}", "error", err_api_code(rc)) : NULL);
+    return rc;
 }

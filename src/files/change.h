@@ -27,11 +27,17 @@
  * source's uploader, when the index knows it, for a move or rename (a
  * renamed file stays its owner's). Moved sources are forgotten.
  *
- * Audit entries are the API layer's (it knows the actor): one per request.
+ * Audit and events. The handlers call the *_audited functions at the end
+ * of this header: each runs its operation, then writes one audit entry per
+ * request (refusals included, except a request refused as malformed) and
+ * publishes the event of each object changed on the bus in env->events.
+ * files_copy, files_rename and files_folder_create are the operations
+ * themselves, without either.
  */
 #ifndef SEAU_FILES_CHANGE_H
 #define SEAU_FILES_CHANGE_H
 
+#include "audit/audit.h"
 #include "files/browse.h"
 
 #include <stdbool.h>
@@ -156,5 +162,44 @@ int files_rename(const struct files_env *env, const struct files_who *who, const
 int files_folder_create(const struct files_env *env, const struct files_who *who,
                         const char *bucket, const char *prefix, int64_t actor,
                         struct s3_error *ret_err);
+
+/* ================================ audited (the handlers') ============================ */
+
+/* Pairs and keys named in one audit entry; its counts have them all. */
+#define FILES_CHANGE_AUDIT_KEYS 100
+
+/*
+ * files_copy, then, when it returned 0, one audit entry ("object.move" or
+ * "object.copy"; bucket and the first source; "success" when no object
+ * failed; details {count, errors, bytes, sources and copied: up to
+ * FILES_CHANGE_AUDIT_KEYS of each, destinationBucket, destinationPrefix})
+ * and one event (EVENTS_RENAME for a move, EVENTS_COPY) per object copied.
+ * A refused request (non-zero return) writes nothing. actor is borrowed.
+ */
+int files_copy_audited(const struct files_env *env, const struct files_who *who,
+                       const struct audit_actor *actor, const struct files_copy_request *req,
+                       struct jsonx_check *check, struct files_copy_outcome *ret);
+
+/*
+ * files_rename with actor->user_id as the acting account, then one audit
+ * entry "object.rename" (bucket and key; details {newKey, count, errors,
+ * error: the API.md code of a failure}) unless the request was malformed
+ * (SEAU_E_VALIDATION with the reason in check); on success one
+ * EVENTS_RENAME (size: the object's, or the bytes a folder moved).
+ */
+int files_rename_audited(const struct files_env *env, const struct files_who *who,
+                         const struct audit_actor *actor, const char *bucket, const char *key,
+                         const char *new_key, uint64_t multipart_threshold,
+                         struct jsonx_check *check, struct files_renamed *ret,
+                         struct s3_error *ret_err);
+
+/*
+ * files_folder_create with actor->user_id as the uploader, then one audit
+ * entry "folder.create" (bucket and prefix; details {error} on failure)
+ * whatever the outcome. No event: a marker is not a file.
+ */
+int files_folder_create_audited(const struct files_env *env, const struct files_who *who,
+                                const struct audit_actor *actor, const char *bucket,
+                                const char *prefix, struct s3_error *ret_err);
 
 #endif

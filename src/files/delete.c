@@ -4,10 +4,13 @@
 #include "core/err.h"
 #include "core/s3name.h"
 #include "core/str.h"
+#include "core/timeutil.h"
+#include "events/bus.h"
 #include "files/index.h"
 #include "s3/client.h"
 #include "s3/listing.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,4 +285,65 @@ int files_delete_many(const struct files_env *env, const struct files_who *who,
     batch_clear(r);
     free(r);
     return rc;
+}
+
+/* ===================================== audited ===================================== */
+
+/* One object.delete entry; details (taken) is a JSON object or NULL. */
+static void audit_delete(const struct files_env *env, const struct audit_actor *actor,
+                         const char *bucket, const char *key, bool ok, json_t *details)
+{
+    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    struct db_audit_entry e;
+    audit_entry_init(&e, actor, "object.delete", ok ? "success" : "failure", text, time_now_ms());
+    e.bucket = (char *)bucket;
+    e.key = (char *)key;
+    (void)db_audit_append(env->db, &e);
+    free(text);
+}
+
+static void publish_delete(const struct files_env *env, const struct audit_actor *actor,
+                           const char *bucket, const char *key)
+{
+    events_publish(env->events, &(struct event){.type = EVENTS_DELETE,
+                                                .bucket = bucket,
+                                                .key = key,
+                                                .size = EVENTS_SIZE_UNKNOWN,
+                                                .actor = actor->email,
+                                                .actor_id = actor->user_id});
+}
+
+int files_delete_one_audited(const struct files_env *env, const struct files_who *who,
+                             const struct audit_actor *actor, const char *bucket, const char *key,
+                             struct s3_error *ret_err)
+{
+    int rc = files_delete_one(env, who, bucket, key, ret_err);
+    json_t *d = rc ? json_pack("{s:i, s:[], s:s}", "count", 0, "keys", "error", err_api_code(rc))
+                   : json_pack("{s:i, s:[s]}", "count", 1, "keys", key);
+    audit_delete(env, actor, bucket, key, rc == 0, d);
+    if (rc == 0)
+        publish_delete(env, actor, bucket, key);
+    return rc;
+}
+
+int files_delete_many_audited(const struct files_env *env, const struct files_who *who,
+                              const struct audit_actor *actor, const char *bucket,
+                              const char *const *keys, size_t nkeys, const char *const *prefixes,
+                              size_t nprefixes, struct files_delete_outcome *ret)
+{
+    int rc = files_delete_many(env, who, bucket, keys, nkeys, prefixes, nprefixes, ret);
+    if (rc)
+        return rc;
+    json_t *shown = json_array(), *px = json_array();
+    for (size_t i = 0; shown && i < ret->ndeleted && i < FILES_DELETE_AUDIT_KEYS; i++)
+        json_array_append_new(shown, json_string(ret->deleted[i]));
+    for (size_t i = 0; px && i < nprefixes; i++)
+        json_array_append_new(px, json_string(prefixes[i]));
+    json_t *d = json_pack("{s:I, s:o, s:I, s:o}", "count", (json_int_t)ret->ndeleted, "keys", shown,
+                          "errors", (json_int_t)ret->nerrors, "prefixes", px);
+    audit_delete(env, actor, bucket, nkeys ? keys[0] : prefixes[0], ret->nerrors == 0, d);
+    for (size_t i = 0; i < ret->ndeleted; i++)
+        publish_delete(env, actor, bucket, ret->deleted[i]);
+    return 0;
 }

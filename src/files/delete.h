@@ -12,11 +12,15 @@
  * Deleting a key that does not exist succeeds, as in S3 (DeleteObject is
  * idempotent); Seau does not HEAD every key first.
  *
- * Audit entries are the API layer's (it knows the actor): one per request.
+ * Audit and events. The handlers call the *_audited functions at the end
+ * of this header: each deletes, then writes one audit entry per request and
+ * publishes an EVENTS_DELETE per key deleted on the bus in env->events.
+ * files_delete_one and files_delete_many are the deletes themselves.
  */
 #ifndef SEAU_FILES_DELETE_H
 #define SEAU_FILES_DELETE_H
 
+#include "audit/audit.h"
 #include "files/browse.h"
 
 #include <stddef.h>
@@ -74,5 +78,33 @@ int files_delete_many(const struct files_env *env, const struct files_who *who,
                       const char *bucket, const char *const *keys, size_t nkeys,
                       const char *const *prefixes, size_t nprefixes,
                       struct files_delete_outcome *ret);
+
+/* ================================ audited (the handlers') ============================ */
+
+/* Keys named in an object.delete audit entry; details.count has them all. */
+#define FILES_DELETE_AUDIT_KEYS 100
+
+/*
+ * files_delete_one, then one audit entry "object.delete" (bucket and key;
+ * details {"count": 1, "keys": [key]}, or on failure {"count": 0, "keys":
+ * [], "error": its API.md code}) whatever the outcome, and on success one
+ * EVENTS_DELETE. actor is borrowed.
+ */
+int files_delete_one_audited(const struct files_env *env, const struct files_who *who,
+                             const struct audit_actor *actor, const char *bucket, const char *key,
+                             struct s3_error *ret_err);
+
+/*
+ * files_delete_many, then, when it returned 0, one audit entry
+ * "object.delete" (bucket and the first key, else the first prefix;
+ * "success" when no key failed; details {count, keys: up to
+ * FILES_DELETE_AUDIT_KEYS deleted, errors, prefixes}) and one
+ * EVENTS_DELETE per key deleted. A request refused as a whole writes
+ * nothing.
+ */
+int files_delete_many_audited(const struct files_env *env, const struct files_who *who,
+                              const struct audit_actor *actor, const char *bucket,
+                              const char *const *keys, size_t nkeys, const char *const *prefixes,
+                              size_t nprefixes, struct files_delete_outcome *ret);
 
 #endif

@@ -1,4 +1,7 @@
-/* Tests of src/audit/audit.c: sealing, verification, and each kind of tampering. */
+/*
+ * Tests of src/audit/audit.c: sealing, verification, each kind of tampering,
+ * and reading the log page by page (audit_list).
+ */
 #include "../testutil.h"
 
 #include "core/err.h"
@@ -163,12 +166,44 @@ static void test_seal_covers_every_field(void **state)
     assert_string_not_equal(e.hash, base.hash);
 }
 
+/* Pages of the log, newest first: limit entries each, more while older ones match. */
+static void test_list_pages(void **state)
+{
+    (void)state;
+    struct test_db t;
+    fill(&t); /* five user.update entries, n 1 to 5 */
+    append(t.db, "object.delete", "{\"n\":6}", 2000);
+    struct db_audit_filter f = {.action = "user.update", .limit = 1};
+    struct audit_page p;
+    assert_int_equal(audit_list(t.db, &f, 2, &p), 0);
+    assert_int_equal(p.n, 2);
+    assert_true(p.more);
+    assert_string_equal(p.entries[0].details, "{\"n\":5}");
+    assert_string_equal(p.entries[1].details, "{\"n\":4}");
+    f.before_id = p.entries[1].id;
+    audit_page_done(&p);
+    assert_int_equal(audit_list(t.db, &f, 3, &p), 0);
+    assert_int_equal(p.n, 3);
+    assert_false(p.more); /* exactly the three left */
+    assert_string_equal(p.entries[2].details, "{\"n\":1}");
+    audit_page_done(&p);
+    f.before_id = 0;
+    assert_int_equal(audit_list(t.db, &f, 1000, &p), 0);
+    assert_int_equal(p.n, 5);
+    assert_false(p.more);
+    audit_page_done(&p);
+    assert_int_equal(audit_list(t.db, &f, 0, &p), SEAU_E_VALIDATION);
+    audit_page_done(&p);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intact),          cmocka_unit_test(test_append_only),
         cmocka_unit_test(test_edit_detected),   cmocka_unit_test(test_rehash_detected),
         cmocka_unit_test(test_delete_detected), cmocka_unit_test(test_seal_covers_every_field),
+        cmocka_unit_test(test_list_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

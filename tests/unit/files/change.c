@@ -2,8 +2,11 @@
  * Tests of src/files/change.c without S3: the naming of destinations, the
  * request-level refusals, the per-object checks, the part size, and every
  * refusal that must come before the first S3 call (the S3 client given is a
- * poisoned pointer: any call through it would crash the test).
+ * poisoned pointer: any call through it would crash the test), and the
+ * audited functions the handlers call: the audit entry each writes, on
+ * failure and on success (the latter against tests/unit/fake_s3.h).
  */
+#include "../fake_s3.h"
 #include "../testutil.h"
 
 #include "../../../src/files/change.c"
@@ -226,12 +229,132 @@ static void test_refused_early(void **state)
     test_db_close(&t);
 }
 
+/* The newest audit entry, which must exist; release with db_audit_entries_free(*ret, 1). */
+static void newest_entry(struct db *db, struct db_audit_entry **ret)
+{
+    struct db_audit_filter f = {.limit = 1};
+    size_t n = 0;
+    assert_int_equal(db_audit_list(db, &f, ret, &n), 0);
+    assert_int_equal(n, 1);
+}
+
+static size_t entries(struct db *db)
+{
+    struct db_audit_filter f = {.limit = 1000};
+    struct db_audit_entry *e = NULL;
+    size_t n = 0;
+    assert_int_equal(db_audit_list(db, &f, &e, &n), 0);
+    db_audit_entries_free(e, n);
+    return n;
+}
+
+static void assert_entry(struct db *db, const char *action, const char *status, const char *bucket,
+                         const char *key, const char *details)
+{
+    struct db_audit_entry *e = NULL;
+    newest_entry(db, &e);
+    assert_string_equal(e->action, action);
+    assert_string_equal(e->status, status);
+    assert_string_equal(e->bucket, bucket);
+    assert_string_equal(e->key, key);
+    assert_int_equal(e->user_id, 7);
+    assert_string_equal(e->user_email, "u@example.com");
+    assert_string_equal(e->ip, "192.0.2.1");
+    assert_string_equal(e->details, details);
+    db_audit_entries_free(e, 1);
+}
+
+/* The audited functions write their entry on refusals, not on malformed requests. */
+static void test_audited_refusals(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    char *buckets[] = {"b", "c", NULL};
+    struct files_env env = {.s3 = POISON, .db = t.db, .buckets = buckets, .nbuckets = 2};
+    struct db_grant g[] = {{"b", "team-a/"}};
+    struct files_who user = {
+        .subject = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1}};
+    struct audit_actor actor = {7, "u@example.com", "192.0.2.1", "test"};
+    struct s3_error e;
+
+    assert_int_equal(files_folder_create_audited(&env, &user, &actor, "b", "team-a/new/", &e),
+                     SEAU_E_FORBIDDEN);
+    assert_entry(t.db, "folder.create", "failure", "b", "team-a/new/", "{\"error\":\"forbidden\"}");
+
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    struct files_renamed rn;
+    assert_int_equal(
+        files_rename_audited(&env, &user, &actor, "b", "other/x", "team-a/x", 1, &check, &rn, &e),
+        SEAU_E_NOT_FOUND);
+    files_renamed_done(&rn);
+    assert_entry(t.db, "object.rename", "failure", "b", "other/x",
+                 "{\"count\":0,\"error\":\"not_found\",\"errors\":0,\"newKey\":\"team-a/x\"}");
+    size_t before = entries(t.db);
+    /* Malformed (a folder renamed to a file): answered as such, not recorded. */
+    assert_int_equal(
+        files_rename_audited(&env, &user, &actor, "b", "team-a/d/", "team-a/f", 1, &check, &rn, &e),
+        SEAU_E_VALIDATION);
+    files_renamed_done(&rn);
+    jsonx_check_done(&check);
+    assert_int_equal(entries(t.db), before);
+
+    /* A copy refused as a whole writes nothing either. */
+    jsonx_check_init(&check);
+    const char *src[] = {"team-a/x"};
+    struct files_copy_request q = {.bucket = "b",
+                                   .sources = src,
+                                   .nsources = 1,
+                                   .dst_bucket = "c",
+                                   .dst_prefix = "",
+                                   .actor = 7};
+    struct files_copy_outcome out;
+    assert_int_equal(files_copy_audited(&env, &user, &actor, &q, &check, &out), SEAU_E_NOT_FOUND);
+    files_copy_outcome_done(&out);
+    jsonx_check_done(&check);
+    assert_int_equal(entries(t.db), before);
+    test_db_close(&t);
+}
+
+/* A folder made through S3: the entry says success, the index knows the marker's maker. */
+static void test_audited_success(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    struct fake_s3 s3;
+    fake_s3_start(&s3);
+    char *buckets[] = {"b", NULL};
+    struct files_env env = {.s3 = s3.client, .db = t.db, .buckets = buckets, .nbuckets = 1};
+    struct db_grant g[] = {{"b", "team-a/"}};
+    struct files_who manager = {
+        .subject = {.user_id = 7, .role = AUTH_ROLE_MANAGER, .grants = g, .ngrants = 1}};
+    struct audit_actor actor = {7, "u@example.com", "192.0.2.1", "test"};
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(files_folder_create_audited(&env, &manager, &actor, "b", "team-a/new/", &e),
+                     0);
+    assert_int_equal(atomic_load(&s3.puts), 1);
+    assert_entry(t.db, "folder.create", "success", "b", "team-a/new/", "{}");
+    struct db_object o;
+    assert_int_equal(db_object_get(t.db, "b", "team-a/new/", &o), 0);
+    assert_int_equal(o.uploaded_by, 7);
+    fake_s3_stop(&s3);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),      cmocka_unit_test(test_onto_itself),
-        cmocka_unit_test(test_plan_limit), cmocka_unit_test(test_clashes),
-        cmocka_unit_test(test_check_item), cmocka_unit_test(test_refused_early),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_onto_itself),
+        cmocka_unit_test(test_plan_limit),
+        cmocka_unit_test(test_clashes),
+        cmocka_unit_test(test_check_item),
+        cmocka_unit_test(test_refused_early),
+        cmocka_unit_test(test_audited_refusals),
+        cmocka_unit_test(test_audited_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
