@@ -70,14 +70,9 @@ int api_notifications(struct http_req *req)
     jsonx_check_done(&check);
     q.limit = limit + 1; /* one more tells whether there is a next page */
 
-    struct files_who who;
-    int rc = files_who_load(app->db, api_principal(req), &who);
-    if (rc)
-        return rc;
     struct db_notification *rows = NULL;
     size_t n = 0;
-    rc = events_history(app->events, &who.subject, &q, &rows, &n);
-    files_who_done(&who);
+    int rc = events_history(app->events, &api_who(req)->subject, &q, &rows, &n);
     if (rc)
         return rc;
     json_t *list = json_array();
@@ -121,12 +116,7 @@ int api_notifications_ws(struct http_req *req)
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);
 
-    struct files_who who;
-    rc = files_who_load(app->db, api_principal(req), &who);
-    if (rc)
-        return rc;
-    rc = events_hub_open(app->events, req->conn, &who.subject, since);
-    files_who_done(&who);
+    rc = events_hub_open(app->events, req->conn, &api_who(req)->subject, since);
     if (rc == SEAU_E_RATE_LIMITED)
         return http_reply_error(req, rc, "Too many live connections for this account.", NULL);
     if (rc == SEAU_E_UNAVAILABLE)

@@ -57,7 +57,8 @@ const struct http_route api_routes[] = {
     {"GET", "/api/download", api_download, HTTP_USER, 0, 0},
     {"POST", "/api/upload", api_upload, HTTP_USER, HTTP_BODY_STREAMED,
      HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
-    {"GET", "/api/download-zip", api_download_zip, HTTP_USER, 0, 0},
+    {"GET", "/api/download-zip", api_download_zip, HTTP_USER, 0,
+     HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
     /* Who may create, see and revoke shares depends on the share: files/shares.h decides. */
     {"POST", "/api/shares", api_shares_create, HTTP_USER, 16 * KiB,
      HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
@@ -66,9 +67,9 @@ const struct http_route api_routes[] = {
     /* The public link: no session; POST carries the password form. */
     {"GET", "/s/{token}", api_share_open, HTTP_PUBLIC, 0, 0},
     {"POST", "/s/{token}", api_share_open, HTTP_PUBLIC, 8 * KiB, 0},
-    {"GET", "/api/notifications", api_notifications, HTTP_USER, 0, 0},
+    {"GET", "/api/notifications", api_notifications, HTTP_USER, 0, HTTP_LOADS_CALLER},
     /* A WebSocket: also ?token= (browsers cannot set headers on one); see middleware.c. */
-    {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0, 0},
+    {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0, HTTP_LOADS_CALLER},
     /* The MinIO / Ceph webhook: public, authenticated by SEAU_WEBHOOK_SECRET in the handler. */
     {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB, 0},
 };

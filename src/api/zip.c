@@ -99,8 +99,6 @@ int api_download_zip(struct http_req *req)
 {
     struct files_env env;
     api_files_env(req, &env);
-    if (!env.s3)
-        return api_reply_no_s3(req);
     const char *keys[FILES_ZIP_KEYS_MAX], *prefixes[FILES_ZIP_PREFIXES_MAX];
     struct files_zip_selection sel = {.keys = keys, .prefixes = prefixes};
     sel.nkeys = http_req_query_all(req, "keys", keys, FILES_ZIP_KEYS_MAX, &sel.keys_seen);
@@ -120,10 +118,6 @@ int api_download_zip(struct http_req *req)
     if (rc)
         return rc;
 
-    struct files_who who;
-    rc = files_who_load(env.db, api_principal(req), &who);
-    if (rc)
-        return rc;
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct files_zip_request zr = {
@@ -135,8 +129,7 @@ int api_download_zip(struct http_req *req)
     };
     struct files_zip_problem pb;
     struct files_zip *job = NULL;
-    rc = files_zip_start(&env, &who, &zr, &pb, &job);
-    files_who_done(&who);
+    rc = files_zip_start(&env, api_who(req), &zr, &pb, &job);
     if (rc)
         return reply_problem(req, rc, &pb);
     return send_zip(req, job);
