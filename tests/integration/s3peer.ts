@@ -179,6 +179,9 @@ export async function startRgw(buckets: string[]): Promise<S3Peer> {
         MON_PORT: process.env.SEAU_IT_MON_PORT ?? '37481',
         MS_PORT_MIN: ms.split('-')[0]!,
         MS_PORT_MAX: ms.split('-')[1]!,
+        /* As tests/peers/s3-peers-up.sh does: S3 keys go to 1024 bytes, past the shared
+         * script's OSD object-name limit. */
+        CEPH_ARGS: '--osd_max_object_name_len=2048',
     };
     const up = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const p = spawn(path.join(PEERS, 'radosgw-up.sh'), [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
