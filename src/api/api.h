@@ -121,13 +121,17 @@ int api_reply_s3_failure(struct http_req *req, int rc, const struct s3_error *e)
 int api_reply_transfers_busy(struct http_req *req);
 
 /*
- * Answers a download of bucket/key the caller was already allowed to read:
- * 302 to a presigned URL, or the bytes streamed through Seau when
- * SEAU_DOWNLOAD_MODE=proxy (Range, If-None-Match, If-Range honoured).
- * version_id may be NULL; inline_ asks for Content-Disposition: inline.
+ * Renders what the download service (files/download.h) answered: rc and pb
+ * when it refused (503 with Retry-After when every transfer slot is taken),
+ * else a 302 to the presigned URL, or the object streamed through Seau
+ * (Range, If-None-Match, If-Range honoured; active types as text/plain
+ * under a sandboxing CSP). key names the file saved; inline_ asks for
+ * Content-Disposition: inline. Releases d.
  */
-int api_download_send(struct http_req *req, const char *bucket, const char *key,
-                      const char *version_id, bool inline_);
+struct files_download;
+struct files_download_problem;
+int api_reply_download(struct http_req *req, int rc, struct files_download *d,
+                       const struct files_download_problem *pb, const char *key, bool inline_);
 
 /* Reads a path parameter as an account id; SEAU_E_NOT_FOUND when it is not one. */
 int api_param_id(struct http_req *req, size_t i, int64_t *ret);

@@ -240,3 +240,11 @@ int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s)
     return http_reply_error(req, SEAU_E_RATE_LIMITED, NULL,
                             json_pack("{s:I}", "retryAfter", (json_int_t)retry_after_s));
 }
+
+int api_reply_transfers_busy(struct http_req *req)
+{
+    http_add_header(req, "Retry-After", "5");
+    return http_reply_error(req, SEAU_E_UNAVAILABLE,
+                            "Too many transfers are running on this server; try again shortly.",
+                            NULL);
+}

@@ -54,7 +54,7 @@ const struct http_route api_routes[] = {
      HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
     {"DELETE", "/api/uploads/{uploadId}", api_uploads_abort, HTTP_USER, 0,
      HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
-    {"GET", "/api/download", api_download, HTTP_USER, 0, 0},
+    {"GET", "/api/download", api_download, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
     {"POST", "/api/upload", api_upload, HTTP_USER, HTTP_BODY_STREAMED,
      HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
     {"GET", "/api/download-zip", api_download_zip, HTTP_USER, 0,

@@ -11,7 +11,6 @@
  * carry it).
  */
 #include "api/api.h"
-#include "events/bus.h"
 
 #include "api/share_page.h"
 #include "core/err.h"
@@ -19,9 +18,8 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "files/share_link.h"
 #include "files/shares.h"
-#include "http/disposition.h"
-#include "s3/client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,13 +153,6 @@ int api_shares_create(struct http_req *req)
         free(s);
         return api_reply_s3_failure(req, rc, &e);
     }
-    /* The notification names the shared item, never the link (its token is a secret). */
-    events_publish(api_app(req)->events, &(struct event){.type = EVENTS_SHARE,
-                                                         .bucket = bucket,
-                                                         .key = key,
-                                                         .size = EVENTS_SIZE_UNKNOWN,
-                                                         .actor = api_principal(req)->user.email,
-                                                         .actor_id = api_principal(req)->user.id});
     char origin[SHARE_ORIGIN_MAX], url[SHARE_ORIGIN_MAX + AUTH_TOKEN_LEN + 8];
     link_origin(req, origin);
     snprintf(url, sizeof(url), "%s/s/%s", origin, token);
@@ -257,20 +248,19 @@ int api_shares_revoke(struct http_req *req)
 
 /* ===================================== the public link ================================ */
 
-/* One request to a link: what was asked, and what is known so far. */
+/* One request to a link: what was asked, and what the service answered. */
 struct visit {
     struct http_req *req;
     struct files_env env;
     struct api_actor actor;
     char token[AUTH_TOKEN_LEN + 1];
-    struct files_share_access acc;
     bool html; /* the client reads pages (a browser), else JSON errors */
     bool download;
     const char *rel;   /* ?key=: a file of a folder share */
     const char *after; /* ?after=: the folder page after this file */
     char password[FILES_SHARE_PASSWORD_MAX + 2];
     bool has_password;
-    int64_t now;
+    struct files_share_outcome out;
 };
 
 /* Headers every page and error of a link carries. */
@@ -348,227 +338,151 @@ static int read_visit(struct visit *v)
     return 0;
 }
 
-static void audit_access(struct visit *v, const char *key, const char *event, int status,
-                         const char *reason)
-{
-    files_share_audit_access(&v->env, &v->acc.share, &v->actor.actor, key, event, status, reason,
-                             v->now);
-}
-
 /* Remembers a correct password for this link's path (see files_share_unlock_proof). */
 static void set_unlock_cookie(struct visit *v)
 {
-    const struct db_share *s = &v->acc.share;
-    int64_t age = FILES_SHARE_UNLOCK_MAX_AGE_MS;
-    if (s->expires_at && s->expires_at - v->now < age)
-        age = s->expires_at - v->now;
-    char proof[FILES_SHARE_UNLOCK_LEN + 1];
-    files_share_unlock_proof(s, v->token, proof);
     char cookie[FILES_SHARE_UNLOCK_LEN + AUTH_TOKEN_LEN + 128];
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/s/%s; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-             SHARE_COOKIE, proof, v->token, (long long)((age + 999) / 1000),
+             SHARE_COOKIE, v->out.proof, v->token, (long long)v->out.unlock_max_age_s,
              v->req->secure ? "; Secure" : "");
     http_add_header(v->req, "Set-Cookie", cookie);
-    str_wipe(proof, sizeof(proof));
     str_wipe(cookie, sizeof(cookie));
 }
 
-/*
- * The password gate. Returns 0 to go on, or 1 after answering (401 with the
- * form, 429, or for a POSTed form the redirect back to the link).
- */
-static int password_gate(struct visit *v, int *ret_rc)
+static int reply_rate_limited(struct visit *v)
 {
-    const struct db_share *s = &v->acc.share;
-    *ret_rc = 0;
-    if (!s->password_hash[0] ||
-        files_share_unlocked(s, v->token, http_req_cookie(v->req, SHARE_COOKIE)))
-        return 0;
-    const char *event = v->download ? "download" : "view";
-    int64_t retry = 0;
-    int rc =
-        files_share_password(v->env.db, s, v->req->client_ip, v->has_password ? v->password : NULL,
-                             v->now, api_app(v->req)->limits.window_ms, &retry);
-    if (rc == SEAU_E_RATE_LIMITED) {
-        audit_access(v, NULL, event, 429, "rate_limited");
-        char secs[32];
-        snprintf(secs, sizeof(secs), "%lld", (long long)retry);
-        if (!v->html) {
-            page_headers(v->req);
-            *ret_rc = api_reply_rate_limited(v->req, retry);
-            return 1;
-        }
-        http_add_header(v->req, "Retry-After", secs);
-        *ret_rc = reply_problem(v, SEAU_E_RATE_LIMITED, "Too many tries",
-                                "Too many wrong passwords were tried for this link from your "
-                                "address. Try again later.");
-        return 1;
-    }
-    if (rc == SEAU_E_UNAUTHORIZED) {
-        audit_access(v, NULL, event, 401, v->has_password ? "wrong_password" : "password_required");
-        if (!v->html) {
-            page_headers(v->req);
-            *ret_rc =
-                http_reply_error(v->req, SEAU_E_UNAUTHORIZED,
-                                 v->has_password ? "The password of this link is not right."
-                                                 : "This link needs its password: send it as the "
-                                                   "password parameter.",
-                                 NULL);
-            return 1;
-        }
-        struct buf page;
-        buf_init(&page, SHARE_PAGE_MAX);
-        rc = share_page_password(&page, v->has_password);
-        if (rc) {
-            buf_done(&page);
-            *ret_rc = rc;
-            return 1;
-        }
-        *ret_rc = reply_page(v->req, 401, &page);
-        return 1;
-    }
-    if (rc) {
-        *ret_rc = rc;
-        return 1;
-    }
-    set_unlock_cookie(v);
-    if (strcmp(v->req->method, "POST") == 0 && (v->html || !v->download)) {
-        /*
-         * Post/redirect/get: the page is then a plain GET the browser may
-         * reload. A browser goes back to the page even when it asked for the
-         * file: the CSP's form-action 'self' also covers the redirects of a
-         * form submission, so a redirect on to S3 would be blocked; the
-         * page's download link is an ordinary navigation.
-         */
-        audit_access(v, NULL, "password", 303, NULL);
-        char location[AUTH_TOKEN_LEN + 8];
-        snprintf(location, sizeof(location), "/s/%s", v->token);
-        http_add_header(v->req, "Location", location);
+    int64_t retry = v->out.retry_s;
+    if (!v->html) {
         page_headers(v->req);
-        *ret_rc = http_reply_empty(v->req, 303);
-        return 1;
+        return api_reply_rate_limited(v->req, retry);
     }
-    return 0;
+    char secs[32];
+    snprintf(secs, sizeof(secs), "%lld", (long long)retry);
+    http_add_header(v->req, "Retry-After", secs);
+    return reply_problem(v, SEAU_E_RATE_LIMITED, "Too many tries",
+                         "Too many wrong passwords were tried for this link from your "
+                         "address. Try again later.");
 }
 
-/* The file itself: a short presigned redirect, or the bytes through Seau (proxy mode). */
-static int send_file(struct visit *v, const char *key)
+static int reply_locked(struct visit *v)
 {
-    struct http_req *req = v->req;
-    struct app *app = api_app(req);
-    http_add_header(req, "Cache-Control", "no-store");
-    if (app->cfg->download_proxy)
-        return api_download_send(req, v->acc.share.bucket, key, NULL, false);
-    const char *slash = strrchr(key, '/');
-    const char *base = slash && slash[1] ? slash + 1 : key;
-    char disposition[HTTP_DISPOSITION_MAX];
-    struct s3_get_options opt;
-    memset(&opt, 0, sizeof(opt));
-    if (http_content_disposition(disposition, sizeof(disposition), false, base) == 0)
-        opt.response_content_disposition = disposition;
-    /* Short: the link, not the S3 URL, is what lasts; the URL only starts the transfer. */
-    int64_t secs = app->cfg->presign_expiry_ms / 1000;
-    if (secs > FILES_SHARE_PRESIGN_MAX_S)
-        secs = FILES_SHARE_PRESIGN_MAX_S;
-    if (secs < 1)
-        secs = 1;
-    char *url = NULL;
-    struct s3_error e;
-    memset(&e, 0, sizeof(e));
-    int rc = s3_presign_get(app->s3, v->acc.share.bucket, key, (uint32_t)secs, &opt, &url, &e);
-    if (rc)
-        return api_reply_s3_failure(req, rc, &e);
-    rc = http_add_header(req, "Location", url);
-    free(url);
-    if (rc)
-        return rc;
-    return http_reply_empty(req, 302);
-}
-
-static int serve_download(struct visit *v)
-{
-    const struct db_share *s = &v->acc.share;
-    char key[DB_KEY_MAX + 1];
-    const char *why = NULL;
-    if (files_share_member_key(s, v->rel, key, &why) != 0) {
-        audit_access(v, NULL, "download", 400, "bad_key");
-        if (!v->html) {
-            page_headers(v->req);
-            return http_reply_error(
-                v->req, SEAU_E_VALIDATION, NULL,
-                json_pack("{s:{s:s}}", "fields", "key", why ? why : "is not a file here"));
-        }
-        return reply_problem(v, SEAU_E_VALIDATION, "No such file here",
-                             "The file named in this link is not part of the shared folder.");
+    bool given = v->out.password_given;
+    if (!v->html) {
+        page_headers(v->req);
+        return http_reply_error(v->req, SEAU_E_UNAUTHORIZED,
+                                given ? "The password of this link is not right."
+                                      : "This link needs its password: send it as the "
+                                        "password parameter.",
+                                NULL);
     }
-    struct files_share_file f;
-    struct s3_error e;
-    memset(&e, 0, sizeof(e));
-    int rc = files_share_stat(&v->env, s, key, &f, &e);
-    if (rc == SEAU_E_NOT_FOUND) {
-        audit_access(v, key, "download", 404, "not_found");
-        return reply_problem(v, SEAU_E_NOT_FOUND, "File not found",
-                             "The shared file is no longer there.");
-    }
+    struct buf page;
+    buf_init(&page, SHARE_PAGE_MAX);
+    int rc = share_page_password(&page, given);
     if (rc) {
-        audit_access(v, key, "download", err_http_status(rc), err_api_code(rc));
-        return api_reply_s3_failure(v->req, rc, &e);
+        buf_done(&page);
+        return rc;
     }
-    files_share_file_done(&f);
-    /* A HEAD learns what a download would be without counting as one. */
-    if (strcmp(v->req->method, "HEAD") != 0) {
-        rc = files_share_count_download(&v->env, s, &v->actor.actor, key, v->now);
-        if (rc == SEAU_E_GONE) {
-            audit_access(v, key, "download", 410, "exhausted");
-            return reply_problem(v, SEAU_E_GONE, "This link is used up",
-                                 "It has reached its number of downloads.");
-        }
-        if (rc)
-            return rc;
-    }
-    return send_file(v, key);
+    return reply_page(v->req, 401, &page);
 }
 
-static int serve_page(struct visit *v)
+/*
+ * Post/redirect/get: the page is then a plain GET the browser may reload. A
+ * browser goes back to the page even when it asked for the file: the CSP's
+ * form-action 'self' also covers the redirects of a form submission, so a
+ * redirect on to S3 would be blocked; the page's download link is an
+ * ordinary navigation.
+ */
+static int reply_unlocked(struct visit *v)
 {
-    const struct db_share *s = &v->acc.share;
-    struct s3_error e;
-    memset(&e, 0, sizeof(e));
+    char location[AUTH_TOKEN_LEN + 8];
+    snprintf(location, sizeof(location), "/s/%s", v->token);
+    http_add_header(v->req, "Location", location);
+    page_headers(v->req);
+    return http_reply_empty(v->req, 303);
+}
+
+static int reply_bad_key(struct visit *v)
+{
+    if (!v->html) {
+        page_headers(v->req);
+        return http_reply_error(v->req, SEAU_E_VALIDATION, NULL,
+                                json_pack("{s:{s:s}}", "fields", "key", v->out.why));
+    }
+    return reply_problem(v, SEAU_E_VALIDATION, "No such file here",
+                         "The file named in this link is not part of the shared folder.");
+}
+
+static int reply_file_page(struct visit *v)
+{
+    const struct db_share *s = &v->out.share;
     struct buf page;
     buf_init(&page, SHARE_PAGE_MAX);
     int rc;
-    if (!files_share_is_folder(s)) {
-        struct files_share_file f;
-        rc = files_share_stat(&v->env, s, s->key, &f, &e);
-        if (rc == 0) {
-            rc = share_page_file(&page, f.rel, f.size, s->expires_at);
-            files_share_file_done(&f);
-        }
+    if (v->out.answer == FILES_LINK_FILE_PAGE) {
+        rc = share_page_file(&page, v->out.file.rel, v->out.file.size, s->expires_at);
     } else {
-        struct files_share_listing l;
-        rc = files_share_list_folder(&v->env, s, v->after, FILES_SHARE_FOLDER_PAGE, &l, &e);
-        if (rc == 0) {
-            /* The folder's own name: its last segment, with the slash. */
-            size_t n = strlen(s->key);
-            const char *name = s->key;
-            for (size_t i = 0; i + 1 < n; i++)
-                if (s->key[i] == '/')
-                    name = s->key + i + 1;
-            rc = share_page_folder(&page, name, l.files, l.n, l.next_after, s->expires_at);
-            files_share_listing_done(&l);
-        }
+        /* The folder's own name: its last segment, with the slash. */
+        size_t n = strlen(s->key);
+        const char *name = s->key;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (s->key[i] == '/')
+                name = s->key + i + 1;
+        const struct files_share_listing *l = &v->out.listing;
+        rc = share_page_folder(&page, name, l->files, l->n, l->next_after, s->expires_at);
     }
     if (rc) {
         buf_done(&page);
-        audit_access(v, NULL, "view", err_http_status(rc), err_api_code(rc));
-        if (rc == SEAU_E_NOT_FOUND)
-            return reply_problem(v, rc, "File not found", "The shared file is no longer there.");
-        if (rc == SEAU_E_VALIDATION)
-            return reply_problem(v, rc, "Bad page", "This page of the folder does not exist.");
-        return api_reply_s3_failure(v->req, rc, &e);
+        return rc;
     }
-    audit_access(v, NULL, "view", 200, NULL);
     return reply_page(v->req, 200, &page);
+}
+
+/* Renders what files_share_open decided. */
+static int reply_visit(struct visit *v, int rc)
+{
+    struct http_req *req = v->req;
+    if (v->out.unlocked)
+        set_unlock_cookie(v);
+    if (v->out.answer == FILES_LINK_FILE) {
+        http_add_header(req, "Cache-Control", "no-store");
+        return api_reply_download(req, rc, &v->out.download, &v->out.problem, v->out.key, false);
+    }
+    if (rc)
+        return api_reply_s3_failure(req, rc, &v->out.problem.err);
+    switch (v->out.answer) {
+    case FILES_LINK_NO_LINK:
+        return reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
+                             "This link does not exist. Check that it was copied whole.");
+    case FILES_LINK_GONE:
+        return reply_problem(v, SEAU_E_GONE, "This link is no longer available",
+                             "It has expired, was revoked or was used up. Ask the person who "
+                             "shared it for a new one.");
+    case FILES_LINK_NO_S3:
+        return api_reply_no_s3(req);
+    case FILES_LINK_RATE_LIMITED:
+        return reply_rate_limited(v);
+    case FILES_LINK_LOCKED:
+        return reply_locked(v);
+    case FILES_LINK_UNLOCKED:
+        return reply_unlocked(v);
+    case FILES_LINK_BAD_KEY:
+        return reply_bad_key(v);
+    case FILES_LINK_NO_FILE:
+        return reply_problem(v, SEAU_E_NOT_FOUND, "File not found",
+                             "The shared file is no longer there.");
+    case FILES_LINK_USED_UP:
+        return reply_problem(v, SEAU_E_GONE, "This link is used up",
+                             "It has reached its number of downloads.");
+    case FILES_LINK_BAD_PAGE:
+        return reply_problem(v, SEAU_E_VALIDATION, "Bad page",
+                             "This page of the folder does not exist.");
+    case FILES_LINK_FILE_PAGE:
+    case FILES_LINK_FOLDER_PAGE:
+        return reply_file_page(v);
+    case FILES_LINK_FILE:
+        break;
+    }
+    return SEAU_E_INTERNAL;
 }
 
 int api_share_open(struct http_req *req)
@@ -580,7 +494,6 @@ int api_share_open(struct http_req *req)
     api_files_env(req, &v->env);
     api_actor_init(&v->actor, req);
     v->html = accepts_html(req);
-    v->now = time_now_ms();
     int rc = 0;
     struct slice t = http_req_param(req, 0);
     if (t.len != AUTH_TOKEN_LEN) {
@@ -593,29 +506,30 @@ int api_share_open(struct http_req *req)
     rc = read_visit(v);
     if (rc)
         goto done;
-    rc = files_share_resolve(&v->env, v->token, v->now, &v->acc);
-    if (rc == SEAU_E_NOT_FOUND) {
-        rc = reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
-                           "This link does not exist. Check that it was copied whole.");
-        goto done;
-    }
-    if (rc)
-        goto done;
-    const char *event = v->download ? "download" : "view";
-    if (v->acc.state != FILES_SHARE_LIVE) {
-        audit_access(v, NULL, event, 410, files_share_state_name(v->acc.state));
-        rc = reply_problem(v, SEAU_E_GONE, "This link is no longer available",
-                           "It has expired, was revoked or was used up. Ask the person who "
-                           "shared it for a new one.");
-        goto done;
-    }
-    if (!v->env.s3) {
-        rc = api_reply_no_s3(req);
-        goto done;
-    }
-    if (password_gate(v, &rc))
-        goto done;
-    rc = v->download ? serve_download(v) : serve_page(v);
+    const struct cfg *cfg = api_app(req)->cfg;
+    struct files_share_visit sv = {
+        .token = v->token,
+        .download = v->download,
+        .rel = v->rel,
+        .after = v->after,
+        .password = v->has_password ? v->password : NULL,
+        .unlock = http_req_cookie(req, SHARE_COOKIE),
+        .ip = req->client_ip,
+        .back_to_page = strcmp(req->method, "POST") == 0 && (v->html || !v->download),
+        .head_only = strcmp(req->method, "HEAD") == 0,
+        .now = time_now_ms(),
+        .window_ms = api_app(req)->limits.window_ms,
+        .actor = &v->actor.actor,
+        .proxy = cfg->download_proxy,
+        .presign_expiry_s = (uint32_t)(cfg->presign_expiry_ms / 1000),
+        .max_transfers = (size_t)cfg->max_transfers,
+        .range = http_req_header(req, "Range"),
+        .if_range = http_req_header(req, "If-Range"),
+        .if_none_match = http_req_header(req, "If-None-Match"),
+    };
+    rc = files_share_open(&v->env, &sv, &v->out);
+    rc = reply_visit(v, rc);
+    files_share_outcome_done(&v->out);
 done:
     str_wipe(v, sizeof(*v));
     free(v);

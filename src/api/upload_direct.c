@@ -12,7 +12,6 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "core/timeutil.h"
-#include "events/bus.h"
 #include "files/browse.h"
 #include "files/rules.h"
 #include "files/upload_direct.h"
@@ -356,14 +355,6 @@ int api_uploads_complete(struct http_req *req)
     if (rc)
         return reply_failure(req, rc, &e, why);
     const struct db_object *o = &res.object;
-    const struct auth_principal *p = api_principal(req);
-    events_publish(api_app(req)->events, &(struct event){.type = EVENTS_UPLOAD,
-                                                         .bucket = o->bucket,
-                                                         .key = o->key,
-                                                         .size = o->size,
-                                                         .etag = o->etag,
-                                                         .actor = p->user.email,
-                                                         .actor_id = p->user.id});
     json_t *file =
         json_pack("{s:s, s:s, s:I, s:o, s:o, s:s, s:I}", "bucket", o->bucket, "key", o->key, "size",
                   (json_int_t)o->size, "lastModified", api_time_json(o->last_modified), "etag",

@@ -1,3 +1,7 @@
+/*
+ * The proxied-upload worker (ingest.h). Its S3 calls go through ingest__s3,
+ * a table the unit tests replace with an in-memory S3.
+ */
 #include "files/ingest.h"
 
 #include "core/err.h"
@@ -60,6 +64,30 @@ struct files_ingest {
 };
 
 /* ------------------------------------ queue ------------------------------------------ */
+
+/* ===================================== S3 calls ====================================== */
+
+/* The S3 calls of the worker; the unit tests swap the table for an in-memory S3. */
+struct ingest__s3_ops {
+    int (*create)(struct s3_client *s3, const char *bucket, const char *key,
+                  const struct s3_put_options *opt, char **ret_upload_id, struct s3_error *err);
+    int (*part)(struct s3_client *s3, const char *bucket, const char *key, const char *upload_id,
+                int part_number, const struct s3_body *body, struct s3_put_result *ret,
+                struct s3_error *err);
+    int (*complete)(struct s3_client *s3, const char *bucket, const char *key,
+                    const char *upload_id, const struct s3_completed_part *parts, size_t n,
+                    struct s3_put_result *ret, struct s3_error *err);
+    int (*abort)(struct s3_client *s3, const char *bucket, const char *key, const char *upload_id,
+                 struct s3_error *err);
+    int (*put)(struct s3_client *s3, const char *bucket, const char *key,
+               const struct s3_body *body, const struct s3_put_options *opt,
+               struct s3_put_result *ret, struct s3_error *err);
+};
+
+static const struct ingest__s3_ops ingest__s3_real = {s3_create_multipart_upload, s3_upload_part,
+                                                      s3_complete_multipart_upload,
+                                                      s3_abort_multipart_upload, s3_put_object};
+static const struct ingest__s3_ops *ingest__s3 = &ingest__s3_real;
 
 static int push(struct files_ingest *in, enum job_kind kind, char *key, unsigned char *data,
                 size_t len)
@@ -130,7 +158,7 @@ static void drop_file(struct files_ingest *in)
     if (in->upload_id) {
         struct s3_error e;
         memset(&e, 0, sizeof(e));
-        (void)s3_abort_multipart_upload(in->o.s3, in->bucket, in->key, in->upload_id, &e);
+        (void)ingest__s3->abort(in->o.s3, in->bucket, in->key, in->upload_id, &e);
     }
     free(in->upload_id);
     in->upload_id = NULL;
@@ -195,8 +223,8 @@ static int scan_verdict(struct files_ingest *in)
     if (rc == SEAU_E_MALWARE)
         fail(in, rc, "%.300s was refused: the malware scanner found %s.", in->key, name);
     else if (rc)
-        fail(in, rc, "The malware scanner could not check %.300s (%s); it was not stored.",
-             in->key, name);
+        fail(in, rc, "The malware scanner could not check %.300s (%s); it was not stored.", in->key,
+             name);
     return rc;
 }
 
@@ -207,8 +235,7 @@ static int upload_part(struct files_ingest *in, const unsigned char *data, size_
     int rc;
     if (!in->upload_id) {
         struct s3_put_options opt = {.content_type = in->type};
-        if ((rc = s3_create_multipart_upload(in->o.s3, in->bucket, in->key, &opt, &in->upload_id,
-                                             &e))) {
+        if ((rc = ingest__s3->create(in->o.s3, in->bucket, in->key, &opt, &in->upload_id, &e))) {
             s3_fail(in, rc, &e);
             return rc;
         }
@@ -235,8 +262,8 @@ static int upload_part(struct files_ingest *in, const unsigned char *data, size_
     struct s3_put_result r;
     memset(&r, 0, sizeof(r));
     int number = (int)in->nparts + 1;
-    if ((rc = s3_upload_part(in->o.s3, in->bucket, in->key, in->upload_id, number, &body, &r,
-                             &e))) {
+    if ((rc = ingest__s3->part(in->o.s3, in->bucket, in->key, in->upload_id, number, &body, &r,
+                               &e))) {
         s3_fail(in, rc, &e);
         return rc;
     }
@@ -290,7 +317,7 @@ static int end_file(struct files_ingest *in, const unsigned char *data, size_t l
     if (rc == 0 && !in->upload_id) {
         struct s3_body body = s3_body_buffer(data, len);
         struct s3_put_options opt = {.content_type = in->type};
-        if ((rc = s3_put_object(in->o.s3, in->bucket, in->key, &body, &opt, &r, &e)))
+        if ((rc = ingest__s3->put(in->o.s3, in->bucket, in->key, &body, &opt, &r, &e)))
             s3_fail(in, rc, &e);
         in->size = (int64_t)len;
     } else if (rc == 0) {
@@ -299,9 +326,8 @@ static int end_file(struct files_ingest *in, const unsigned char *data, size_t l
             rc = upload_part(in, data, len);
         for (size_t i = 0; rc == 0 && i < in->nparts; i++)
             in->parts[i].etag = in->etags[i];
-        if (rc == 0 && (rc = s3_complete_multipart_upload(in->o.s3, in->bucket, in->key,
-                                                          in->upload_id, in->parts, in->nparts,
-                                                          &r, &e)))
+        if (rc == 0 && (rc = ingest__s3->complete(in->o.s3, in->bucket, in->key, in->upload_id,
+                                                  in->parts, in->nparts, &r, &e)))
             s3_fail(in, rc, &e);
         if (rc == 0) {
             free(in->upload_id);

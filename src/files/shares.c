@@ -5,6 +5,7 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "events/bus.h"
 #include "s3/client.h"
 
 #include <jansson.h>
@@ -258,6 +259,13 @@ int files_share_create(const struct files_env *env, const struct files_who *who,
     if (rc == 0) {
         *ret = *s;
         memcpy(ret_token, token, sizeof(token));
+        /* The notification names the shared item, never the link (its token is a secret). */
+        events_publish(env->events, &(struct event){.type = EVENTS_SHARE,
+                                                    .bucket = n->bucket,
+                                                    .key = n->key,
+                                                    .size = EVENTS_SIZE_UNKNOWN,
+                                                    .actor = actor->email,
+                                                    .actor_id = actor->user_id});
     }
     str_wipe(token, sizeof(token));
     str_wipe(s, sizeof(*s));

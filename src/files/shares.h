@@ -116,7 +116,8 @@ struct files_share_new {
  * the caller's grants, SEAU_E_FORBIDDEN for a `user`), then S3 (HeadObject
  * for a key; a one-key listing for a folder: SEAU_E_NOT_FOUND when nothing
  * is there), then the store with a `share.create` audit entry. A refusal is
- * audited too (status failure). Returns 0, the stored share in *ret and the
+ * audited too (status failure). A new link is published on the bus
+ * (EVENTS_SHARE, naming the item, never the link). Returns 0, the stored share in *ret and the
  * token, which exists nowhere else, in ret_token; or the failure, with S3's
  * in *ret_err. Cost: one S3 request and one argon2id hash with a password.
  */

@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/jsonx.h"
 #include "core/str.h"
+#include "events/bus.h"
 #include "files/index.h"
 #include "files/rules.h"
 #include "s3/client.h"
@@ -602,6 +603,13 @@ int files_upload_complete(const struct files_env *env, const struct cfg *cfg,
         /* The index is a cache of S3: a failure here is healed by the next sync. */
         (void)files_index_record(env->db, o->bucket, o->key, o->size, o->etag, o->last_modified,
                                  o->content_type, o->uploaded_by, now);
+        events_publish(env->events, &(struct event){.type = EVENTS_UPLOAD,
+                                                    .bucket = o->bucket,
+                                                    .key = o->key,
+                                                    .size = o->size,
+                                                    .etag = o->etag,
+                                                    .actor = actor->email,
+                                                    .actor_id = actor->user_id});
     }
     s3_object_head_done(&v->head);
     free(v);

@@ -166,7 +166,8 @@ struct files_upload_result {
  * failure. Another operation on the session: SEAU_E_CONFLICT.
  *
  * why (optional, whylen bytes) receives a sentence for the client on a
- * refusal or a conflict.
+ * refusal or a conflict. An accepted object is published on the bus
+ * (EVENTS_UPLOAD, by actor).
  *
  * Cost: ListParts (1 per 1000 parts), CompleteMultipartUpload, HeadObject,
  * one ranged GetObject of at most 64 KiB, a libmagic pass, 2 store writes.
