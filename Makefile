@@ -1,6 +1,7 @@
 # The verbs people use. CMake does the building; see README.md.
 #   make / make build   build the server at build/seau (release)
 #   make run            install what is missing, build (server and web client), start Seau
+#   make cluster        the same, as at scale: PostgreSQL, local S3, three replicas behind nginx
 #   make test           every test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench          the benchmarks in bench/ (HTTP beside nginx, S3 transfers beside aws s3 cp,
 #                       proxied transfers, the file API beside S3; see bench/README.md for the others)
@@ -13,7 +14,7 @@
 #   make smoke URL=https://...                                      health, ready, openapi, login page
 JOBS ?= $(shell nproc)
 
-.PHONY: all build web run test setup bench clean format
+.PHONY: all build web run cluster test setup bench clean format
 .PHONY: lint lint-baseline fuzz-smoke web-audit deploy rollback smoke
 all: build
 
@@ -30,6 +31,9 @@ web:
 
 run: setup build web
 	@scripts/run
+
+cluster: setup build web
+	@scripts/cluster
 
 test: setup
 	@scripts/run-tests

@@ -19,6 +19,7 @@
 #include "s3/client.h"
 #include "s3/credentials.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,127 @@ static void reconcile_report(void *ctx, const struct files_reconcile_bucket *b, 
     }
     log_event(failed ? LOG_WARN : LOG_INFO, "object index reconciled",
               json_pack("{s:o}", "buckets", list ? list : json_array()));
+}
+
+/*
+ * The singletons: the upload janitor, the index reconciliation and the
+ * purge of old notifications run on one replica at a time, the one that
+ * holds the leader lock (db_leader_try; alone on its store, always this
+ * one). A thread tries the lock every LEADER_RETRY_MS: a follower takes
+ * over within seconds of the leader's session ending (a killed leader's
+ * connection closes; a vanished host's is dropped by keepalives), and a
+ * leader that lost its session stops them. Each change is logged once.
+ */
+#define LEADER_RETRY_MS 3000
+
+struct singletons {
+    struct db *db;
+    const struct cfg *c;
+    struct app *app;
+    const struct files_env *env;
+    struct db_leader *lock;
+    bool leading;
+    struct files_upload_janitor *janitor;
+    struct files_reconciler *reconciler;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    bool stop;
+};
+
+static void singletons_lead(struct singletons *s, bool lead)
+{
+    if (lead == s->leading)
+        return;
+    s->leading = lead;
+    if (db_is_shared(s->db))
+        log_event(LOG_INFO,
+                  lead ? "this replica now runs the singletons"
+                       : "this replica no longer runs the singletons",
+                  json_pack("{s:[s,s,s], s:i}", "singletons", "upload janitor",
+                            "index reconciliation", "notification retention", "pid",
+                            (int)getpid()));
+    events_set_leader(s->app->events, lead);
+    if (!lead) {
+        files_reconcile_stop(s->reconciler);
+        files_upload_janitor_stop(s->janitor);
+        s->reconciler = NULL;
+        s->janitor = NULL;
+        return;
+    }
+    if (s->app->s3 && files_upload_janitor_start(s->env, s->c, janitor_report, NULL, &s->janitor))
+        log_event(LOG_ERROR, "cannot start the upload janitor", NULL);
+    /* The object index converges with S3 every SEAU_INDEX_RECONCILE_INTERVAL (0: never). */
+    if (s->app->s3 && s->c->index_reconcile_ms > 0 &&
+        files_reconcile_start(s->db, s->app->s3, s->c->buckets, s->c->nbuckets,
+                              s->c->index_reconcile_ms, reconcile_report, NULL, &s->reconciler))
+        log_event(LOG_ERROR, "cannot start the object index reconciliation", NULL);
+}
+
+static void *singletons_main(void *arg)
+{
+    struct singletons *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += LEADER_RETRY_MS / 1000;
+        until.tv_nsec += (LEADER_RETRY_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->wake, &s->mu, &until);
+        if (s->stop)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        bool lead = false;
+        db_leader_try(s->lock, &lead);
+        singletons_lead(s, lead);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Tries the lock once now (alone on its store: takes it), then keeps trying on a thread. */
+static int singletons_start(struct singletons *s)
+{
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    int rc = db_leader_new(s->db, DB_LEADER_SINGLETONS, &s->lock);
+    if (rc)
+        return rc;
+    bool lead = false;
+    db_leader_try(s->lock, &lead);
+    singletons_lead(s, lead);
+    s->started = pthread_create(&s->thread, NULL, singletons_main, s) == 0;
+    return s->started ? 0 : SEAU_E_INTERNAL;
+}
+
+/* Stops the thread and the singletons (a walk or a sweep ends at its next step), frees the lock. */
+static void singletons_stop(struct singletons *s)
+{
+    if (s->started) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+    }
+    files_reconcile_stop(s->reconciler);
+    files_upload_janitor_stop(s->janitor);
+    s->reconciler = NULL;
+    s->janitor = NULL;
+    db_leader_free(s->lock); /* releases the lock: another replica takes over */
+    s->lock = NULL;
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
 }
 
 /*
@@ -307,15 +429,9 @@ int cli_serve(int argc, char **argv)
                   json_pack("{s:s}", "path", magic_path));
     struct files_env upload_env = {.s3 = app.s3, .db = db, .buckets = c.buckets,
                                    .nbuckets = c.nbuckets};
-    struct files_upload_janitor *janitor = NULL;
-    if (app.s3 && files_upload_janitor_start(&upload_env, &c, janitor_report, NULL, &janitor))
-        log_event(LOG_ERROR, "cannot start the upload janitor", NULL);
-    /* The object index converges with S3 every SEAU_INDEX_RECONCILE_INTERVAL (0: never). */
-    struct files_reconciler *reconciler = NULL;
-    if (app.s3 && c.index_reconcile_ms > 0 &&
-        files_reconcile_start(db, app.s3, c.buckets, c.nbuckets, c.index_reconcile_ms,
-                              reconcile_report, NULL, &reconciler))
-        log_event(LOG_ERROR, "cannot start the object index reconciliation", NULL);
+    struct singletons singles = {.db = db, .c = &c, .app = &app, .env = &upload_env};
+    if (singletons_start(&singles))
+        log_event(LOG_ERROR, "cannot start the leader election of the singletons", NULL);
     char shown_db[1024];
     cfg_database_url_display(c.database_url, shown_db, sizeof(shown_db));
     log_event(LOG_INFO, "seau is serving",
@@ -334,8 +450,7 @@ int cli_serve(int argc, char **argv)
                         "drainMs", (json_int_t)c.shutdown_drain_ms, "timeoutMs",
                         (json_int_t)c.shutdown_timeout_ms));
     /* First: a walk in progress is abandoned at its next page, so it never delays the exit. */
-    files_reconcile_stop(reconciler);
-    files_upload_janitor_stop(janitor); /* likewise: a sweep stops before its next session */
+    singletons_stop(&singles); /* likewise: a sweep stops before its next session */
     if (c.shutdown_drain_ms > 0) {
         /* Keep serving while load balancers notice /api/ready turned 503. */
         struct timespec ts = {c.shutdown_drain_ms / 1000, (c.shutdown_drain_ms % 1000) * 1000000};

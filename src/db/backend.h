@@ -101,6 +101,26 @@ struct db_ops {
     int (*notification_s3_ingest)(struct db *db, const struct db_s3_event *e,
                                   struct db_notification *n, enum db_s3_outcome *ret);
     int (*notification_purge)(struct db *db, int64_t before, int64_t *ret_n);
+
+    /* Replicas (db.h): NULL in a store that is not shared (db.c answers for it). */
+    int (*notifications_since)(struct db *db, int64_t after_id, size_t limit,
+                               struct db_notification **ret, size_t *ret_n);
+    int (*listen_open)(struct db *db, struct db_listener **ret);
+    int (*listen_wait)(struct db_listener *l, int wake_fd, int timeout_ms, struct db_notice *ret,
+                       size_t max, size_t *ret_n);
+    void (*listen_close)(struct db_listener *l);
+    int (*leader_new)(struct db *db, int64_t key, struct db_leader **ret);
+    int (*leader_try)(struct db_leader *l, bool *ret_leader);
+    void (*leader_free)(struct db_leader *l);
+};
+
+/* The heads of the replicas' handles: a backend's own struct starts with one (db.c dispatches). */
+struct db_listener {
+    const struct db_ops *ops;
+};
+struct db_leader {
+    const struct db_ops
+        *ops; /* NULL: a store that is not shared, where this is always the leader */
 };
 
 struct db {

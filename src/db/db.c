@@ -411,3 +411,69 @@ int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n)
 {
     return db->ops->notification_purge(db, before, ret_n);
 }
+
+/* ------------------------------------------------------------ replicas */
+
+bool db_is_shared(struct db *db)
+{
+    return db->ops->listen_open != NULL;
+}
+
+int db_notifications_since(struct db *db, int64_t after_id, size_t limit,
+                           struct db_notification **ret, size_t *ret_n)
+{
+    if (limit == 0 || limit > 1000)
+        return SEAU_E_VALIDATION;
+    if (!db->ops->notifications_since)
+        return SEAU_E_UNAVAILABLE;
+    return db->ops->notifications_since(db, after_id, limit, ret, ret_n);
+}
+
+int db_listen_open(struct db *db, struct db_listener **ret)
+{
+    if (!db->ops->listen_open)
+        return SEAU_E_UNAVAILABLE;
+    return db->ops->listen_open(db, ret);
+}
+
+int db_listen_wait(struct db_listener *l, int wake_fd, int timeout_ms, struct db_notice *ret,
+                   size_t max, size_t *ret_n)
+{
+    return l->ops->listen_wait(l, wake_fd, timeout_ms, ret, max, ret_n);
+}
+
+void db_listen_close(struct db_listener *l)
+{
+    if (l)
+        l->ops->listen_close(l);
+}
+
+int db_leader_new(struct db *db, int64_t key, struct db_leader **ret)
+{
+    if (db->ops->leader_new)
+        return db->ops->leader_new(db, key, ret);
+    struct db_leader *l = calloc(1, sizeof(*l));
+    if (!l)
+        return SEAU_E_NOMEM;
+    *ret = l;
+    return 0;
+}
+
+int db_leader_try(struct db_leader *l, bool *ret_leader)
+{
+    if (!l->ops) {
+        *ret_leader = true;
+        return 0;
+    }
+    return l->ops->leader_try(l, ret_leader);
+}
+
+void db_leader_free(struct db_leader *l)
+{
+    if (!l)
+        return;
+    if (l->ops)
+        l->ops->leader_free(l);
+    else
+        free(l);
+}

@@ -542,4 +542,70 @@ int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e, struct
                               enum db_s3_outcome *ret);
 int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n);
 
+/* ------------------------------------------------------------ replicas */
+
+/*
+ * What several replicas of Seau sharing one store need beyond its tables:
+ * a wake-up when another replica stored notifications, and one leader for
+ * the singletons (upload janitor, index reconciliation, retention).
+ *
+ * db_is_shared: whether other processes may write this store at once (the
+ *   PostgreSQL store). Read once at start-up to choose the event fan-out.
+ *
+ * db_notifications_since: the notifications with an id above after_id,
+ *   oldest first, at most limit (1 to 1000), whatever their scope (the
+ *   hub filters per client), in a new array (db_notifications_free()).
+ *   With the store's ordering rule (PostgreSQL: every insert of a
+ *   notification holds one transaction-level advisory lock, so ids
+ *   become visible in commit order), a reader that saw id k never later
+ *   finds a new id below k: reading above the last id delivered misses
+ *   nothing.
+ *
+ * The listener (PostgreSQL: a dedicated connection that LISTENs; not the
+ * pool's). A batch of new notifications, once committed, announces its
+ * highest id (DB_NOTICE_NEW); a notification of Seau's own change that took
+ * over the bucket's report of it announces that row's id again, completed
+ * (DB_NOTICE_AGAIN).
+ * db_listen_open: connects and listens. Returns 0, SEAU_E_DB (the server is
+ *   unreachable: retry later), SEAU_E_UNAVAILABLE (the store is not shared)
+ *   or SEAU_E_NOMEM.
+ * db_listen_wait: waits until a notice arrives, wake_fd (optional, -1) is
+ *   readable, or timeout_ms passed; fills up to max notices (*ret_n may be
+ *   0). Returns 0, or SEAU_E_DB when the connection is lost (close it and
+ *   open another; notices sent meanwhile are lost, the ids are not).
+ * db_listen_close: accepts NULL.
+ *
+ * The leader lock (PostgreSQL: pg_try_advisory_lock on a dedicated
+ * connection, released by the server when that connection dies; the
+ * connection has keepalives so a vanished peer is noticed within a minute).
+ * db_leader_new: a handle, not connected yet. Returns 0 or SEAU_E_NOMEM.
+ * db_leader_try: *ret_leader tells whether this handle holds the lock now:
+ *   a holder checks its connection is alive (false when it died: the
+ *   server released the lock); the others connect when needed and try to
+ *   take it. Cheap enough to call every few seconds. On a store that is not
+ *   shared, always true. Returns 0 (with *ret_leader set; an unreachable
+ *   server is "not the leader", not an error) or SEAU_E_NOMEM.
+ * db_leader_free: releases the lock (closes the connection); accepts NULL.
+ */
+bool db_is_shared(struct db *db);
+int db_notifications_since(struct db *db, int64_t after_id, size_t limit,
+                           struct db_notification **ret, size_t *ret_n);
+
+enum db_notice_kind { DB_NOTICE_NEW, DB_NOTICE_AGAIN };
+struct db_notice {
+    enum db_notice_kind kind;
+    int64_t id;
+};
+struct db_listener;
+int db_listen_open(struct db *db, struct db_listener **ret);
+int db_listen_wait(struct db_listener *l, int wake_fd, int timeout_ms, struct db_notice *ret,
+                   size_t max, size_t *ret_n);
+void db_listen_close(struct db_listener *l);
+
+#define DB_LEADER_SINGLETONS 0x5365617510LL /* the key of the singletons' leader lock */
+struct db_leader;
+int db_leader_new(struct db *db, int64_t key, struct db_leader **ret);
+int db_leader_try(struct db_leader *l, bool *ret_leader);
+void db_leader_free(struct db_leader *l);
+
 #endif

@@ -47,6 +47,8 @@ struct events {
     pthread_t thread;
     bool thread_started;
 
+    atomic_bool singletons; /* this replica purges old notifications (events_set_leader) */
+
     atomic_uint_fast64_t received[METRICS_VIA_COUNT];
     atomic_uint_fast64_t stored, merged, duplicates, lost;
 };
@@ -237,7 +239,7 @@ static void *bus_main(void *arg)
             free(q);
         }
         int64_t now = time_now_ms();
-        if (now >= next_purge && ev->c.retention_ms > 0) {
+        if (now >= next_purge && ev->c.retention_ms > 0 && atomic_load(&ev->singletons)) {
             purge(ev, now);
             next_purge = now + EVENTS_PURGE_EVERY_MS;
         }
@@ -380,7 +382,13 @@ int events_history(struct events *ev, const struct auth_subject *who,
 
 int events_last_id(struct events *ev, int64_t *ret)
 {
-    return db_notification_last_id(ev->c.db, ret);
+    return events_fanout_delivered(ev->fanout, ret);
+}
+
+void events_set_leader(struct events *ev, bool leader)
+{
+    if (ev)
+        atomic_store(&ev->singletons, leader);
 }
 
 /* ------------------------------------------------------------- lifecycle */
@@ -394,9 +402,13 @@ int events_start(const struct events_config *c, struct events **ret)
     ev->c.sqs_queue_url = NULL; /* the consumer keeps its own copy */
     pthread_mutex_init(&ev->lock, NULL);
     pthread_cond_init(&ev->wake, NULL);
+    /* Alone on its store, a replica purges; sharing it, it waits to be told it leads. */
+    atomic_init(&ev->singletons, !db_is_shared(c->db));
     int rc = events_hub_new(&c->hub, &ev->hub);
-    if (rc == 0)
-        rc = events_fanout_local_new(deliver, ev, &ev->fanout);
+    if (rc == 0 && db_is_shared(c->db))
+        rc = events_fanout_pg_new(c->db, c->fanout_poll_ms, deliver, ev, &ev->fanout);
+    else if (rc == 0)
+        rc = events_fanout_local_new(c->db, deliver, ev, &ev->fanout);
     if (rc == 0) {
         rc = pthread_create(&ev->thread, NULL, bus_main, ev) == 0 ? 0 : SEAU_E_IO;
         ev->thread_started = rc == 0;

@@ -65,6 +65,9 @@ struct events_config {
      * consumer cancels its calls). */
     struct s3_client *sqs;
     const char *sqs_queue_url;
+    /* A shared store (db_is_shared): how often the listener reads the store without a wake-up
+     * (0: EVENTS_FANOUT_POLL_MS). */
+    int64_t fanout_poll_ms;
 };
 
 /*
@@ -140,7 +143,19 @@ int events_history(struct events *ev, const struct auth_subject *who,
                    const struct db_notification_query *q, struct db_notification **ret,
                    size_t *ret_n);
 
-/* The highest notification id ever stored (0: none). */
+/*
+ * The id up to which this replica's hub was given every notification (0:
+ * none): a new WebSocket client replays up to it and gets the rest live.
+ * Alone on its store, the highest id ever stored.
+ */
 int events_last_id(struct events *ev, int64_t *ret);
+
+/*
+ * Whether this replica runs the purge of old notifications, a singleton
+ * among replicas sharing a store (the caller holds the leader lock,
+ * db_leader_try). Alone on its store, a replica purges from the start;
+ * sharing it, not until told.
+ */
+void events_set_leader(struct events *ev, bool leader);
 
 #endif

@@ -9,6 +9,20 @@
  * its unique key (bucket, key, dedupe): when two replicas receive the same
  * event, one inserts it and the other, waiting on the key, inserts nothing
  * and reports a duplicate.
+ *
+ * Replicas read what is newer than the last id they delivered
+ * (db_notifications_since), so an id must never become visible after a
+ * higher one: ids come from a sequence when the row is inserted, and a
+ * transaction that commits late would otherwise carry a lower id than one a
+ * replica already read. Every transaction that inserts notifications first
+ * takes one transaction-level advisory lock (PG__LOCK_NOTIFY), held until it
+ * commits or rolls back, and draws its ids under it: inserting transactions
+ * run one after the other, so commit order is id order. (An id may still be
+ * skipped for good, by a rollback; none is skipped and filled later.) The
+ * lock is held for the few statements of one batch, never across a network
+ * call. Each such transaction also NOTIFYs, delivered by PostgreSQL at
+ * commit and only if it commits: the highest new id on PG__CHANNEL_NEW, and
+ * each row taken over on PG__CHANNEL_AGAIN.
  */
 #include "core/err.h"
 #include "db/postgres/store.h"
@@ -62,9 +76,30 @@
       "UPDATE notifications SET time = $2, type = $3, source = $4, from_key = $5, "                \
       "size = coalesce($6, size), etag = coalesce($7, etag), actor = $8, "                         \
       "actor_id = $9, target_user_id = NULL, message = $10, "                                      \
-      "s3_created = s3_created OR $11, s3_removed = s3_removed OR $12 WHERE id = $1")
+      "s3_created = s3_created OR $11, s3_removed = s3_removed OR $12 WHERE id = $1")              \
+    X(ORDER_LOCK, "SELECT pg_advisory_xact_lock($1)")                                              \
+    X(ANNOUNCE, "SELECT pg_notify($1, $2::bigint::text)")                                          \
+    X(NOTIFY_SINCE, "SELECT " NOTIFY_COLS " FROM notifications WHERE id > $1 ORDER BY id LIMIT "   \
+                                          "$2")
 
 PG__STATEMENTS(NOTIFY_STATEMENTS, PG__NOTIFICATIONS)
+
+/* The ordering lock (see the top of the file); held until the transaction ends. */
+static int order_lock(struct pg__conn *c)
+{
+    struct pg__params p = {.n = 0};
+    pg__p_i64(&p, PG__LOCK_NOTIFY);
+    return pg__done(c, run(c, STMT_ORDER_LOCK, &p), NULL);
+}
+
+/* Queues a NOTIFY of id on channel (sent at commit). */
+static int announce(struct pg__conn *c, const char *channel, int64_t id)
+{
+    struct pg__params p = {.n = 0};
+    pg__p_text(&p, channel);
+    pg__p_i64(&p, id);
+    return pg__done(c, run(c, STMT_ANNOUNCE, &p), NULL);
+}
 
 static int notification_insert_one(struct pg__conn *c, struct db_notification *n)
 {
@@ -158,7 +193,8 @@ static int notifications_insert_tx(struct db *db, struct pg__conn *c, void *ctx)
 {
     (void)db;
     struct notes_insert *x = ctx;
-    int rc = 0;
+    int rc = order_lock(c);
+    int64_t newest = 0;
     for (size_t i = 0; rc == 0 && i < x->count; i++) {
         struct db_notification *n = &x->n[i];
         int64_t id = 0;
@@ -168,12 +204,17 @@ static int notifications_insert_tx(struct db *db, struct pg__conn *c, void *ctx)
         if (rc == 0 && id) {
             rc = claim_become(c, id, created, n);
             n->id = id;
+            if (rc == 0)
+                rc = announce(c, PG__CHANNEL_AGAIN, id);
         } else if (rc == 0) {
             rc = notification_insert_one(c, n);
+            newest = n->id;
         }
         if (x->claimed)
             x->claimed[i] = id != 0;
     }
+    if (rc == 0 && newest)
+        rc = announce(c, PG__CHANNEL_NEW, newest);
     return rc;
 }
 
@@ -280,6 +321,35 @@ int pg__notification_list(struct db *db, const struct db_notification_query *q,
     return 0;
 }
 
+int pg__notifications_since(struct db *db, int64_t after_id, size_t limit,
+                            struct db_notification **ret, size_t *ret_n)
+{
+    struct db_notification *rows = calloc(limit, sizeof(*rows));
+    if (!rows)
+        return SEAU_E_NOMEM;
+    struct pg__params p = {.n = 0};
+    pg__p_i64(&p, after_id);
+    pg__p_i64(&p, (int64_t)limit);
+    struct pg__conn *c = pg__acquire(db);
+    PGresult *r = run(c, STMT_NOTIFY_SINCE, &p);
+    int rc = pg__status(c, r);
+    size_t n = 0;
+    int nrows = rc == 0 ? PQntuples(r) : 0;
+    while (rc == 0 && (int)n < nrows && n < limit) {
+        rc = read_notification(r, (int)n, &rows[n]);
+        n++;
+    }
+    PQclear(r);
+    pg__release(db, c);
+    if (rc) {
+        db_notifications_free(rows, n);
+        return rc;
+    }
+    *ret = rows;
+    *ret_n = n;
+    return 0;
+}
+
 int pg__notification_last_id(struct db *db, int64_t *ret)
 {
     struct pg__conn *c = pg__acquire(db);
@@ -371,7 +441,11 @@ static int s3_ingest_tx(struct db *db, struct pg__conn *c, void *ctx)
     } else if (fresh && rc == 0) {
         x->n->bucket = (char *)e->bucket;
         x->n->key = (char *)e->key;
-        rc = notification_insert_one(c, x->n);
+        rc = order_lock(c);
+        if (rc == 0)
+            rc = notification_insert_one(c, x->n);
+        if (rc == 0)
+            rc = announce(c, PG__CHANNEL_NEW, x->n->id);
         x->outcome = DB_S3_INSERTED;
     }
     return rc;

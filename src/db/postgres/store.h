@@ -43,6 +43,12 @@ enum pg__domain {
 #define PG__LOCK_AUDIT  5365617501 /* appends to the audit chain */
 #define PG__LOCK_ADMINS 5365617502 /* changes that may remove the last admin */
 #define PG__LOCK_UPLOAD 53656175   /* with the user id: one user's upload count */
+/* Inserts of notifications: ids become visible in the order they were drawn (replicas.c). */
+#define PG__LOCK_NOTIFY 5365617503
+
+/* The channels of the fan-out between replicas; each payload is one notification id. */
+#define PG__CHANNEL_NEW   "seau_notifications"       /* a batch committed: its highest new id */
+#define PG__CHANNEL_AGAIN "seau_notifications_again" /* a row taken over, to be sent again */
 
 /* One connection of the pool; a thread holds it between acquire and release. */
 struct pg__conn {
@@ -98,6 +104,12 @@ void pg__release(struct db *db, struct pg__conn *c);
 /* See PG__STATEMENTS; p may be NULL for no parameters. */
 PGresult *pg__run(struct pg__conn *c, enum pg__domain domain, int id, const char *sql,
                   const struct pg__params *p);
+
+/*
+ * A new connection of its own (not the pool's) for a listener or the leader
+ * lock, with keepalives both ways; NULL when the server is unreachable.
+ */
+PGconn *pg__connect(struct db *db);
 
 /* Runs SQL text once (no parameters, several statements allowed); clears its result. */
 int pg__exec_text(struct pg__conn *c, const char *sql);
@@ -232,5 +244,17 @@ int pg__notification_s3_check(struct db *db, const struct db_s3_event *e, struct
 int pg__notification_s3_ingest(struct db *db, const struct db_s3_event *e,
                                struct db_notification *n, enum db_s3_outcome *ret);
 int pg__notification_purge(struct db *db, int64_t before, int64_t *ret_n);
+int pg__notifications_since(struct db *db, int64_t after_id, size_t limit,
+                            struct db_notification **ret, size_t *ret_n);
+
+/* ------------------------------------------------------------ replicas.c */
+
+int pg__listen_open(struct db *db, struct db_listener **ret);
+int pg__listen_wait(struct db_listener *l, int wake_fd, int timeout_ms, struct db_notice *ret,
+                    size_t max, size_t *ret_n);
+void pg__listen_close(struct db_listener *l);
+int pg__leader_new(struct db *db, int64_t key, struct db_leader **ret);
+int pg__leader_try(struct db_leader *l, bool *ret_leader);
+void pg__leader_free(struct db_leader *l);
 
 #endif

@@ -6,7 +6,10 @@
  * its single writer rest on the store's locks:
  * - audit entries appended at once by every replica form one chain that
  *   verifies (db_audit_walk through audit_verify);
- * - two replicas demoting the last two admins at once leave one admin.
+ * - two replicas demoting the last two admins at once leave one admin;
+ * - of two replicas trying the leader lock, one leads; when its handle goes
+ *   (a replica stopping or dying), the other takes over. On SQLite, which
+ *   one process owns, every handle leads.
  */
 #include "../testutil.h"
 
@@ -156,11 +159,70 @@ static void test_replicas_keep_one_admin(void **state)
     test_db_close(&t);
 }
 
+static void test_replicas_one_leader(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    struct db *other = NULL;
+    assert_int_equal(db_open(t.url, 1, audit_seal, &other), 0);
+    struct db_leader *a = NULL, *b = NULL;
+    assert_int_equal(db_leader_new(t.db, DB_LEADER_SINGLETONS, &a), 0);
+    assert_int_equal(db_leader_new(other, DB_LEADER_SINGLETONS, &b), 0);
+    bool la = false, lb = false;
+    assert_int_equal(db_leader_try(a, &la), 0);
+    assert_int_equal(db_leader_try(b, &lb), 0);
+    if (!db_is_shared(t.db)) {
+        assert_true(la && lb);
+    } else {
+        assert_true(la);
+        assert_false(lb);
+        /* Trying again changes nothing: the leader keeps it, the follower stays out. */
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(db_leader_try(a, &la), 0);
+            assert_int_equal(db_leader_try(b, &lb), 0);
+            assert_true(la);
+            assert_false(lb);
+        }
+        /* Another key is another lock. */
+        struct db_leader *c = NULL;
+        bool lc = false;
+        assert_int_equal(db_leader_new(other, DB_LEADER_SINGLETONS + 1, &c), 0);
+        assert_int_equal(db_leader_try(c, &lc), 0);
+        assert_true(lc);
+        db_leader_free(c);
+        /* The leader goes: its session ends, and the follower's next try takes over. */
+        db_leader_free(a);
+        a = NULL;
+        assert_int_equal(db_leader_try(b, &lb), 0);
+        assert_true(lb);
+        /* The leader's session killed by the server (a crash, a failover) is noticed too. */
+        PGconn *admin = PQconnectdb(t.url);
+        assert_int_equal(PQstatus(admin), CONNECTION_OK);
+        PGresult *r = PQexec(admin, "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        assert_int_equal(PQntuples(r), 1);
+        PQclear(r);
+        PQfinish(admin);
+        assert_int_equal(db_leader_new(t.db, DB_LEADER_SINGLETONS, &a), 0);
+        assert_int_equal(db_leader_try(b, &lb), 0);
+        assert_false(lb);
+        assert_int_equal(db_leader_try(a, &la), 0);
+        assert_true(la);
+    }
+    db_leader_free(a);
+    db_leader_free(b);
+    db_close(other);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replicas_append_one_chain),
         cmocka_unit_test(test_replicas_keep_one_admin),
+        cmocka_unit_test(test_replicas_one_leader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
