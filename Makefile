@@ -4,9 +4,14 @@
 #   make test           every test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench          the benchmarks in bench/ (HTTP beside nginx, S3 transfers beside aws s3 cp,
 #                       proxied transfers, the file API beside S3; see bench/README.md for the others)
+#   make image          the container image seau:<version>-<revision> (podman, or docker where an engine runs)
+#   make image-scan     checks the image: packages, user, setuid files, caches, secrets, size
+#   make image-push     pushes it to $REGISTRY (REGISTRY_USER/REGISTRY_PASSWORD from the environment)
+#   make test-image     runs the image: health, non-root user, volume, HEALTHCHECK, SIGTERM stop
+#   make test-fresh     `make test` and `make run` in a bare Debian bookworm container (what a new machine gets)
 JOBS ?= $(shell nproc)
 
-.PHONY: all build web run test setup bench clean format
+.PHONY: all build web run test setup bench clean format image image-scan image-push test-image test-fresh
 all: build
 
 build:
@@ -31,6 +36,25 @@ bench: setup build
 	@BENCH_NO_BUILD=1 bench/s3-transfer
 	@BENCH_NO_BUILD=1 bench/proxy-transfer
 	@BENCH_NO_BUILD=1 bench/files-api
+
+# The container targets install podman & co. on first use (scripts/setup containers).
+image:
+	@scripts/setup containers
+	@scripts/image build
+
+image-scan: image
+	@tests/image/scan
+
+# Pushes what `make image` built for this revision (it says so when that is missing).
+image-push:
+	@scripts/image push
+
+test-image: image
+	@tests/image/run
+
+test-fresh:
+	@scripts/setup containers
+	@tests/image/fresh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
