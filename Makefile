@@ -7,7 +7,8 @@
 #   make image          the container image seau:<version>-<revision> (podman, or docker where an engine runs)
 #   make image-scan     checks the image: packages, user, setuid files, caches, secrets, size
 #   make image-push     pushes it to $REGISTRY (REGISTRY_USER/REGISTRY_PASSWORD from the environment)
-#   make test-image     runs the image: health, non-root user, volume, HEALTHCHECK, SIGTERM stop
+#   make test-image     runs the image (health, non-root user, volume, HEALTHCHECK, SIGTERM stop)
+#                       and pushes it to a local registry with credentials
 #   make test-fresh     `make test` and `make run` in a bare Debian bookworm container (what a new machine gets)
 JOBS ?= $(shell nproc)
 
@@ -51,6 +52,7 @@ image-push:
 
 test-image: image
 	@tests/image/run
+	@tests/image/push
 
 test-fresh:
 	@scripts/setup containers
