@@ -38,9 +38,9 @@ bench: setup build
 	@BENCH_NO_BUILD=1 bench/proxy-transfer
 	@BENCH_NO_BUILD=1 bench/files-api
 
-# The container targets install podman & co. on first use (scripts/setup containers).
+# The container targets install podman & co. on first use (scripts/setup --only containers).
 image:
-	@scripts/setup containers
+	@scripts/setup --only containers
 	@scripts/image build
 
 image-scan: image
@@ -55,7 +55,7 @@ test-image: image
 	@tests/image/push
 
 test-fresh:
-	@scripts/setup containers
+	@scripts/setup --only containers
 	@tests/image/fresh
 
 format:
