@@ -12,10 +12,17 @@
 #   make deploy ENV=staging|production IMAGE=registry/seau:tag   kustomize + kubectl, undo on failure
 #   make rollback ENV=...                                           undo the last rollout
 #   make smoke URL=https://...                                      health, ready, openapi, login page
+#   make image          the container image seau:<version>-<revision> (podman, or docker where an engine runs)
+#   make image-scan     checks the image: packages, user, setuid files, caches, secrets, size
+#   make image-push     pushes it to $REGISTRY (REGISTRY_USER/REGISTRY_PASSWORD from the environment)
+#   make test-image     runs the image (health, non-root user, volume, HEALTHCHECK, SIGTERM stop)
+#                       and pushes it to a local registry with credentials
+#   make test-fresh     `make test` and `make run` in a bare Debian bookworm container (what a new machine gets)
 JOBS ?= $(shell nproc)
 
 .PHONY: all build web run cluster test setup bench clean format
 .PHONY: lint lint-baseline fuzz-smoke web-audit deploy rollback smoke
+.PHONY: image image-scan image-push test-image test-fresh
 all: build
 
 build:
@@ -43,6 +50,26 @@ bench: setup build
 	@BENCH_NO_BUILD=1 bench/s3-transfer
 	@BENCH_NO_BUILD=1 bench/proxy-transfer
 	@BENCH_NO_BUILD=1 bench/files-api
+
+# The container targets install podman & co. on first use (scripts/setup --only containers).
+image:
+	@scripts/setup --only containers
+	@scripts/image build
+
+image-scan: image
+	@tests/image/scan
+
+# Pushes what `make image` built for this revision (it says so when that is missing).
+image-push:
+	@scripts/image push
+
+test-image: image
+	@tests/image/run
+	@tests/image/push
+
+test-fresh:
+	@scripts/setup --only containers
+	@tests/image/fresh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
