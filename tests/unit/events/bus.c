@@ -1,6 +1,6 @@
 /*
  * Tests of src/events/bus.c with the SQLite store (the notifications part of
- * src/db/sqlite.c): Seau's own events stored through the bus thread, S3
+ * src/db/sqlite/notifications.c): Seau's own events stored through the bus thread, S3
  * events ingested (duplicates, merges with Seau's own, stale sequencers, the
  * object index), and the history filtered by what each caller may see.
  */
