@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SEEN_MAX 64
 
@@ -222,6 +223,12 @@ static void test_listener_reconnects(void **state)
     two_open(&x, 60000);
     PGconn *c = PQconnectdb(x.t.url);
     assert_int_equal(PQstatus(c), CONNECTION_OK);
+    /* The listener connects on its own thread: on a loaded machine it may not be
+     * listening yet. Wait for it (bounded), then cut its connection. */
+    for (int i = 0; i < 200 && raw(c, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                                      "'LISTEN%' AND datname = current_database()") != 1;
+         i++)
+        usleep(50 * 1000);
     assert_int_equal(raw(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                             "WHERE query LIKE 'LISTEN%' AND datname = current_database()"),
                      1);
