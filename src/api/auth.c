@@ -42,6 +42,8 @@ int api_login(struct http_req *req)
     int64_t retry = 0;
     rc = auth_login(app->db, &app->limits, email, password, &actor.actor, time_now_ms(), &res,
                     &retry);
+    if (rc == SEAU_E_INVALID_CREDENTIALS || rc == SEAU_E_RATE_LIMITED)
+        metrics_login_failed(app->metrics);
     if (rc == SEAU_E_RATE_LIMITED)
         return api_reply_rate_limited(req, retry);
     if (rc)

@@ -28,6 +28,7 @@ void api_files_env(struct http_req *req, struct files_env *env)
     env->buckets = app->cfg->buckets;
     env->nbuckets = app->cfg->nbuckets;
     env->events = app->events;
+    env->metrics = app->metrics;
 }
 
 int api_reply_no_s3(struct http_req *req)

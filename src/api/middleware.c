@@ -94,11 +94,13 @@ int api_authenticate(struct http_req *req)
     if (!c)
         return SEAU_E_NOMEM;
     struct auth_principal *p = &c->principal;
-    int rc = auth_session_authenticate(app->db, &app->limits.session, token, time_now_ms(), p);
+    int64_t now = time_now_ms();
+    int rc = auth_session_authenticate(app->db, &app->limits.session, token, now, p);
     if (rc) {
         free(c);
         return rc;
     }
+    metrics_user_seen(app->metrics, p->user.id, now);
     req->principal = p;
     req->access = (int)p->role;
     req->via_cookie = via_cookie;

@@ -240,8 +240,15 @@ static void singletons_stop(struct singletons *s)
  * passed as given, as AWS SDKs do; requests are signed for the queue URL's
  * region when it names one. Returns 0, or prints why and returns 1.
  */
-static int start_events(const struct cfg *c, struct db *db, struct s3_cred_provider **creds,
-                        struct s3_client **ret_sqs, struct events **ret)
+/* The S3 clients' observer: every attempt counted in the metrics (m). */
+static void observe_s3(void *m, const char *operation, int http_status, double seconds)
+{
+    metrics_observe_s3(m, operation, http_status, seconds);
+}
+
+static int start_events(const struct cfg *c, struct db *db, struct metrics *metrics,
+                        struct s3_cred_provider **creds, struct s3_client **ret_sqs,
+                        struct events **ret)
 {
     struct events_config ec = {
         .db = db,
@@ -279,6 +286,8 @@ static int start_events(const struct cfg *c, struct db *db, struct s3_cred_provi
             fprintf(stderr, "seau: the SQS settings are not usable: %s\n", err_message(rc));
             return 1;
         }
+        if (metrics)
+            s3_client_set_observer(sqs, observe_s3, metrics);
         ec.sqs = sqs;
         ec.sqs_queue_url = c->sqs_queue_url;
     }
@@ -363,8 +372,12 @@ int cli_serve(int argc, char **argv)
         cfg_done(&c);
         return 1;
     }
+    if (app.metrics && app.s3) {
+        s3_client_set_observer(app.s3, observe_s3, app.metrics);
+        s3_client_set_observer(app.s3_probe, observe_s3, app.metrics);
+    }
     struct s3_client *sqs = NULL;
-    if (start_events(&c, db, &s3_creds, &sqs, &app.events)) {
+    if (start_events(&c, db, app.metrics, &s3_creds, &sqs, &app.events)) {
         s3_client_free(app.s3_probe);
         s3_client_free(app.s3);
         s3_credentials_free(s3_creds);

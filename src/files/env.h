@@ -16,6 +16,7 @@
 
 struct s3_client;
 struct events;
+struct metrics;
 
 /* What the service works with; borrowed, all from struct app. */
 struct files_env {
@@ -23,7 +24,8 @@ struct files_env {
     struct db *db;
     char *const *buckets; /* configured buckets; the first is the default */
     size_t nbuckets;
-    struct events *events; /* the bus services publish to (events/bus.h); NULL: none */
+    struct events *events;   /* the bus services publish to (events/bus.h); NULL: none */
+    struct metrics *metrics; /* where uploads are counted (metrics/metrics.h); NULL: nowhere */
 };
 
 /*

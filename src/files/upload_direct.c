@@ -8,6 +8,7 @@
 #include "events/bus.h"
 #include "files/index.h"
 #include "files/rules.h"
+#include "metrics/metrics.h"
 #include "s3/client.h"
 
 #include <jansson.h>
@@ -603,6 +604,7 @@ int files_upload_complete(const struct files_env *env, const struct cfg *cfg,
         /* The index is a cache of S3: a failure here is healed by the next sync. */
         (void)files_index_record(env->db, o->bucket, o->key, o->size, o->etag, o->last_modified,
                                  o->content_type, o->uploaded_by, now);
+        metrics_observe_upload(env->metrics, METRICS_UPLOAD_DIRECT, o->size);
         events_publish(env->events, &(struct event){.type = EVENTS_UPLOAD,
                                                     .bucket = o->bucket,
                                                     .key = o->key,

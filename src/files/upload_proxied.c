@@ -6,6 +6,7 @@
 #include "core/timeutil.h"
 #include "events/bus.h"
 #include "files/browse.h"
+#include "metrics/metrics.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -238,6 +239,7 @@ void files_upload_proxied_free(struct files_upload_proxied *u, int failure)
         const struct files_ingested *r = files_ingest_results(u->ingest, &n);
         for (size_t i = 0; i < n; i++) {
             audit_upload(u, r[i].key, r[i].size, r[i].content_type, 0);
+            metrics_observe_upload(u->env.metrics, METRICS_UPLOAD_PROXIED, r[i].size);
             events_publish(u->env.events, &(struct event){.type = EVENTS_UPLOAD,
                                                           .bucket = u->bucket,
                                                           .key = r[i].key,

@@ -223,6 +223,16 @@ struct s3_client_stats {
 };
 void s3_client_stats(struct s3_client *c, struct s3_client_stats *ret);
 
+/*
+ * Called after every attempt (retries included) with the call's operation
+ * ("GetObject", "ReceiveMessage"), the answer's HTTP status (0: none came:
+ * connection, timeout, signing) and its duration. Runs on the calling
+ * thread: it must be quick and thread-safe. Set once, before the client is
+ * used by more than one thread; fn NULL removes it.
+ */
+typedef void (*s3_observer_fn)(void *ctx, const char *operation, int http_status, double seconds);
+void s3_client_set_observer(struct s3_client *c, s3_observer_fn fn, void *ctx);
+
 /* ===================================== errors ===================================== */
 
 /* The SEAU_E_* code for an S3 error code and HTTP status (the table above). */

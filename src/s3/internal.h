@@ -81,6 +81,8 @@ struct s3_client {
     size_t pool_len;
 
     atomic_uint_fast64_t requests, retries, connections;
+    s3_observer_fn observer; /* NULL: none; set before the client is shared */
+    void *observer_ctx;
     atomic_bool cancelled; /* s3_client_cancel(): every transfer stops */
 };
 

@@ -193,6 +193,12 @@ const char *s3_client_region(const struct s3_client *c)
     return c->ep.region;
 }
 
+void s3_client_set_observer(struct s3_client *c, s3_observer_fn fn, void *ctx)
+{
+    c->observer = fn;
+    c->observer_ctx = ctx;
+}
+
 void s3_client_stats(struct s3_client *c, struct s3_client_stats *ret)
 {
     ret->requests = atomic_load(&c->requests);
@@ -1201,7 +1207,11 @@ int s3__perform(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_er
         struct s3_xml_answer a;
         memset(&a, 0, sizeof(a));
         bool retryable = false;
+        int64_t started = c->observer ? time_mono_ns() : 0;
         rc = s3__attempt(c, rq, &pr, &x, &a, &retryable, &err);
+        if (c->observer)
+            c->observer(c->observer_ctx, rq->op, rc == 0 ? x.status : err.http_status,
+                        (double)(time_mono_ns() - started) / 1e9);
         if (rc == 0) {
             if (rq->ret_head) {
                 *rq->ret_head = x.head;

@@ -22,6 +22,7 @@
 #include "../../../src/s3/presign.c"
 #include "../../../src/s3/sqs.c"
 #include "../../../src/s3/transport.c"
+#include "../fake_s3.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -884,20 +885,95 @@ static void test_presign_aws_example(void **state)
     s3_credentials_free(p);
 }
 
+/* ================================ the attempt observer ================================ */
+
+struct observed {
+    int n;
+    char op[8][32];
+    int status[8];
+    double seconds[8];
+};
+
+static void record_attempt(void *ctx, const char *operation, int http_status, double seconds)
+{
+    struct observed *o = ctx;
+    if (o->n < 8) {
+        snprintf(o->op[o->n], sizeof(o->op[o->n]), "%s", operation);
+        o->status[o->n] = http_status;
+        o->seconds[o->n] = seconds;
+    }
+    o->n++;
+}
+
+static void no_sleep(void *ctx, int64_t ms)
+{
+    (void)ctx;
+    (void)ms;
+}
+
+static void test_observer(void **state)
+{
+    (void)state;
+    struct fake_s3 fs;
+    fake_s3_start(&fs);
+    struct observed o = {0};
+    s3_client_set_observer(fs.client, record_attempt, &o);
+    struct s3_error e;
+    struct s3_xml_answer a;
+    struct s3_list_params lp = {.max_keys = 10};
+    assert_int_equal(s3_list_objects_v2(fs.client, "b", &lp, &a, &e), 0);
+    s3_xml_answer_done(&a);
+    struct s3_object_head h;
+    assert_int_equal(s3_head_object(fs.client, "b", "k", NULL, &h, &e), SEAU_E_NOT_FOUND);
+    struct s3_body body = s3_body_buffer("x", 1);
+    assert_int_equal(s3_put_object(fs.client, "b", "k", &body, NULL, NULL, &e), 0);
+    assert_int_equal(o.n, 3);
+    assert_string_equal(o.op[0], "ListObjectsV2");
+    assert_int_equal(o.status[0], 200);
+    assert_string_equal(o.op[1], "HeadObject");
+    assert_int_equal(o.status[1], 404);
+    assert_string_equal(o.op[2], "PutObject");
+    assert_int_equal(o.status[2], 200);
+    for (int i = 0; i < 3; i++)
+        assert_true(o.seconds[i] > 0 && o.seconds[i] < 10);
+    /* Removed: no more calls. */
+    s3_client_set_observer(fs.client, NULL, NULL);
+    assert_int_equal(s3_put_object(fs.client, "b", "k", &body, NULL, NULL, &e), 0);
+    assert_int_equal(o.n, 3);
+    fake_s3_stop(&fs);
+
+    /* Every attempt is seen, retries included; no answer is status 0. */
+    struct s3_cred_provider *p = unit_provider("AKID", "secret");
+    struct s3_client *c = NULL;
+    struct s3_config cfg = {.endpoint = "http://127.0.0.1:1", .max_retries = 2};
+    assert_int_equal(s3_client_new(&cfg, p, &c), 0);
+    c->sleep_ms = no_sleep;
+    struct observed r = {0};
+    s3_client_set_observer(c, record_attempt, &r);
+    assert_int_equal(s3_put_object(c, "b", "k", &body, NULL, NULL, &e), SEAU_E_UNAVAILABLE);
+    assert_int_equal(r.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(r.op[i], "PutObject");
+        assert_int_equal(r.status[i], 0);
+    }
+    s3_client_free(c);
+    s3_credentials_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_endpoint_aws),        cmocka_unit_test(test_endpoint_custom),
-        cmocka_unit_test(test_endpoint_region),     cmocka_unit_test(test_bucket_names),
-        cmocka_unit_test(test_target_addressing),   cmocka_unit_test(test_target_keys),
-        cmocka_unit_test(test_copy_source),         cmocka_unit_test(test_retry_classification),
-        cmocka_unit_test(test_backoff_bounds),      cmocka_unit_test(test_error_mapping),
-        cmocka_unit_test(test_error_describe),      cmocka_unit_test(test_status_codes),
-        cmocka_unit_test(test_xml_escape),          cmocka_unit_test(test_ranges),
-        cmocka_unit_test(test_etag_quoting),        cmocka_unit_test(test_content_md5),
-        cmocka_unit_test(test_header_parsing),      cmocka_unit_test(test_listing_decoding),
-        cmocka_unit_test(test_config_validation),   cmocka_unit_test(test_input_checks),
-        cmocka_unit_test(test_presign_aws_example),
+        cmocka_unit_test(test_endpoint_aws),      cmocka_unit_test(test_endpoint_custom),
+        cmocka_unit_test(test_endpoint_region),   cmocka_unit_test(test_bucket_names),
+        cmocka_unit_test(test_target_addressing), cmocka_unit_test(test_target_keys),
+        cmocka_unit_test(test_copy_source),       cmocka_unit_test(test_retry_classification),
+        cmocka_unit_test(test_backoff_bounds),    cmocka_unit_test(test_error_mapping),
+        cmocka_unit_test(test_error_describe),    cmocka_unit_test(test_status_codes),
+        cmocka_unit_test(test_xml_escape),        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_etag_quoting),      cmocka_unit_test(test_content_md5),
+        cmocka_unit_test(test_header_parsing),    cmocka_unit_test(test_listing_decoding),
+        cmocka_unit_test(test_config_validation), cmocka_unit_test(test_input_checks),
+        cmocka_unit_test(test_observer),          cmocka_unit_test(test_presign_aws_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
