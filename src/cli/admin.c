@@ -9,17 +9,99 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * seau migrate --to postgres://...: the configured SQLite store (migrated
+ * first) copied into an empty PostgreSQL database (migrated to the same
+ * version), in one transaction (db_copy).
+ */
+static int migrate_to(const struct cfg *c, const char *to)
+{
+    char from_shown[1024], to_shown[1024];
+    cfg_database_url_display(c->database_url, from_shown, sizeof(from_shown));
+    cfg_database_url_display(to, to_shown, sizeof(to_shown));
+    if (strncmp(c->database_url, "sqlite:", 7) != 0) {
+        fprintf(stderr,
+                "seau migrate --to: the configured database %s is not SQLite: only a "
+                "SQLite database can be copied.\n",
+                from_shown);
+        return 2;
+    }
+    if (strncmp(to, "postgres://", 11) != 0 && strncmp(to, "postgresql://", 13) != 0) {
+        fprintf(stderr, "seau migrate --to: %s is not a PostgreSQL URL (postgres://...).\n",
+                to_shown);
+        return 2;
+    }
+    struct db *src = NULL, *dst = NULL;
+    int applied = 0;
+    int64_t rows = 0;
+    int status = 1;
+    int rc = 0;
+    if (cli__open_db(c, 1, &src))
+        goto out;
+    rc = db_open(to, 1, audit_seal, &dst);
+    if (rc == 0)
+        rc = db_migrate(dst, &applied);
+    if (rc) {
+        fprintf(stderr, "seau migrate --to: cannot open and migrate %s: %s\n", to_shown,
+                err_message(rc));
+        goto out;
+    }
+    rc = db_copy(src, dst, &rows);
+    if (rc == SEAU_E_CONFLICT) {
+        fprintf(stderr,
+                "seau migrate --to: %s is not empty, so nothing was copied: give an "
+                "empty database.\n",
+                to_shown);
+        goto out;
+    }
+    if (rc) {
+        fprintf(stderr, "seau migrate --to: copying %s into %s failed, nothing was copied: %s\n",
+                from_shown, to_shown, err_message(rc));
+        goto out;
+    }
+    printf("%s: %lld rows copied into %s (%d migration%s applied there first); set "
+           "SEAU_DATABASE_URL to it to use it.\n",
+           from_shown, (long long)rows, to_shown, applied, applied == 1 ? "" : "s");
+    status = 0;
+out:
+    db_close(dst);
+    db_close(src);
+    return status;
+}
+
 int cli_migrate(int argc, char **argv)
 {
     if (cli__wants_help(argc, argv)) {
-        printf("Usage: seau migrate [options]\n\nApplies the database migrations this version "
-               "needs (also done at every start).\n\n");
+        printf("Usage: seau migrate [--to postgres://...] [options]\n\nApplies the database "
+               "migrations this version needs (also done at every start).\n"
+               "With --to, then copies every row of the configured SQLite database (users,\n"
+               "sessions, grants, the audit log with its hash chain, notifications, upload\n"
+               "sessions, shares, the object index) into the given PostgreSQL database, which\n"
+               "must be empty, in one transaction.\n\n");
         cfg_print_help(stdout);
         return 0;
+    }
+    const char *to = NULL;
+    if (argc >= 1 && strncmp(argv[0], "--to=", 5) == 0) {
+        to = argv[0] + 5;
+        argv++;
+        argc--;
+    } else if (argc >= 2 && strcmp(argv[0], "--to") == 0) {
+        to = argv[1];
+        argv += 2;
+        argc -= 2;
+    } else if (argc == 1 && strcmp(argv[0], "--to") == 0) {
+        fprintf(stderr, "seau migrate: --to needs a PostgreSQL URL.\n");
+        return 2;
     }
     struct cfg c;
     if (cli__load_config(argc, argv, &c))
         return 2;
+    if (to) {
+        int status = migrate_to(&c, to);
+        cfg_done(&c);
+        return status;
+    }
     struct db *db = NULL;
     int rc = db_open(c.database_url, 1, audit_seal, &db);
     int applied = 0;

@@ -542,6 +542,23 @@ int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e, struct
                               enum db_s3_outcome *ret);
 int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n);
 
+/* ------------------------------------------------------------ moving stores */
+
+/*
+ * Copies every row of src, a SQLite store, into dst, an empty PostgreSQL
+ * store, both migrated to the same schema version (`seau migrate --to`):
+ * users, sessions, grants, the audit log (same ids, same hashes: the chain
+ * is copied, not sealed again), the login throttle, the object index (its
+ * kept totals are rebuilt by dst), upload sessions, shares, notifications
+ * and the handled S3 events. One read transaction of src, one transaction
+ * of dst: all of it or nothing. dst's identities continue past the copied
+ * ids. *ret_rows (optional) counts the rows copied.
+ * Returns SEAU_E_VALIDATION when src is not SQLite or dst not PostgreSQL,
+ * SEAU_E_SCHEMA_NEWER when their versions differ, SEAU_E_CONFLICT when dst
+ * already holds a row (nothing is written), SEAU_E_DB on failure.
+ */
+int db_copy(struct db *src, struct db *dst, int64_t *ret_rows);
+
 /* ------------------------------------------------------------ replicas */
 
 /*

@@ -21,6 +21,7 @@
 #include "db/postgres/store.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,9 +113,13 @@ int pg__status(struct pg__conn *c, const PGresult *r)
     ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
         return 0;
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    /* libpq answers NULL also when the connection is lost: then the server is unavailable,
+     * not the memory exhausted. */
+    if (!r)
+        return c->handle && PQstatus(c->handle) == CONNECTION_OK ? SEAU_E_NOMEM : SEAU_E_DB;
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     if (!state)
-        return r ? SEAU_E_DB : SEAU_E_NOMEM;
+        return SEAU_E_DB;
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
         c->retry = true;
         return SEAU_E_DB;
@@ -242,8 +247,10 @@ static const char *const conn_setup = "SET bytea_output = 'hex'; SET client_enco
 static int conn_open(const char *url, struct pg__conn *c)
 {
     memset(c, 0, sizeof(*c));
-    static const char *const keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *values[] = {url, "seau", NULL};
+    /* A bounded wait for a server that does not answer (the URL may set its own, after). */
+    static const char *const keys[] = {"connect_timeout", "dbname", "fallback_application_name",
+                                       NULL};
+    const char *values[] = {"5", url, "seau", NULL};
     c->handle = PQconnectdbParams(keys, values, 1);
     if (!c->handle)
         return SEAU_E_NOMEM;
@@ -289,7 +296,14 @@ struct pg__conn *pg__acquire(struct db *db)
         pthread_cond_wait(&s->available, &s->lock);
     struct pg__conn *c = &s->conns[s->free_stack[--s->nfree]];
     pthread_mutex_unlock(&s->lock);
-    /* A connection the server dropped (a restart, a failover) is opened again. */
+    /* A connection the server dropped (a restart, a failover) is opened again. An idle
+     * connection has nothing to read: input there is the server's goodbye (or its EOF),
+     * which libpq takes in here, so the first request after a restart does not fail on it. */
+    if (c->handle && PQstatus(c->handle) == CONNECTION_OK) {
+        struct pollfd pfd = {.fd = PQsocket(c->handle), .events = POLLIN, .revents = 0};
+        if (pfd.fd < 0 || (poll(&pfd, 1, 0) > 0 && !PQconsumeInput(c->handle)))
+            conn_close(c);
+    }
     if (!c->handle || PQstatus(c->handle) != CONNECTION_OK) {
         conn_close(c);
         if (conn_open(s->url, c) != 0 && c->handle) {
@@ -331,6 +345,8 @@ PGresult *pg__run(struct pg__conn *c, enum pg__domain domain, int id, const char
     snprintf(name, sizeof(name), "s%d_%d", (int)domain, id);
     if (!c->prepared[domain][id]) {
         PGresult *r = PQprepare(c->handle, name, sql, 0, NULL);
+        if (!r)
+            return no_conn_result(c);
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
             return r;
         PQclear(r);

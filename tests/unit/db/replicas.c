@@ -199,8 +199,11 @@ static void test_replicas_one_leader(void **state)
         /* The leader's session killed by the server (a crash, a failover) is noticed too. */
         PGconn *admin = PQconnectdb(t.url);
         assert_int_equal(PQstatus(admin), CONNECTION_OK);
+        /* Only this test's database: other tests on the server take advisory locks too. */
         PGresult *r = PQexec(admin, "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+                                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() "
+                                    "AND database = (SELECT oid FROM pg_database "
+                                    "WHERE datname = current_database())");
         assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
         assert_int_equal(PQntuples(r), 1);
         PQclear(r);
