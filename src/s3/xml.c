@@ -1079,6 +1079,10 @@ struct s3_xml *s3_xml_new(enum s3_xml_kind kind, const struct s3_xml_limits *lim
         XML__FREE(x);
         return NULL;
     }
+#ifdef SEAU_HAVE_REPARSE_DEFERRAL
+    /* Parse each slice as it comes (see CMakeLists.txt): a bounded answer is judged whole. */
+    XML_SetReparseDeferralEnabled(x->parser, XML_FALSE);
+#endif
     XML_SetUserData(x->parser, x);
     XML_SetElementHandler(x->parser, xml__on_start, xml__on_end);
     XML_SetCharacterDataHandler(x->parser, xml__on_text);
