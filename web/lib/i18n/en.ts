@@ -1,5 +1,18 @@
 /* The English catalogue: every user-facing string of the web client (STYLE.md rule 26). */
+import { ssoEn } from './areas/sso.en';
+import { mfaEn } from './areas/mfa.en';
+import { recoveryEn } from './areas/recovery.en';
+import { linksEn } from './areas/links.en';
+import { trustEn } from './areas/trust.en';
+import { edgeEn } from './areas/edge.en';
+
 export const en = {
+    ...ssoEn,
+    ...mfaEn,
+    ...recoveryEn,
+    ...linksEn,
+    ...trustEn,
+    ...edgeEn,
     'app.name': 'Seau',
     'app.skip': 'Skip to content',
     'nav.files': 'Files',

@@ -1,7 +1,19 @@
 /* Le catalogue français : chaque texte affiché du client web (STYLE.md règle 26). */
 import type { MessageId } from './en';
+import { ssoFr } from './areas/sso.fr';
+import { mfaFr } from './areas/mfa.fr';
+import { recoveryFr } from './areas/recovery.fr';
+import { linksFr } from './areas/links.fr';
+import { trustFr } from './areas/trust.fr';
+import { edgeFr } from './areas/edge.fr';
 
 export const fr: Record<MessageId, string> = {
+    ...ssoFr,
+    ...mfaFr,
+    ...recoveryFr,
+    ...linksFr,
+    ...trustFr,
+    ...edgeFr,
     'app.name': 'Seau',
     'app.skip': 'Aller au contenu',
     'nav.files': 'Fichiers',

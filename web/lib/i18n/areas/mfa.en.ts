@@ -1,0 +1,3 @@
+/* English strings of one area of the console; en.ts gathers the areas. */
+export const mfaEn = {
+} as const;
