@@ -488,6 +488,11 @@ int events_hub_open(struct events *ev, const void *key, const struct auth_subjec
     int rc = events_last_id(ev, &upto);
     if (rc == 0 && since >= 0)
         rc = load_replay(ev, who, since, upto, &rows, &n);
+    /* Sharing a store, this replica may not have delivered up to `since` yet
+     * (its listener runs behind the writers): then nothing is replayed, and
+     * live notes must still start after `since`, not after what it delivered. */
+    if (since > upto)
+        upto = since;
     if (rc == 0)
         rc = events_hub_reserve(h, key, who, rows, n, upto);
     db_notifications_free(rows, n);

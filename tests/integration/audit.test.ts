@@ -1,6 +1,5 @@
 /* The activity log (GET /api/activity) and its hash chain (`seau audit verify`). */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { before } from 'node:test';
 
@@ -13,7 +12,9 @@ import {
     req,
     runCli,
     seauEnv,
-    sqlite,
+    copyStore,
+    STORE,
+    storeQuery,
     startServer,
     tempDir,
     test,
@@ -293,7 +294,7 @@ test('an attempt with a User-Agent that is not UTF-8 is still shown in the activ
         ),
     );
     assert.equal(r.status, 401);
-    const stored = Number((await sqlite(srv.dbPath, 'SELECT max(id) FROM audit_log;')).trim());
+    const stored = Number((await storeQuery(srv.databaseUrl, 'SELECT max(id) FROM audit_log;')).trim());
     const { entries } = await activity('?limit=5');
     assert.equal(
         entries[0]?.id,
@@ -307,7 +308,7 @@ test('an attempt with a User-Agent that is not UTF-8 is still shown in the activ
 });
 
 test('seau audit verify finds the chain intact while the server runs', async () => {
-    const newest = Number((await sqlite(srv.dbPath, 'SELECT max(id) FROM audit_log;')).trim());
+    const newest = Number((await storeQuery(srv.databaseUrl, 'SELECT max(id) FROM audit_log;')).trim());
     assert.ok(newest > 20);
     const r = await runCli(['audit', 'verify'], { env: srv.env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -318,44 +319,39 @@ test('seau audit verify finds the chain intact while the server runs', async () 
 
 test('seau audit verify names the first tampered entry', async () => {
     await srv.stop();
-    const env = (db: string) => seauEnv({ SEAU_DATABASE_URL: `sqlite:${db}` });
+    const env = (db: string) => seauEnv({ SEAU_DATABASE_URL: db });
     const verify = (db: string) => runCli(['audit', 'verify'], { env: env(db) });
+    const original = srv.databaseUrl;
 
-    const clean = await verify(srv.dbPath);
+    const clean = await verify(original);
     assert.equal(clean.code, 0, clean.stdout + clean.stderr);
     assert.match(clean.stdout, /intact/);
 
     /* Two copies of the untouched database, one per kind of tampering. */
     const dir = tempDir();
-    const copy = (name: string) => {
-        const to = path.join(dir, name);
-        copyFileSync(srv.dbPath, to);
-        for (const ext of ['-wal', '-shm'])
-            if (existsSync(srv.dbPath + ext))
-                copyFileSync(srv.dbPath + ext, to + ext);
-        return to;
-    };
-    const edited = copy('edited.db');
-    const deleted = copy('deleted.db');
+    const edited = copyStore(original, dir, 'edited');
+    const deleted = copyStore(original, dir, 'deleted');
 
     /* The append-only triggers stop casual edits... */
-    await assert.rejects(sqlite(edited, "UPDATE audit_log SET details='{}' WHERE id=3;"), /append-only/);
-    await assert.rejects(sqlite(deleted, 'DELETE FROM audit_log WHERE id=5;'), /append-only/);
+    await assert.rejects(storeQuery(edited, "UPDATE audit_log SET details='{}' WHERE id=3;"), /append-only/);
+    await assert.rejects(storeQuery(deleted, 'DELETE FROM audit_log WHERE id=5;'), /append-only/);
 
     /* ...and the hash chain catches the rest. */
-    assert.notEqual((await sqlite(edited, 'SELECT details FROM audit_log WHERE id=3;')).trim(), '{}');
-    await sqlite(edited, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details='{}' WHERE id=3;");
+    const dropUpdateTrigger = STORE === 'sqlite' ? 'DROP TRIGGER audit_log_no_update;' : 'DROP TRIGGER audit_log_no_update ON audit_log;';
+    const dropDeleteTrigger = STORE === 'sqlite' ? 'DROP TRIGGER audit_log_no_delete;' : 'DROP TRIGGER audit_log_no_update ON audit_log;';
+    assert.notEqual((await storeQuery(edited, 'SELECT details FROM audit_log WHERE id=3;')).trim(), '{}');
+    await storeQuery(edited, `${dropUpdateTrigger} UPDATE audit_log SET details='{}' WHERE id=3;`);
     const e = await verify(edited);
     assert.equal(e.code, 1, e.stdout + e.stderr);
     assert.match(e.stdout, /BROKEN at entry 3\b/);
     assert.match(e.stdout, /content does not match/);
 
-    await sqlite(deleted, 'DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id=5;');
+    await storeQuery(deleted, `${dropDeleteTrigger} DELETE FROM audit_log WHERE id=5;`);
     const d = await verify(deleted);
     assert.equal(d.code, 1, d.stdout + d.stderr);
     assert.match(d.stdout, /BROKEN at entry 6\b/);
     assert.match(d.stdout, /missing/);
 
     /* The original is still intact. */
-    assert.equal((await verify(srv.dbPath)).code, 0);
+    assert.equal((await verify(original)).code, 0);
 });

@@ -17,11 +17,12 @@ import {
     test,
     type CliResult,
 } from './harness.ts';
+import { databaseUrlFor } from './store.ts';
 
 /** A clean environment on a new database in a new directory. */
 function freshEnv(overrides: Record<string, string | undefined> = {}) {
     const dir = tempDir();
-    const dbUrl = `sqlite:${path.join(dir, 'seau.db')}`;
+    const dbUrl = databaseUrlFor(dir);
     return { dir, dbUrl, env: seauEnv({ SEAU_DATABASE_URL: dbUrl, ...overrides }) };
 }
 

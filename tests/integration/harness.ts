@@ -18,6 +18,10 @@ import path from 'node:path';
 import { after, test as nodeTest, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { databaseUrlFor } from './store.ts';
+
+export { copyStore, sqlite, STORE, storeQuery } from './store.ts';
+
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 /* A relative SEAU_BIN is taken from where the command was typed (npm sets INIT_CWD). */
 export const BIN = process.env.SEAU_BIN
@@ -214,6 +218,11 @@ export class SeauServer {
         servers.push(this);
     }
 
+    /** The store this server runs on: its SQLite file or its PostgreSQL database. */
+    get databaseUrl(): string {
+        return this.env.SEAU_DATABASE_URL!;
+    }
+
     get running(): boolean {
         return this.exitInfo === null;
     }
@@ -313,7 +322,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<SeauServer>
         const port = await freePort();
         const env = seauEnv({
             SEAU_LISTEN: `127.0.0.1:${port}`,
-            SEAU_DATABASE_URL: `sqlite:${path.join(dataDir, 'seau.db')}`,
+            SEAU_DATABASE_URL: databaseUrlFor(dataDir),
             SEAU_LOG_LEVEL: 'debug',
             SEAU_LOG_FORMAT: 'json',
             SEAU_ADMIN_EMAIL: admin?.email,
@@ -782,28 +791,6 @@ export function runCli(
         });
         p.stdin.on('error', () => undefined); /* the command may not read stdin */
         p.stdin.end(opts.input ?? '');
-    });
-}
-
-/** Runs the sqlite3 command-line shell on a database file; asserts it succeeded. */
-export function sqlite(dbPath: string, sql: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        requirePrograms('sqlite3');
-        const p = spawn('sqlite3', ['-batch', '-bail', dbPath], { stdio: ['pipe', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        p.stdout.setEncoding('utf8');
-        p.stderr.setEncoding('utf8');
-        p.stdout.on('data', (s: string) => (out += s));
-        p.stderr.on('data', (s: string) => (err += s));
-        p.on('error', reject);
-        p.on('close', (code) => {
-            if (code === 0)
-                resolve(out);
-            else
-                reject(new Error(`sqlite3 failed (${code}): ${err}`));
-        });
-        p.stdin.end(sql);
     });
 }
 

@@ -20,6 +20,7 @@ import {
     ADMIN, assertError, createUser, freePort, HERE, login, poll, req, requirePrograms, runCli, seauEnv,
     startServer, tempDir, test, type SeauServer,
 } from './harness.ts';
+import { pgDatabaseUrl, psql } from './store.ts';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PEERS = path.resolve(HERE, '../peers');
@@ -48,12 +49,8 @@ function pgStart(): void {
         'start']);
 }
 
-function psql(url: string, sql: string): void {
-    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url, '-c', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 function dbUrl(name: string): string {
-    return serverUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+    return pgDatabaseUrl(serverUrl, name);
 }
 
 before(() => {

@@ -9,30 +9,17 @@
  * over and says so in its log.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 
 import { WsClient } from './events-ws.ts';
+import { pgDatabaseUrl, pgServerUrl, psql } from './store.ts';
 import { ADMIN, createUser, login, poll, req, startServer, test, type Json, type SeauServer } from './harness.ts';
 
 const LEADS = 'this replica now runs the singletons';
 
-function pgServer(): string {
-    const file = process.env.SEAU_IT_PG_ENV;
-    assert.ok(file, 'SEAU_IT_PG_ENV must name the postgres fixture\'s env file (run through CTest)');
-    const m = /SEAU_TEST_DATABASE_URL=(\S+)/.exec(readFileSync(file, 'utf8'));
-    assert.ok(m, `no SEAU_TEST_DATABASE_URL in ${file}`);
-    return m[1]!.replace(/^['"]|['"]$/g, '');
-}
-
-function psql(url: string, sql: string): void {
-    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url, '-c', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-const server = pgServer();
+const server = pgServerUrl();
 const dbName = `seau_it_replicas_${process.pid}`;
-const dbUrl = server.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
+const dbUrl = pgDatabaseUrl(server, dbName);
 let replicas: SeauServer[] = [];
 
 function leads(s: SeauServer): boolean {
