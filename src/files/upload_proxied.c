@@ -28,9 +28,12 @@ struct files_upload_proxied {
     int64_t file_bytes;
     char key[KEY_MAX];
     char failed_key[KEY_MAX]; /* the file the upload was on, for a failure's entry */
+    size_t recorded;          /* stored files whose audit entry and event are written */
     const char *field;        /* the refusal's field, or NULL */
     char why[FILES_INGEST_MESSAGE_MAX + FILES_UPLOAD_PROXIED_NAME_MAX];
 };
+
+static void record_stored(struct files_upload_proxied *u);
 
 uint64_t files_upload_proxied_part_size(int64_t content_length)
 {
@@ -188,7 +191,11 @@ int files_upload_proxied_finish(struct files_upload_proxied *u)
     int rc = files_ingest_finish(u->ingest);
     if (rc == FILES_INGEST_BUSY)
         return rc;
-    return rc ? ingest_failure(u, rc) : 0;
+    if (rc)
+        return ingest_failure(u, rc);
+    /* Before the answer: a client told 201 finds the entries, in the order of its requests. */
+    record_stored(u);
+    return 0;
 }
 
 const char *files_upload_proxied_refusal(const struct files_upload_proxied *u,
@@ -228,26 +235,34 @@ static void audit_upload(struct files_upload_proxied *u, const char *key, int64_
     free(text);
 }
 
+/* The audit entry, metric and event of each stored file not yet recorded. */
+static void record_stored(struct files_upload_proxied *u)
+{
+    size_t n = 0;
+    const struct files_ingested *r = files_ingest_results(u->ingest, &n);
+    for (size_t i = u->recorded; i < n; i++) {
+        audit_upload(u, r[i].key, r[i].size, r[i].content_type, 0);
+        metrics_observe_upload(u->env.metrics, METRICS_UPLOAD_PROXIED, r[i].size);
+        events_publish(u->env.events, &(struct event){.type = EVENTS_UPLOAD,
+                                                      .bucket = u->bucket,
+                                                      .key = r[i].key,
+                                                      .size = r[i].size,
+                                                      .etag = r[i].etag,
+                                                      .actor = u->o.actor->email,
+                                                      .actor_id = u->o.actor->user_id});
+    }
+    u->recorded = n;
+}
+
 void files_upload_proxied_free(struct files_upload_proxied *u, int failure)
 {
     if (!u)
         return;
     if (u->ingest) {
-        /* Stops the worker first: whatever it had not stored is abandoned and cleaned up. */
+        /* Stops the worker first: whatever it had not stored is abandoned and cleaned up;
+         * what it had stored before a failure is in the bucket and gets its entries now. */
         files_ingest_stop(u->ingest);
-        size_t n = 0;
-        const struct files_ingested *r = files_ingest_results(u->ingest, &n);
-        for (size_t i = 0; i < n; i++) {
-            audit_upload(u, r[i].key, r[i].size, r[i].content_type, 0);
-            metrics_observe_upload(u->env.metrics, METRICS_UPLOAD_PROXIED, r[i].size);
-            events_publish(u->env.events, &(struct event){.type = EVENTS_UPLOAD,
-                                                          .bucket = u->bucket,
-                                                          .key = r[i].key,
-                                                          .size = r[i].size,
-                                                          .etag = r[i].etag,
-                                                          .actor = u->o.actor->email,
-                                                          .actor_id = u->o.actor->user_id});
-        }
+        record_stored(u);
         if (failure && u->failed_key[0])
             audit_upload(u, u->failed_key, 0, NULL, failure);
         files_ingest_free(u->ingest);

@@ -170,6 +170,8 @@ export interface ServerOptions {
     admin?: { email: string; password: string } | null;
     /** Reuse a data directory (a restart); default: a new one. */
     dataDir?: string;
+    /** Listen on this port (a replica restarted behind a proxy); default: a free one. */
+    port?: number;
 }
 
 export interface ExitInfo {
@@ -319,7 +321,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<SeauServer>
     const dataDir = opts.dataDir ?? tempDir();
     const admin = opts.admin === undefined ? ADMIN : opts.admin;
     for (let attempt = 1; ; attempt++) {
-        const port = await freePort();
+        const port = opts.port ?? (await freePort());
         const env = seauEnv({
             SEAU_LISTEN: `127.0.0.1:${port}`,
             SEAU_DATABASE_URL: databaseUrlFor(dataDir),
@@ -355,7 +357,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<SeauServer>
             const info = await srv.exited;
             srv.markChecked(); /* reported right here, not again by the hook */
             const portTaken = /cannot listen/.test(srv.stderr);
-            if (portTaken && attempt < 5)
+            if (portTaken && attempt < 5 && opts.port === undefined)
                 continue; /* Someone took the port between freePort() and bind: try another. */
             throw new Error(
                 `seau serve exited during start-up (${JSON.stringify(info)}):\n${srv.stderrTail()}`,
