@@ -74,13 +74,31 @@ after(() => {
         execFileSync(path.join(PEERS, 'postgres-down.sh'), [state], { stdio: 'ignore' });
 });
 
-test('requests answer 503 while PostgreSQL is down, and Seau recovers when it is back', async () => {
+test('requests answer 503 while PostgreSQL is down, also under load, and Seau recovers when it is back', async () => {
     psql(serverUrl, 'CREATE DATABASE seau_down');
     const srv: SeauServer = await startServer({ env: { SEAU_DATABASE_URL: dbUrl('seau_down') } });
     const admin = (await login(srv, ADMIN.email, ADMIN.password)).token;
     const ready = await req(srv, 'GET', '/api/ready');
     assert.equal(ready.status, 200, ready.text);
     assert.equal(ready.body.checks.database, 'ok');
+
+    /* A steady load across the stop and the start: every answer is 200 or a 503 in the
+     * API's shape (never a 500, never a dropped connection), and the process stays up. */
+    let loading = true;
+    const seen = new Map<string, number>();
+    const load = Promise.all([0, 1, 2, 3].map(async (w) => {
+        const paths = ['/api/auth/me', '/api/users', '/api/notifications?limit=5', '/api/activity?limit=5'];
+        for (let i = w; loading; i++) {
+            let outcome: string;
+            try {
+                const r = await req(srv, 'GET', paths[i % paths.length]!, { token: admin });
+                outcome = r.status === 200 ? '200' : r.status === 503 && r.body?.error?.code === 'upstream_unavailable' ? '503' : `${r.status} ${r.text.slice(0, 120)}`;
+            } catch (e) {
+                outcome = `no answer: ${(e as Error).message}`;
+            }
+            seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
+        }
+    }));
 
     pgStop();
     try {
@@ -102,6 +120,10 @@ test('requests answer 503 while PostgreSQL is down, and Seau recovers when it is
     await poll('/api/ready to answer 200 again', async () => (await req(srv, 'GET', '/api/ready')).status === 200, 15_000, 100);
     const me = await req(srv, 'GET', '/api/auth/me', { token: admin });
     assert.equal(me.status, 200, me.text);
+    loading = false;
+    await load;
+    assert.deepEqual([...seen.keys()].filter((k) => k !== '200' && k !== '503'), [], JSON.stringify([...seen]));
+    assert.ok((seen.get('503') ?? 0) > 0 && (seen.get('200') ?? 0) > 0, JSON.stringify([...seen]));
     const list = await req(srv, 'GET', '/api/users', { token: admin });
     assert.equal(list.status, 200, list.text);
     await createUser(srv, admin, { email: 'after@example.com', password: 'after-password-0123456789', role: 'user' });
