@@ -132,6 +132,15 @@ int cli_check(int argc, char **argv)
         return 2;
     cfg_print(&c, stdout);
     int status = 0;
+    /* The store: reachable with these credentials, and not newer than this binary. */
+    char shown[1024], why[512];
+    cfg_database_url_display(c.database_url, shown, sizeof(shown));
+    if (db_probe(c.database_url, why, sizeof(why)) != 0) {
+        fprintf(stderr, "seau: the database %s cannot be opened: %s\n", shown, why);
+        status = 1;
+    } else {
+        printf("database: %s\n", why[0] ? why : "reachable");
+    }
     if (cli__s3_configured(&c)) {
         /* A valid configuration that cannot reach its storage is not a working one. */
         struct s3_cred_provider *p = NULL;
@@ -140,7 +149,7 @@ int cli_check(int argc, char **argv)
             status = 1;
         } else {
             printf("S3 credentials: %s\n", s3_credentials_source(p));
-            char why[512] = "";
+            why[0] = '\0';
             if (s3_probe(s3, c.buckets, c.nbuckets, why, sizeof(why)) != 0) {
                 fprintf(stderr, "seau: S3 is not reachable as configured: %s\n", why);
                 status = 1;

@@ -38,8 +38,11 @@ int cli__open_db(const struct cfg *c, int conns, struct db **ret)
     cfg_database_url_display(c->database_url, shown, sizeof(shown));
     int rc = db_open(c->database_url, conns, audit_seal, &db);
     if (rc) {
-        fprintf(stderr, "seau: cannot open the database %s: %s\n", shown,
-                err_message(rc));
+        /* The store's own words say which: a refused connection, a password, a name. */
+        char why[512];
+        if (db_probe(c->database_url, why, sizeof(why)) == 0 || !why[0])
+            snprintf(why, sizeof(why), "%s", err_message(rc));
+        fprintf(stderr, "seau: cannot open the database %s: %s\n", shown, why);
         return 1;
     }
     int applied = 0;

@@ -136,6 +136,9 @@ struct db {
 int db__sqlite_open(const char *target, int conns, struct db **ret);
 /* "postgres:" or "postgresql:" -> "//user:pass@host:port/db?params", given to libpq. */
 int db__postgres_open(const char *target, int conns, struct db **ret);
+/* db_probe's halves: the same targets, one connection, the reason in why. */
+int db__sqlite_probe(const char *target, char *why, size_t n);
+int db__postgres_probe(const char *target, char *why, size_t n);
 
 /*
  * The smallest string above every string that starts with prefix, for the

@@ -17,10 +17,11 @@
 static const struct {
     const char *scheme; /* including the ':' */
     int (*open)(const char *target, int conns, struct db **ret);
+    int (*probe)(const char *target, char *why, size_t n);
 } backends[] = {
-    {"sqlite:", db__sqlite_open},
-    {"postgres:", db__postgres_open},
-    {"postgresql:", db__postgres_open},
+    {"sqlite:", db__sqlite_open, db__sqlite_probe},
+    {"postgres:", db__postgres_open, db__postgres_probe},
+    {"postgresql:", db__postgres_open, db__postgres_probe},
 };
 
 int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret)
@@ -41,6 +42,19 @@ int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret)
         *ret = db;
         return 0;
     }
+    return SEAU_E_VALIDATION;
+}
+
+int db_probe(const char *url, char *why, size_t n)
+{
+    if (n)
+        why[0] = '\0';
+    for (size_t i = 0; url && i < sizeof(backends) / sizeof(backends[0]); i++) {
+        size_t len = strlen(backends[i].scheme);
+        if (strncmp(url, backends[i].scheme, len) == 0 && url[len])
+            return backends[i].probe(url + len, why, n);
+    }
+    snprintf(why, n, "the URL is not sqlite:PATH or postgres://…");
     return SEAU_E_VALIDATION;
 }
 

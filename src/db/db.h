@@ -356,6 +356,15 @@ struct db; /* opaque: a backend behind a table of operations (db/backend.h) */
  * 0 and a new handle, or an error.
  */
 int db_open(const char *url, int conns, db_audit_seal_fn seal, struct db **ret);
+
+/*
+ * Why the store named by url cannot be opened, in one sentence for a person
+ * (the server's own words: "password authentication failed for user …",
+ * "Connection refused", "database … does not exist"; never the password).
+ * Connects once with a short timeout and closes again. Returns 0 when it
+ * opens (why is then ""), else an error with why filled.
+ */
+int db_probe(const char *url, char *why, size_t n);
 void db_close(struct db *db);
 
 /*

@@ -154,3 +154,37 @@ test('seau migrate --to copies a SQLite database into an empty PostgreSQL one, o
     assert.equal(verify.code, 0, verify.stderr);
     assert.match(verify.stdout, /intact/);
 });
+
+test('seau check and seau serve name what is wrong with a PostgreSQL database in one sentence', async () => {
+    const closed = await freePort();
+    const newer = 'seau_newer';
+    psql(serverUrl, `CREATE DATABASE ${newer}`);
+    const migrated = await runCli(['migrate'], { env: seauEnv({ SEAU_DATABASE_URL: dbUrl(newer) }) });
+    assert.equal(migrated.code, 0, migrated.stderr);
+    psql(dbUrl(newer), "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)");
+    const cases: [string, RegExp][] = [
+        [`postgres://seau@127.0.0.1:${closed}/postgres`, new RegExp(`port ${closed} failed: Connection refused$`)],
+        [dbUrl('no_such_db'), /database "no_such_db" does not exist$/],
+        [serverUrl.replace('seau@', 'stranger:hunter2-secret@'), /role "stranger" does not exist$/],
+        ['postgres://seau:hunter2-secret@[::1/postgres', /matching "\]" in IPv6 host address$/],
+        [dbUrl(newer), /migrated by a newer Seau \(schema 9999; this one knows \d+\): upgrade this one$/],
+    ];
+    for (const [url, why] of cases) {
+        const env = seauEnv({ SEAU_DATABASE_URL: url, SEAU_LISTEN: `127.0.0.1:${await freePort()}` });
+        const check = await runCli(['check'], { env });
+        assert.equal(check.code, 1, `${url}: ${check.stdout}${check.stderr}`);
+        const line = check.stderr.trim();
+        assert.equal(line.split('\n').length, 1, line);
+        assert.match(line, /^seau: the database \S+ cannot be opened: /);
+        assert.match(line, why);
+        assert.doesNotMatch(check.stdout + check.stderr, /hunter2/);
+        const serve = await runCli(['serve'], { env, timeoutMs: 30_000 });
+        assert.equal(serve.code, 1, `${url}: ${serve.stderr}`);
+        /* serve finds the newer schema when it migrates, and says so in its own words. */
+        assert.match(serve.stderr.trim().split('\n').pop()!, url.endsWith(newer) ? /migrated by a newer version of Seau; upgrade this one/ : why);
+        assert.doesNotMatch(serve.stdout + serve.stderr, /hunter2/);
+    }
+    const ok = await runCli(['check'], { env: seauEnv({ SEAU_DATABASE_URL: serverUrl }) });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^database: (reachable|reachable, schema \d+ of \d+ .*)$/m);
+});

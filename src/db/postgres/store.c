@@ -244,6 +244,14 @@ static void conn_close(struct pg__conn *c)
 static const char *const conn_setup = "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; "
                                       "SET TIME ZONE 'UTC'";
 
+/* libpq prints the server's notices ("relation … already exists, skipping") on stderr, which
+ * is the JSON log: they say nothing an operator needs. */
+static void pg__ignore_notice(void *ctx, const char *message)
+{
+    (void)ctx;
+    (void)message;
+}
+
 static int conn_open(const char *url, struct pg__conn *c)
 {
     memset(c, 0, sizeof(*c));
@@ -254,6 +262,7 @@ static int conn_open(const char *url, struct pg__conn *c)
     c->handle = PQconnectdbParams(keys, values, 1);
     if (!c->handle)
         return SEAU_E_NOMEM;
+    PQsetNoticeProcessor(c->handle, pg__ignore_notice, NULL);
     if (PQstatus(c->handle) != CONNECTION_OK)
         return SEAU_E_DB;
     return pg__exec_text(c, conn_setup);
@@ -276,6 +285,7 @@ PGconn *pg__connect(struct db *db)
     const char *values[] = {s->url, "seau", "1", "10", "5", "3", "5", NULL};
     PGconn *h = PQconnectdbParams(keys, values, 1);
     if (h && PQstatus(h) == CONNECTION_OK) {
+        PQsetNoticeProcessor(h, pg__ignore_notice, NULL);
         PGresult *r = PQexec(h, "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
                                 "SET tcp_keepalives_count = 3; SET TIME ZONE 'UTC'; "
                                 "SET client_encoding = 'UTF8'; SET bytea_output = 'hex'");
@@ -620,4 +630,68 @@ int db__postgres_open(const char *target, int conns, struct db **ret)
     }
     *ret = db;
     return 0;
+}
+
+/* A database migrated by a newer Seau is named before serve would refuse it. */
+static int probe_schema(PGconn *h, char *why, size_t n)
+{
+    int64_t version = 0;
+    PGresult *r = PQexec(h, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+    bool has = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+               strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (has) {
+        r = PQexec(h, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+        if (r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+    }
+    int64_t known = embedded_version();
+    if (version > known) {
+        snprintf(why, n,
+                 "the database was migrated by a newer Seau (schema %lld; this one knows %lld): "
+                 "upgrade this one",
+                 (long long)version, (long long)known);
+        return SEAU_E_SCHEMA_NEWER;
+    }
+    if (version < known)
+        snprintf(why, n, "reachable, schema %lld of %lld (seau migrate or serve applies the rest)",
+                 (long long)version, (long long)known);
+    return 0;
+}
+
+int db__postgres_probe(const char *target, char *why, size_t n)
+{
+    char url[sizeof(((struct pg_store *)0)->url)];
+    int len = snprintf(url, sizeof(url), "postgresql:%s", target);
+    if (strncmp(target, "//", 2) != 0 || len < 0 || (size_t)len >= sizeof(url)) {
+        snprintf(why, n, "the URL is not postgres://user@host:port/database");
+        return SEAU_E_VALIDATION;
+    }
+    static const char *const keys[] = {"connect_timeout", "dbname", "fallback_application_name",
+                                       NULL};
+    const char *values[] = {"5", url, "seau", NULL};
+    PGconn *h = PQconnectdbParams(keys, values, 1);
+    int rc = 0;
+    if (!h) {
+        rc = SEAU_E_NOMEM;
+        snprintf(why, n, "out of memory");
+    } else if (PQstatus(h) != CONNECTION_OK) {
+        rc = SEAU_E_DB;
+        /* libpq's message, its last line that says something: "…failed: FATAL:  password
+         * authentication failed for user \"x\"" or "…: Connection refused", without the hint. */
+        const char *m = PQerrorMessage(h);
+        size_t keep = strcspn(m, "\n");
+        /* A URL libpq could not parse is quoted in its message, password and all: cut it. */
+        const char *quoted = strstr(m, " in URI: ");
+        if (quoted && (size_t)(quoted - m) < keep)
+            keep = (size_t)(quoted - m);
+        while (keep && (m[keep - 1] == ' ' || m[keep - 1] == '\r'))
+            keep--;
+        snprintf(why, n, "%.*s", (int)(keep < 400 ? keep : 400), keep ? m : "the server refused");
+    } else {
+        rc = probe_schema(h, why, n);
+    }
+    PQfinish(h);
+    return rc;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 5000
 #define MIGRATIONS_DIR  "src/db/migrations/sqlite/"
@@ -386,4 +387,28 @@ int db__sqlite_open(const char *target, int conns, struct db **ret)
     }
     *ret = db;
     return 0;
+}
+
+int db__sqlite_probe(const char *target, char *why, size_t n)
+{
+    const char *path = strncmp(target, "//", 2) == 0 ? target + 2 : target;
+    if (!*path) {
+        snprintf(why, n, "the URL names no file");
+        return SEAU_E_VALIDATION;
+    }
+    /* Read-only and without creating: a probe leaves no file behind. */
+    sqlite3 *h = NULL;
+    int src = sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL);
+    if (src == SQLITE_OK)
+        src = sqlite3_exec(h, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    int rc = 0;
+    if (src == SQLITE_CANTOPEN && access(path, F_OK) != 0) {
+        /* Not there yet: serve creates it (and its folder). */
+        snprintf(why, n, "%s does not exist yet; seau serve creates it", path);
+    } else if (src != SQLITE_OK) {
+        rc = SEAU_E_DB;
+        snprintf(why, n, "%s", h ? sqlite3_errmsg(h) : sqlite3_errstr(src));
+    }
+    sqlite3_close(h);
+    return rc;
 }
