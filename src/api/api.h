@@ -153,6 +153,8 @@ int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s);
 int api_health(struct http_req *req);
 int api_ready(struct http_req *req);
 int api_metrics(struct http_req *req);
+/* Retry-After of a 503 while the S3 circuit breaker is not closed (http_server_opts hook). */
+int64_t api_retry_after_s(struct http_req *req);
 int api_openapi(struct http_req *req);
 int api_login(struct http_req *req);
 int api_logout(struct http_req *req);

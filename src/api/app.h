@@ -31,6 +31,7 @@ struct app {
     struct s3_client *s3_probe;  /* same storage, short timeouts, no retries */
     struct files_ready_probe probe; /* the last S3 probe, shared by every /api/ready */
     struct events *events;       /* real-time events (events/bus.h); NULL when not running */
+    struct s3_client *sqs;       /* the SQS consumer's client (its circuit breaker); may be NULL */
 };
 
 #endif

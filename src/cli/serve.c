@@ -247,10 +247,12 @@ static void observe_s3(void *m, const char *operation, int http_status, double s
 }
 
 static int start_events(const struct cfg *c, struct db *db, struct metrics *metrics,
+                        const struct s3_breaker_config *breaker, struct s3_client *s3,
                         struct s3_cred_provider **creds, struct s3_client **ret_sqs,
                         struct events **ret)
 {
     struct events_config ec = {
+        .s3 = s3,
         .db = db,
         .buckets = c->buckets,
         .nbuckets = c->nbuckets,
@@ -288,6 +290,7 @@ static int start_events(const struct cfg *c, struct db *db, struct metrics *metr
         }
         if (metrics)
             s3_client_set_observer(sqs, observe_s3, metrics);
+        s3_client_set_breaker(sqs, true, breaker);
         ec.sqs = sqs;
         ec.sqs_queue_url = c->sqs_queue_url;
     }
@@ -376,8 +379,18 @@ int cli_serve(int argc, char **argv)
         s3_client_set_observer(app.s3, observe_s3, app.metrics);
         s3_client_set_observer(app.s3_probe, observe_s3, app.metrics);
     }
+    struct s3_breaker_config breaker = {
+        .failures = (int)c.s3_breaker_failures,
+        .ratio = (double)c.s3_breaker_ratio / 100.0,
+        .open_ms = c.s3_breaker_open_ms,
+    };
+    if (app.s3) {
+        s3_client_set_breaker(app.s3, false, &breaker);
+        if (s3_client_set_cache(app.s3, c.s3_cache_ttl_ms, 0))
+            log_event(LOG_WARN, "no memory for the S3 cache: it stays off", NULL);
+    }
     struct s3_client *sqs = NULL;
-    if (start_events(&c, db, app.metrics, &s3_creds, &sqs, &app.events)) {
+    if (start_events(&c, db, app.metrics, &breaker, app.s3, &s3_creds, &sqs, &app.events)) {
         s3_client_free(app.s3_probe);
         s3_client_free(app.s3);
         s3_credentials_free(s3_creds);
@@ -416,6 +429,7 @@ int cli_serve(int argc, char **argv)
         .release = api_release,
         .completed = api_completed,
         .library_log = library_log,
+        .retry_after_s = api_retry_after_s,
     };
     struct http_server *server = NULL;
     rc = app.metrics ? http_server_start(&opts, &server) : SEAU_E_NOMEM;
@@ -435,6 +449,7 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     app.server = server;
+    app.sqs = sqs;
     /* Direct uploads: sniffing needs libmagic's database; abandoned uploads need aborting. */
     const char *magic_path = NULL;
     if (files_rules_init(&magic_path))
@@ -476,6 +491,7 @@ int cli_serve(int argc, char **argv)
     app.server = NULL;
     events_free(app.events); /* after the server: handlers publish until it stops */
     app.events = NULL;
+    app.sqs = NULL;
     s3_client_free(sqs);
     files_rules_cleanup(); /* after the server: handlers sniff until it stops */
     if (left)

@@ -8,6 +8,7 @@
  * it logs what it could not do (STYLE.md rule 9), once.
  */
 #include "events/bus.h"
+#include "s3/client.h"
 
 #include "core/err.h"
 #include "core/log.h"
@@ -95,6 +96,11 @@ void events_publish(struct events *ev, const struct event *e)
     if (!ev || !e)
         return;
     atomic_fetch_add(&ev->received[METRICS_VIA_SEAU], 1);
+    /* At once, on the caller's thread: its next listing must show the change. */
+    if (e->bucket && e->key)
+        s3_client_invalidate(ev->c.s3, e->bucket, e->key);
+    if (e->bucket && e->from_key)
+        s3_client_invalidate(ev->c.s3, e->bucket, e->from_key);
     char message[EVENTS_MESSAGE_MAX + 1];
     events_message(e, message);
     char etag[DB_ETAG_MAX + 1];
@@ -276,6 +282,7 @@ static int ingest_one(struct events *ev, const struct events_s3_record *r,
                       struct events_ingest_result *res)
 {
     int64_t now = time_now_ms();
+    s3_client_invalidate(ev->c.s3, r->bucket, r->key); /* a change made around Seau */
     char dedupe[2 * EVENTS_S3_FIELD_MAX + 96], seq[EVENTS_SEQUENCER_LEN + 1];
     events_s3_dedupe(r, dedupe, sizeof(dedupe));
     struct db_s3_event e = {

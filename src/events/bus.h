@@ -55,6 +55,9 @@ struct events;
 struct s3_client;
 
 struct events_config {
+    /* The S3 client whose cache (client.h) every change drops what it may show: Seau's
+     * own, when published, and S3's, when ingested. Borrowed; NULL: none. */
+    struct s3_client *s3;
     struct db *db;        /* borrowed */
     char *const *buckets; /* configured buckets (borrowed): others' events are ignored */
     size_t nbuckets;

@@ -22,6 +22,12 @@ struct http_server {
     struct http_parking parking; /* connections of streamed responses and bodies */
 };
 
+int64_t http_server_retry_after(void *server, struct http_req *req)
+{
+    struct http_server *s = server;
+    return s && s->o.retry_after_s ? s->o.retry_after_s(req) : 0;
+}
+
 struct http_parking *http_server_parking(void *server)
 {
     return server ? &((struct http_server *)server)->parking : NULL;

@@ -53,7 +53,13 @@ struct http_server_opts {
     void (*completed)(struct http_req *req, double seconds);
     /* libmicrohttpd's own error messages. */
     void (*library_log)(const char *message);
+    /* Seconds a 503 answer should tell the client to wait (Retry-After), 0 for none: an
+     * upstream's circuit breaker knows when it will try again. NULL: never. */
+    int64_t (*retry_after_s)(struct http_req *req);
 };
+
+/* The retry_after_s hook's answer for req (0 without a hook or a server). */
+int64_t http_server_retry_after(void *server, struct http_req *req);
 
 struct http_server;
 
