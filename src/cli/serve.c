@@ -253,6 +253,7 @@ static int start_events(const struct cfg *c, struct db *db, struct metrics *metr
 {
     struct events_config ec = {
         .s3 = s3,
+        .verify = c->events_verify,
         .db = db,
         .buckets = c->buckets,
         .nbuckets = c->nbuckets,

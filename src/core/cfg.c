@@ -112,6 +112,9 @@ static const struct cfg_option cfg_options[] = {
         "SQS queue receiving the buckets' S3 event notifications (unset: none)", false),
     OPT("SEAU_WEBHOOK_SECRET", NULL, webhook_secret, NULL,
         "shared secret of POST /api/events/s3 (environment only; unset: webhook off)", true),
+    OPT("SEAU_EVENTS_VERIFY", "events-verify", events_verify_text, "true",
+        "check each S3 event's object with a HEAD before believing it (false: trust the events)",
+        false),
     OPT("SEAU_NOTIFICATION_RETENTION", "notification-retention", notification_retention_text,
         "30d", "how long notifications are kept", false),
 };
@@ -494,6 +497,8 @@ static void check_files(struct cfg *c, struct cfg_problems *p)
                 c->sqs_queue_url);
     if (c->webhook_secret && strlen(c->webhook_secret) < 16)
         problem(p, "SEAU_WEBHOOK_SECRET must be at least 16 characters long");
+    if (!parse_bool(c->events_verify_text, &c->events_verify))
+        problem(p, "SEAU_EVENTS_VERIFY='%s' must be true or false", c->events_verify_text);
     check_duration(p, "SEAU_NOTIFICATION_RETENTION", c->notification_retention_text, 60000,
                    &c->notification_retention_ms);
 }

@@ -59,6 +59,7 @@ struct cfg {
     char *sqs_queue_url;        /* SEAU_SQS_QUEUE_URL; NULL: no consumer */
     char *webhook_secret;       /* secret: POST /api/events/s3 bearer; NULL: webhook refused */
     char *notification_retention_text;
+    char *events_verify_text;
 
     /* Parsed by cfg_validate(). */
     struct sockaddr_storage listen_addr;
@@ -95,6 +96,7 @@ struct cfg {
     int64_t s3_breaker_open_ms;
     int64_t s3_cache_ttl_ms;          /* 0: no cache */
     int64_t notification_retention_ms;
+    bool events_verify; /* HEAD the object of an S3 event before believing it */
     char **buckets; /* NULL-terminated list parsed from buckets_text; never NULL after validate */
     size_t nbuckets;
 };
