@@ -19,6 +19,7 @@
 struct events;
 struct http_server;
 struct s3_client;
+struct files_index_progress;
 
 struct app {
     const struct cfg *cfg;
@@ -32,6 +33,7 @@ struct app {
     struct files_ready_probe probe; /* the last S3 probe, shared by every /api/ready */
     struct events *events;       /* real-time events (events/bus.h); NULL when not running */
     struct s3_client *sqs;       /* the SQS consumer's client (its circuit breaker); may be NULL */
+    struct files_index_progress *index_progress; /* the index walks (files/reconcile.h); may be NULL */
 };
 
 #endif

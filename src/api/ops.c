@@ -10,6 +10,7 @@
 #include "events/bus.h"
 #include "http/server.h"
 #include "files/ready.h"
+#include "files/reconcile.h"
 #include "metrics/obs.h"
 #include "s3/client.h"
 
@@ -49,12 +50,37 @@ static void obs_sample(struct app *app, struct metrics_obs *o)
     o->cache_coalesced = cs.coalesced;
     o->cache_invalidations = cs.invalidations;
     o->cache_entries = cs.entries;
+    if (app->index_progress) {
+        struct files_index_progress ip;
+        files_index_progress_get(app->index_progress, &ip);
+        o->index = ip.running || ip.runs > 0;
+        o->index_running = ip.running;
+        o->index_listed = (uint64_t)ip.listed;
+        o->index_last_success = (double)ip.last_success_ms / 1000.0;
+    }
+}
+
+/* The walks of the buckets into the index, as /api/ready and the dashboard show them. */
+static json_t *index_details(struct app *app)
+{
+    if (!app->index_progress)
+        return json_null();
+    struct files_index_progress ip;
+    files_index_progress_get(app->index_progress, &ip);
+    const char *state = ip.running ? "syncing" : ip.runs == 0 ? "idle" : ip.failed ? "failed" : "done";
+    return json_pack("{s:s, s:s?, s:I, s:b, s:o, s:o}", "state", state, "bucket",
+                     ip.running ? ip.bucket : NULL, "objects", (json_int_t)ip.listed, "resumed",
+                     ip.running && ip.resumed, "startedAt",
+                     ip.started_ms ? api_time_json(ip.started_ms) : json_null(), "lastSuccessAt",
+                     ip.last_success_ms ? api_time_json(ip.last_success_ms) : json_null());
 }
 
 /* The details of /api/ready: the S3 circuit breaker and cache (shown, never required). */
 static json_t *ready_details(struct app *app)
 {
     json_t *d = json_object();
+    if (d)
+        json_object_set_new(d, "index", index_details(app));
     if (!d || !app->s3)
         return d;
     struct s3_circuit_info ci;

@@ -161,9 +161,17 @@ static void singletons_lead(struct singletons *s, bool lead)
     if (s->app->s3 && files_upload_janitor_start(s->env, s->c, janitor_report, NULL, &s->janitor))
         log_event(LOG_ERROR, "cannot start the upload janitor", NULL);
     /* The object index converges with S3 every SEAU_INDEX_RECONCILE_INTERVAL (0: never). */
+    /* With SEAU_INDEX_SYNC_AT_START, the walks that are due run at once (in the background). */
+    struct files_reconcile_opts ro = {.db = s->db,
+                                      .s3 = s->app->s3,
+                                      .buckets = s->c->buckets,
+                                      .nbuckets = s->c->nbuckets,
+                                      .interval_ms = s->c->index_reconcile_ms,
+                                      .at_start = s->c->index_sync_at_start,
+                                      .progress = s->app->index_progress,
+                                      .report = reconcile_report};
     if (s->app->s3 && s->c->index_reconcile_ms > 0 &&
-        files_reconcile_start(s->db, s->app->s3, s->c->buckets, s->c->nbuckets,
-                              s->c->index_reconcile_ms, reconcile_report, NULL, &s->reconciler))
+        files_reconcile_begin(&ro, &s->reconciler))
         log_event(LOG_ERROR, "cannot start the object index reconciliation", NULL);
 }
 
@@ -365,6 +373,9 @@ int cli_serve(int argc, char **argv)
     };
     atomic_init(&app.ready, 1);
     pthread_mutex_init(&app.probe.lock, NULL);
+    struct files_index_progress index_progress;
+    files_index_progress_init(&index_progress);
+    app.index_progress = &index_progress;
     struct s3_cred_provider *s3_creds = NULL;
     if (cli__s3_configured(&c) &&
         (cli__s3_credentials(&s3_creds) || cli__s3_client(&c, s3_creds, false, &app.s3) ||
@@ -504,6 +515,7 @@ int cli_serve(int argc, char **argv)
     s3_client_free(app.s3);
     s3_credentials_free(s3_creds);
     pthread_mutex_destroy(&app.probe.lock);
+    files_index_progress_done(&index_progress);
     metrics_free(app.metrics);
     db_close(db);
     cfg_done(&c);

@@ -107,6 +107,8 @@ static const struct cfg_option cfg_options[] = {
         "objects larger than this are copied part by part (at most 5GiB)", false),
     OPT("SEAU_INDEX_RECONCILE_INTERVAL", "index-reconcile-interval", index_reconcile_text, "1h",
         "how often the object index is walked against S3 (0: never)", false),
+    OPT("SEAU_INDEX_SYNC_AT_START", "index-sync-at-start", index_sync_at_start_text, "true",
+        "walk at start, in the background, the buckets never walked, cut short or stale", false),
     /* Events. */
     OPT("SEAU_SQS_QUEUE_URL", "sqs-queue-url", sqs_queue_url, NULL,
         "SQS queue receiving the buckets' S3 event notifications (unset: none)", false),
@@ -481,6 +483,9 @@ static void check_files(struct cfg *c, struct cfg_problems *p)
                5 * GiB, &c->multipart_copy_threshold);
     check_duration(p, "SEAU_INDEX_RECONCILE_INTERVAL", c->index_reconcile_text, 0,
                    &c->index_reconcile_ms);
+    if (!parse_bool(c->index_sync_at_start_text, &c->index_sync_at_start))
+        problem(p, "SEAU_INDEX_SYNC_AT_START='%s' must be true or false",
+                c->index_sync_at_start_text);
     check_duration(p, "SEAU_S3_REQUEST_TIMEOUT", c->s3_request_timeout_text, 1000,
                    &c->s3_request_timeout_ms);
     check_int(p, "SEAU_S3_BREAKER_FAILURES", c->s3_breaker_failures_text, 0, 1000,

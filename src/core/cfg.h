@@ -52,6 +52,7 @@ struct cfg {
     char *multipart_copy_threshold_text;
     char *index_reconcile_text;
     char *s3_request_timeout_text;
+    char *index_sync_at_start_text;
     char *s3_breaker_failures_text;
     char *s3_breaker_ratio_text;
     char *s3_breaker_open_text;
@@ -91,6 +92,7 @@ struct cfg {
     int64_t multipart_copy_threshold;
     int64_t index_reconcile_ms;       /* 0: never */
     int64_t s3_request_timeout_ms;
+    bool index_sync_at_start;         /* the due walks run at once when leading */
     int64_t s3_breaker_failures;      /* 0: not this rule */
     int64_t s3_breaker_ratio;         /* percent; 0: not this rule */
     int64_t s3_breaker_open_ms;

@@ -238,7 +238,8 @@ void s3_client_set_observer(struct s3_client *c, s3_observer_fn fn, void *ctx);
 /*
  * Each endpoint of a client (S3, SQS) has a circuit breaker, off until
  * configured. Closed, calls go through; `failures` consecutive failed calls
- * (no answer, a timeout, a 5xx, SlowDown — after the call's retries), or a
+ * (no answer, a timeout, a 500, 502, 503 or 504, SlowDown — after the
+ * call's retries; a 501 NotImplemented is an S3 without a feature, not down), or a
  * failure ratio of at least `ratio` over the calls of the last window_ms
  * (at least min_calls of them), open it: for open_ms every call fails at
  * once with SEAU_E_UNAVAILABLE, code "CircuitOpen", without touching the

@@ -222,7 +222,9 @@ static enum s3__outcome s3__outcome_of(int rc, const struct s3_error *e)
         return S3__OUTCOME_OK;
     if (rc == SEAU_E_CANCELLED || rc == SEAU_E_NOMEM)
         return S3__OUTCOME_NEUTRAL;
-    if (e->http_status >= 500 || strcmp(e->code, "SlowDown") == 0)
+    /* The statuses of an outage; not 501 (NotImplemented: an S3 that lacks a feature is up). */
+    int st = e->http_status;
+    if (st == 500 || st == 502 || st == 503 || st == 504 || strcmp(e->code, "SlowDown") == 0)
         return S3__OUTCOME_FAILED;
     if (strcmp(e->code, "ConnectionFailed") == 0 || strcmp(e->code, "Timeout") == 0 ||
         strcmp(e->code, "IncompleteBody") == 0 || strcmp(e->code, "MalformedAnswer") == 0)

@@ -199,11 +199,12 @@ static int migrate(struct db *db, int *ret_applied)
                                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                                          "applied_at INTEGER NOT NULL)",
                                          NULL, NULL, NULL));
-    for (int64_t version = 1; rc == 0; version++) {
+    int64_t last = db__migration_last(MIGRATIONS_DIR);
+    for (int64_t version = 1; rc == 0 && version <= last; version++) {
         const char *name = NULL;
         const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
         if (!mig)
-            break;
+            continue; /* a version of another change, not in this build */
         rc = sqlite__tx_begin(c);
         if (rc)
             break;
@@ -288,6 +289,8 @@ static const struct db_ops sqlite_ops = {
     .object_sync_page = sqlite__object_sync_page,
     .object_sync_sweep = sqlite__object_sync_sweep,
     .object_search = sqlite__object_search,
+    .index_sync_get = sqlite__index_sync_get,
+    .index_sync_put = sqlite__index_sync_put,
     .upload_insert = sqlite__upload_insert,
     .upload_get = sqlite__upload_get,
     .upload_claim = sqlite__upload_claim,

@@ -191,6 +191,10 @@ static void test_client_stops_calling_a_failing_endpoint(void **state)
     atomic_store(&s.status, 404);
     for (int i = 0; i < 5; i++)
         assert_int_equal(s3_head_object(s.client, "b", "k", NULL, &h, &err), SEAU_E_NOT_FOUND);
+    /* Nor is a 501: an S3 without the feature (s3rver's GetBucketVersioning) is up. */
+    atomic_store(&s.status, 501);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(s3_head_object(s.client, "b", "k", NULL, &h, &err), SEAU_E_UNAVAILABLE);
     s3_client_circuit(s.client, false, &info);
     assert_int_equal(info.state, S3_CIRCUIT_CLOSED);
     scripted_s3_stop(&s);
