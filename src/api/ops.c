@@ -12,6 +12,7 @@
 #include "files/ready.h"
 #include "files/reconcile.h"
 #include "metrics/obs.h"
+#include "core/trace.h"
 #include "s3/client.h"
 
 #include <stdio.h>
@@ -50,6 +51,12 @@ static void obs_sample(struct app *app, struct metrics_obs *o)
     o->cache_coalesced = cs.coalesced;
     o->cache_invalidations = cs.invalidations;
     o->cache_entries = cs.entries;
+    o->tracing = trace_enabled();
+    struct trace_stats ts;
+    trace_stats(&ts);
+    o->spans_exported = ts.exported;
+    o->spans_dropped = ts.dropped;
+    o->spans_failed = ts.failed;
     if (app->index_progress) {
         struct files_index_progress ip;
         files_index_progress_get(app->index_progress, &ip);

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/trace.h"
 #include "events/bus.h"
 #include "events/consumer.h"
 #include "files/reconcile.h"
@@ -344,6 +345,16 @@ int cli_serve(int argc, char **argv)
         cfg_done(&c);
         return 1;
     }
+    /* Traces (OTEL_* variables): before any thread that makes spans. */
+    char trace_why[256] = "";
+    if (trace_setup(trace_why, sizeof(trace_why))) {
+        log_event(LOG_ERROR, "the tracing settings are not usable",
+                  json_pack("{s:s}", "error", trace_why[0] ? trace_why : "out of memory"));
+        cfg_done(&c);
+        return 2;
+    }
+    if (trace_enabled())
+        log_event(LOG_INFO, "traces are exported over OTLP/HTTP", NULL);
     unsigned threads = worker_threads(&c);
     struct db *db = NULL;
     if (cli__open_db(&c, (int)threads + 2, &db)) {
@@ -442,6 +453,8 @@ int cli_serve(int argc, char **argv)
         .completed = api_completed,
         .library_log = library_log,
         .retry_after_s = api_retry_after_s,
+        .started = api_trace_started,
+        .on_thread = api_trace_on_thread,
     };
     struct http_server *server = NULL;
     rc = app.metrics ? http_server_start(&opts, &server) : SEAU_E_NOMEM;
@@ -518,6 +531,7 @@ int cli_serve(int argc, char **argv)
     files_index_progress_done(&index_progress);
     metrics_free(app.metrics);
     db_close(db);
+    trace_shutdown(c.shutdown_timeout_ms); /* after everything that makes spans */
     cfg_done(&c);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "core/str.h"
 #include "core/jsonx.h"
 #include "core/timeutil.h"
+#include "core/trace.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1223,7 +1224,8 @@ static int s3__attempt(struct s3_client *c, const struct s3__req *rq, const stru
     return s3__outcome(rq, x, cc, ret_answer, ret_retryable, err);
 }
 
-static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err);
+static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err,
+                            int *ret_attempts);
 
 /*
  * Runs a request with retries (see client.h). On success writes rq->ret_head
@@ -1237,6 +1239,10 @@ int s3__perform(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_er
     bool probe = false;
     int64_t wait_ms = 0;
     if (s3__breaker_allow(breaker, s3__mono_ms(), &probe, &wait_ms) != 0) {
+        struct trace_span *span = trace_span_start(rq->op, TRACE_CLIENT, NULL);
+        trace_span_str(span, "rpc.method", rq->op);
+        trace_span_error(span, "CircuitOpen");
+        trace_span_end(span);
         s3__err(&err, 0, "CircuitOpen",
                 "%s: not sent: the endpoint failed repeatedly, calls resume in %lld s", rq->op,
                 (long long)((wait_ms + 999) / 1000));
@@ -1244,8 +1250,23 @@ int s3__perform(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_er
             *ret_err = err;
         return SEAU_E_UNAVAILABLE;
     }
-    int rc = s3__perform_once(c, rq, &err);
+    /* A CLIENT span per call (core/trace.h), the child of whatever called. */
+    struct trace_span *span = trace_span_start(rq->op, TRACE_CLIENT, NULL);
+    int attempts = 0;
+    int rc = s3__perform_once(c, rq, &err, &attempts);
     s3__breaker_record(breaker, s3__mono_ms(), probe, s3__outcome_of(rc, &err));
+    if (span) {
+        trace_span_str(span, "rpc.system", "aws-api");
+        trace_span_str(span, "rpc.service", rq->ep == &c->sqs_ep ? "SQS" : "S3");
+        trace_span_str(span, "rpc.method", rq->op);
+        if (rq->bucket)
+            trace_span_str(span, "aws.s3.bucket", rq->bucket);
+        trace_span_int(span, "http.response.status_code", rc == 0 ? 200 : err.http_status);
+        trace_span_int(span, "seau.s3.retries", attempts > 0 ? attempts - 1 : 0);
+        if (rc)
+            trace_span_error(span, err.code[0] ? err.code : NULL);
+        trace_span_end(span);
+    }
     /* A write through the client changes what cached listings and HEADs would show. */
     if (c->cache && rq->bucket && rq->ep != &c->sqs_ep && strcmp(rq->method, "GET") != 0 &&
         strcmp(rq->method, "HEAD") != 0)
@@ -1255,8 +1276,9 @@ int s3__perform(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_er
     return rc;
 }
 
-/* The request with its retries, without the breaker. */
-static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err)
+/* The request with its retries, without the breaker; *ret_attempts: how many were sent. */
+static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err,
+                            int *ret_attempts)
 {
     struct s3_error err;
     memset(&err, 0, sizeof(err));
@@ -1298,6 +1320,7 @@ static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_e
                 s3_xml_answer_done(&a);
         }
         s3__xfer_done(&x);
+        *ret_attempts = attempt + 1;
         if (rc == 0 || !retryable || attempt >= c->max_retries || !s3__replayable(rq))
             break;
     }

@@ -19,6 +19,7 @@
  */
 #include "core/err.h"
 #include "db/postgres/store.h"
+#include "core/trace.h"
 
 #include <inttypes.h>
 #include <poll.h>
@@ -383,8 +384,12 @@ static void backoff(int attempt)
 int pg__tx(struct db *db, int (*body)(struct db *db, struct pg__conn *c, void *ctx), void *ctx)
 {
     struct pg__conn *c = pg__acquire(db);
+    struct trace_span *span = trace_span_start("db.transaction", TRACE_CLIENT, NULL);
+    trace_span_str(span, "db.system", "postgresql");
     int rc = 0;
+    int attempts = 0;
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+        attempts = attempt + 1;
         c->retry = false;
         rc = pg__exec_text(c, "BEGIN");
         if (rc == 0)
@@ -398,6 +403,11 @@ int pg__tx(struct db *db, int (*body)(struct db *db, struct pg__conn *c, void *c
         backoff(attempt);
     }
     pg__release(db, c);
+    trace_span_int(span, "db.attempts", attempts);
+    trace_span_str(span, "db.outcome", rc == 0 ? "commit" : "rollback");
+    if (rc)
+        trace_span_error(span, err_name(rc));
+    trace_span_end(span);
     return rc;
 }
 

@@ -13,6 +13,7 @@
  */
 #include "core/err.h"
 #include "db/sqlite/store.h"
+#include "core/trace.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -151,17 +152,40 @@ char *sqlite__dup_col(sqlite3_stmt *st, int col)
 
 int sqlite__tx_begin(struct sqlite__conn *c)
 {
-    return sqlite__exec(stmt(c, STMT_BEGIN));
+    c->span = trace_span_start("db.transaction", TRACE_CLIENT, NULL);
+    trace_span_str(c->span, "db.system", "sqlite");
+    int rc = sqlite__exec(stmt(c, STMT_BEGIN));
+    if (rc) {
+        trace_span_error(c->span, "BEGIN failed");
+        trace_span_end(c->span);
+        c->span = NULL;
+    }
+    return rc;
+}
+
+/* Ends the transaction's span: committed or rolled back. */
+static void tx_span_end(struct sqlite__conn *c, int rc)
+{
+    if (!c->span)
+        return;
+    trace_span_str(c->span, "db.outcome", rc == 0 ? "commit" : "rollback");
+    if (rc)
+        trace_span_error(c->span, err_name(rc));
+    trace_span_end(c->span);
+    c->span = NULL;
 }
 
 int sqlite__tx_end(struct sqlite__conn *c, int rc)
 {
     if (rc == 0) {
         rc = sqlite__exec(stmt(c, STMT_COMMIT));
-        if (rc == 0)
+        if (rc == 0) {
+            tx_span_end(c, 0);
             return 0;
+        }
     }
     sqlite__exec(stmt(c, STMT_ROLLBACK));
+    tx_span_end(c, rc);
     return rc;
 }
 

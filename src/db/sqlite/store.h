@@ -38,6 +38,7 @@ enum sqlite__domain {
 /* One connection of the pool; a thread holds it between acquire and release. */
 struct sqlite__conn {
     sqlite3 *handle;
+    void *span; /* the write transaction's span (core/trace.h), between tx_begin and tx_end */
     /* Prepared once, on first use, and kept until the store closes. */
     sqlite3_stmt *stmts[SQLITE__DOMAINS][SQLITE__DOMAIN_STMTS_MAX];
 };
