@@ -153,6 +153,12 @@ int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s);
 int api_health(struct http_req *req);
 int api_ready(struct http_req *req);
 int api_metrics(struct http_req *req);
+/* Retry-After of a 503 while the S3 circuit breaker is not closed (http_server_opts hook). */
+int64_t api_retry_after_s(struct http_req *req);
+/* Tracing of requests (api/trace.c): the http_server_opts hooks, and the end of the span. */
+void api_trace_started(struct http_req *req);
+void api_trace_on_thread(struct http_req *req, bool entering);
+void api_trace_completed(struct http_req *req);
 int api_openapi(struct http_req *req);
 int api_login(struct http_req *req);
 int api_logout(struct http_req *req);

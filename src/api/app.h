@@ -19,6 +19,7 @@
 struct events;
 struct http_server;
 struct s3_client;
+struct files_index_progress;
 
 struct app {
     const struct cfg *cfg;
@@ -31,6 +32,8 @@ struct app {
     struct s3_client *s3_probe;  /* same storage, short timeouts, no retries */
     struct files_ready_probe probe; /* the last S3 probe, shared by every /api/ready */
     struct events *events;       /* real-time events (events/bus.h); NULL when not running */
+    struct s3_client *sqs;       /* the SQS consumer's client (its circuit breaker); may be NULL */
+    struct files_index_progress *index_progress; /* the index walks (files/reconcile.h); may be NULL */
 };
 
 #endif

@@ -154,6 +154,7 @@ void api_release(struct http_req *req)
 void api_completed(struct http_req *req, double seconds)
 {
     struct app *app = api_app(req);
+    api_trace_completed(req);
     if (app->metrics)
         metrics_observe_http(app->metrics, req->method, req->route_label, req->status, seconds);
     if (!log_enabled(LOG_INFO))

@@ -50,6 +50,7 @@ int cli__s3_client(const struct cfg *c, struct s3_cred_provider *p, bool probe,
     conf.endpoint = c->s3_endpoint;
     conf.region = region && *region ? region : s3_credentials_region(p);
     conf.addressing = c->s3_force_path_style ? S3_ADDRESSING_PATH : S3_ADDRESSING_AUTO;
+    conf.request_timeout_ms = c->s3_request_timeout_ms;
     if (probe) {
         /* Readiness must answer quickly, and say "no" rather than wait out retries. */
         conf.connect_timeout_ms = 2000;

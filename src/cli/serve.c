@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/trace.h"
 #include "events/bus.h"
 #include "events/consumer.h"
 #include "files/reconcile.h"
@@ -161,9 +162,17 @@ static void singletons_lead(struct singletons *s, bool lead)
     if (s->app->s3 && files_upload_janitor_start(s->env, s->c, janitor_report, NULL, &s->janitor))
         log_event(LOG_ERROR, "cannot start the upload janitor", NULL);
     /* The object index converges with S3 every SEAU_INDEX_RECONCILE_INTERVAL (0: never). */
+    /* With SEAU_INDEX_SYNC_AT_START, the walks that are due run at once (in the background). */
+    struct files_reconcile_opts ro = {.db = s->db,
+                                      .s3 = s->app->s3,
+                                      .buckets = s->c->buckets,
+                                      .nbuckets = s->c->nbuckets,
+                                      .interval_ms = s->c->index_reconcile_ms,
+                                      .at_start = s->c->index_sync_at_start,
+                                      .progress = s->app->index_progress,
+                                      .report = reconcile_report};
     if (s->app->s3 && s->c->index_reconcile_ms > 0 &&
-        files_reconcile_start(s->db, s->app->s3, s->c->buckets, s->c->nbuckets,
-                              s->c->index_reconcile_ms, reconcile_report, NULL, &s->reconciler))
+        files_reconcile_begin(&ro, &s->reconciler))
         log_event(LOG_ERROR, "cannot start the object index reconciliation", NULL);
 }
 
@@ -247,10 +256,13 @@ static void observe_s3(void *m, const char *operation, int http_status, double s
 }
 
 static int start_events(const struct cfg *c, struct db *db, struct metrics *metrics,
+                        const struct s3_breaker_config *breaker, struct s3_client *s3,
                         struct s3_cred_provider **creds, struct s3_client **ret_sqs,
                         struct events **ret)
 {
     struct events_config ec = {
+        .s3 = s3,
+        .verify = c->events_verify,
         .db = db,
         .buckets = c->buckets,
         .nbuckets = c->nbuckets,
@@ -288,6 +300,7 @@ static int start_events(const struct cfg *c, struct db *db, struct metrics *metr
         }
         if (metrics)
             s3_client_set_observer(sqs, observe_s3, metrics);
+        s3_client_set_breaker(sqs, true, breaker);
         ec.sqs = sqs;
         ec.sqs_queue_url = c->sqs_queue_url;
     }
@@ -332,6 +345,16 @@ int cli_serve(int argc, char **argv)
         cfg_done(&c);
         return 1;
     }
+    /* Traces (OTEL_* variables): before any thread that makes spans. */
+    char trace_why[256] = "";
+    if (trace_setup(trace_why, sizeof(trace_why))) {
+        log_event(LOG_ERROR, "the tracing settings are not usable",
+                  json_pack("{s:s}", "error", trace_why[0] ? trace_why : "out of memory"));
+        cfg_done(&c);
+        return 2;
+    }
+    if (trace_enabled())
+        log_event(LOG_INFO, "traces are exported over OTLP/HTTP", NULL);
     unsigned threads = worker_threads(&c);
     struct db *db = NULL;
     if (cli__open_db(&c, (int)threads + 2, &db)) {
@@ -361,6 +384,9 @@ int cli_serve(int argc, char **argv)
     };
     atomic_init(&app.ready, 1);
     pthread_mutex_init(&app.probe.lock, NULL);
+    struct files_index_progress index_progress;
+    files_index_progress_init(&index_progress);
+    app.index_progress = &index_progress;
     struct s3_cred_provider *s3_creds = NULL;
     if (cli__s3_configured(&c) &&
         (cli__s3_credentials(&s3_creds) || cli__s3_client(&c, s3_creds, false, &app.s3) ||
@@ -376,8 +402,18 @@ int cli_serve(int argc, char **argv)
         s3_client_set_observer(app.s3, observe_s3, app.metrics);
         s3_client_set_observer(app.s3_probe, observe_s3, app.metrics);
     }
+    struct s3_breaker_config breaker = {
+        .failures = (int)c.s3_breaker_failures,
+        .ratio = (double)c.s3_breaker_ratio / 100.0,
+        .open_ms = c.s3_breaker_open_ms,
+    };
+    if (app.s3) {
+        s3_client_set_breaker(app.s3, false, &breaker);
+        if (s3_client_set_cache(app.s3, c.s3_cache_ttl_ms, 0))
+            log_event(LOG_WARN, "no memory for the S3 cache: it stays off", NULL);
+    }
     struct s3_client *sqs = NULL;
-    if (start_events(&c, db, app.metrics, &s3_creds, &sqs, &app.events)) {
+    if (start_events(&c, db, app.metrics, &breaker, app.s3, &s3_creds, &sqs, &app.events)) {
         s3_client_free(app.s3_probe);
         s3_client_free(app.s3);
         s3_credentials_free(s3_creds);
@@ -416,6 +452,9 @@ int cli_serve(int argc, char **argv)
         .release = api_release,
         .completed = api_completed,
         .library_log = library_log,
+        .retry_after_s = api_retry_after_s,
+        .started = api_trace_started,
+        .on_thread = api_trace_on_thread,
     };
     struct http_server *server = NULL;
     rc = app.metrics ? http_server_start(&opts, &server) : SEAU_E_NOMEM;
@@ -435,6 +474,7 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     app.server = server;
+    app.sqs = sqs;
     /* Direct uploads: sniffing needs libmagic's database; abandoned uploads need aborting. */
     const char *magic_path = NULL;
     if (files_rules_init(&magic_path))
@@ -476,6 +516,7 @@ int cli_serve(int argc, char **argv)
     app.server = NULL;
     events_free(app.events); /* after the server: handlers publish until it stops */
     app.events = NULL;
+    app.sqs = NULL;
     s3_client_free(sqs);
     files_rules_cleanup(); /* after the server: handlers sniff until it stops */
     if (left)
@@ -487,8 +528,10 @@ int cli_serve(int argc, char **argv)
     s3_client_free(app.s3);
     s3_credentials_free(s3_creds);
     pthread_mutex_destroy(&app.probe.lock);
+    files_index_progress_done(&index_progress);
     metrics_free(app.metrics);
     db_close(db);
+    trace_shutdown(c.shutdown_timeout_ms); /* after everything that makes spans */
     cfg_done(&c);
     return 0;
 }

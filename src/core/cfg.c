@@ -63,6 +63,19 @@ static const struct cfg_option cfg_options[] = {
         "address buckets as endpoint/bucket/key even on AWS", false),
     OPT("SEAU_BUCKETS", "buckets", buckets_text, NULL,
         "comma-separated buckets Seau offers; the first is the default", false),
+    /* S3 resilience: the circuit breaker, the cache, the request timeout. */
+    OPT("SEAU_S3_REQUEST_TIMEOUT", "s3-request-timeout", s3_request_timeout_text, "60s",
+        "longest S3 call (a streamed transfer is bounded by its speed instead)", false),
+    OPT("SEAU_S3_BREAKER_FAILURES", "s3-breaker-failures", s3_breaker_failures_text, "5",
+        "consecutive failed S3 calls that open the circuit breaker (0: not this rule)", false),
+    OPT("SEAU_S3_BREAKER_RATIO", "s3-breaker-ratio", s3_breaker_ratio_text, "50",
+        "percentage of failed S3 calls within 30s (at least 10 calls) that opens it (0: not "
+        "this rule)",
+        false),
+    OPT("SEAU_S3_BREAKER_OPEN", "s3-breaker-open", s3_breaker_open_text, "10s",
+        "how long an open breaker answers 503 at once before it probes S3 again", false),
+    OPT("SEAU_S3_CACHE_TTL", "s3-cache-ttl", s3_cache_ttl_text, "2s",
+        "how long listing pages and HEADs shown to people are reused (0: no cache)", false),
     /* Files: uploads, downloads, shares, the object index. */
     OPT("SEAU_MAX_UPLOAD_BYTES", "max-upload-bytes", max_upload_bytes_text, "5TiB",
         "largest file one may upload (bytes, or with KiB, MiB, GiB, TiB)", false),
@@ -94,11 +107,16 @@ static const struct cfg_option cfg_options[] = {
         "objects larger than this are copied part by part (at most 5GiB)", false),
     OPT("SEAU_INDEX_RECONCILE_INTERVAL", "index-reconcile-interval", index_reconcile_text, "1h",
         "how often the object index is walked against S3 (0: never)", false),
+    OPT("SEAU_INDEX_SYNC_AT_START", "index-sync-at-start", index_sync_at_start_text, "true",
+        "walk at start, in the background, the buckets never walked, cut short or stale", false),
     /* Events. */
     OPT("SEAU_SQS_QUEUE_URL", "sqs-queue-url", sqs_queue_url, NULL,
         "SQS queue receiving the buckets' S3 event notifications (unset: none)", false),
     OPT("SEAU_WEBHOOK_SECRET", NULL, webhook_secret, NULL,
         "shared secret of POST /api/events/s3 (environment only; unset: webhook off)", true),
+    OPT("SEAU_EVENTS_VERIFY", "events-verify", events_verify_text, "true",
+        "check each S3 event's object with a HEAD before believing it (false: trust the events)",
+        false),
     OPT("SEAU_NOTIFICATION_RETENTION", "notification-retention", notification_retention_text,
         "30d", "how long notifications are kept", false),
 };
@@ -465,12 +483,27 @@ static void check_files(struct cfg *c, struct cfg_problems *p)
                5 * GiB, &c->multipart_copy_threshold);
     check_duration(p, "SEAU_INDEX_RECONCILE_INTERVAL", c->index_reconcile_text, 0,
                    &c->index_reconcile_ms);
+    if (!parse_bool(c->index_sync_at_start_text, &c->index_sync_at_start))
+        problem(p, "SEAU_INDEX_SYNC_AT_START='%s' must be true or false",
+                c->index_sync_at_start_text);
+    check_duration(p, "SEAU_S3_REQUEST_TIMEOUT", c->s3_request_timeout_text, 1000,
+                   &c->s3_request_timeout_ms);
+    check_int(p, "SEAU_S3_BREAKER_FAILURES", c->s3_breaker_failures_text, 0, 1000,
+              &c->s3_breaker_failures);
+    check_int(p, "SEAU_S3_BREAKER_RATIO", c->s3_breaker_ratio_text, 0, 100, &c->s3_breaker_ratio);
+    check_duration(p, "SEAU_S3_BREAKER_OPEN", c->s3_breaker_open_text, 100, &c->s3_breaker_open_ms);
+    check_duration(p, "SEAU_S3_CACHE_TTL", c->s3_cache_ttl_text, 0, &c->s3_cache_ttl_ms);
+    if (c->s3_cache_ttl_ms > 60000)
+        problem(p, "SEAU_S3_CACHE_TTL='%s' is longer than a minute: the cache is meant to be short",
+                c->s3_cache_ttl_text);
     if (c->sqs_queue_url && strncmp(c->sqs_queue_url, "https://", 8) != 0 &&
         strncmp(c->sqs_queue_url, "http://", 7) != 0)
         problem(p, "SEAU_SQS_QUEUE_URL='%s' must be an http:// or https:// queue URL",
                 c->sqs_queue_url);
     if (c->webhook_secret && strlen(c->webhook_secret) < 16)
         problem(p, "SEAU_WEBHOOK_SECRET must be at least 16 characters long");
+    if (!parse_bool(c->events_verify_text, &c->events_verify))
+        problem(p, "SEAU_EVENTS_VERIFY='%s' must be true or false", c->events_verify_text);
     check_duration(p, "SEAU_NOTIFICATION_RETENTION", c->notification_retention_text, 60000,
                    &c->notification_retention_ms);
 }

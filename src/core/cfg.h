@@ -51,9 +51,16 @@ struct cfg {
     char *share_default_expiry_text;
     char *multipart_copy_threshold_text;
     char *index_reconcile_text;
+    char *s3_request_timeout_text;
+    char *index_sync_at_start_text;
+    char *s3_breaker_failures_text;
+    char *s3_breaker_ratio_text;
+    char *s3_breaker_open_text;
+    char *s3_cache_ttl_text;
     char *sqs_queue_url;        /* SEAU_SQS_QUEUE_URL; NULL: no consumer */
     char *webhook_secret;       /* secret: POST /api/events/s3 bearer; NULL: webhook refused */
     char *notification_retention_text;
+    char *events_verify_text;
 
     /* Parsed by cfg_validate(). */
     struct sockaddr_storage listen_addr;
@@ -84,7 +91,14 @@ struct cfg {
     int64_t share_default_expiry_ms;  /* 0: unlimited */
     int64_t multipart_copy_threshold;
     int64_t index_reconcile_ms;       /* 0: never */
+    int64_t s3_request_timeout_ms;
+    bool index_sync_at_start;         /* the due walks run at once when leading */
+    int64_t s3_breaker_failures;      /* 0: not this rule */
+    int64_t s3_breaker_ratio;         /* percent; 0: not this rule */
+    int64_t s3_breaker_open_ms;
+    int64_t s3_cache_ttl_ms;          /* 0: no cache */
     int64_t notification_retention_ms;
+    bool events_verify; /* HEAD the object of an S3 event before believing it */
     char **buckets; /* NULL-terminated list parsed from buckets_text; never NULL after validate */
     size_t nbuckets;
 };

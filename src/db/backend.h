@@ -64,6 +64,8 @@ struct db_ops {
                              int64_t *ret_n);
     int (*object_search)(struct db *db, const struct db_object_query *q, struct db_object **ret,
                          size_t *ret_n, int64_t *ret_total);
+    int (*index_sync_get)(struct db *db, const char *bucket, struct db_index_sync *ret);
+    int (*index_sync_put)(struct db *db, const struct db_index_sync *s);
 
     int (*upload_insert)(struct db *db, const struct db_upload *u, size_t max_per_user,
                          struct db_audit_entry *audit);
@@ -167,5 +169,12 @@ size_t db__scopes_normalize(struct db_object_scope *s, size_t n);
  */
 const struct embedded_file *db__migration_find(const char *dir, int64_t version,
                                                const char **ret_name);
+
+/*
+ * The highest version embedded in dir (0: none). Versions may have gaps
+ * where a numbered migration belongs to a change not in this build; the
+ * migrators skip a missing version and apply the ones after it.
+ */
+int64_t db__migration_last(const char *dir);
 
 #endif

@@ -66,6 +66,7 @@ static const struct copy_table {
      "target_user_id, message, s3_created, s3_removed",
      NULL, 15, true},
     {"s3_events_seen", "bucket, key, dedupe, sequencer, time", NULL, 5, false},
+    {"index_sync", "bucket, walk_started, after_key, listed, completed_at", NULL, 5, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -251,8 +252,8 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
     /* No other writer may slip a row in between the check and the copy. */
     if (rc == 0)
         rc = pg__exec_text(c, "LOCK TABLE users, sessions, grants, audit_log, login_throttle, "
-                              "objects, upload_sessions, shares, notifications, s3_events_seen "
-                              "IN EXCLUSIVE MODE");
+                              "objects, upload_sessions, shares, notifications, s3_events_seen, "
+                              "index_sync IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)
         rc = copy__pg_empty(c, &empty);

@@ -74,6 +74,24 @@ const struct embedded_file *db__migration_find(const char *dir, int64_t version,
     return found;
 }
 
+int64_t db__migration_last(const char *dir)
+{
+    size_t n = strlen(dir);
+    int64_t last = 0;
+    for (const struct embedded_file *f = embedded_files; f->path; f++) {
+        if (strncmp(f->path, dir, n) != 0)
+            continue;
+        const char *v = f->path + n;
+        int64_t x = 0;
+        int digits = 0;
+        while (digits < 4 && v[digits] >= '0' && v[digits] <= '9')
+            x = x * 10 + (v[digits++] - '0');
+        if (digits == 4 && v[4] == '_' && x > last)
+            last = x;
+    }
+    return last;
+}
+
 bool db__prefix_successor(const char *prefix, char *out, size_t outlen)
 {
     size_t n = strlen(prefix);
@@ -272,6 +290,16 @@ int db_object_sync_page(struct db *db, const struct db_object *objs, size_t n, i
 int db_object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started, int64_t *ret_n)
 {
     return db->ops->object_sync_sweep(db, bucket, walk_started, ret_n);
+}
+
+int db_index_sync_get(struct db *db, const char *bucket, struct db_index_sync *ret)
+{
+    return db->ops->index_sync_get(db, bucket, ret);
+}
+
+int db_index_sync_put(struct db *db, const struct db_index_sync *s)
+{
+    return db->ops->index_sync_put(db, s);
 }
 
 int db_object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,

@@ -440,6 +440,23 @@ int db_object_search(struct db *db, const struct db_object_query *q, struct db_o
                      size_t *ret_n, int64_t *ret_total);
 
 /*
+ * Where the walk of a bucket into the index stands (files/index.c), so that
+ * a walk cut short resumes where it stopped. Contracts:
+ * index_sync_get: the bucket's state, or a zeroed one (bucket set) when
+ *   it was never walked.
+ * index_sync_put: stores s whole (inserted or replaced).
+ */
+struct db_index_sync {
+    char bucket[DB_BUCKET_MAX + 1];
+    int64_t walk_started;            /* ms; 0: no walk under way */
+    char after_key[DB_KEY_MAX + 1];  /* the walk under way resumes after it; "": from the start */
+    int64_t listed;                  /* objects listed by the walk under way (or the last one) */
+    int64_t completed_at;            /* ms; when a walk last went to the end; 0: never */
+};
+int db_index_sync_get(struct db *db, const char *bucket, struct db_index_sync *ret);
+int db_index_sync_put(struct db *db, const struct db_index_sync *s);
+
+/*
  * Direct upload sessions (files/uploads.c). Contracts:
  * upload_insert: stores u with its audit entry; SEAU_E_CONFLICT when the
  *   user already has max_per_user sessions (or the id exists).

@@ -8,6 +8,9 @@
  * it logs what it could not do (STYLE.md rule 9), once.
  */
 #include "events/bus.h"
+#include "audit/audit.h"
+#include "core/s3name.h"
+#include "s3/client.h"
 
 #include "core/err.h"
 #include "core/log.h"
@@ -95,6 +98,11 @@ void events_publish(struct events *ev, const struct event *e)
     if (!ev || !e)
         return;
     atomic_fetch_add(&ev->received[METRICS_VIA_SEAU], 1);
+    /* At once, on the caller's thread: its next listing must show the change. */
+    if (e->bucket && e->key)
+        s3_client_invalidate(ev->c.s3, e->bucket, e->key);
+    if (e->bucket && e->from_key)
+        s3_client_invalidate(ev->c.s3, e->bucket, e->from_key);
     char message[EVENTS_MESSAGE_MAX + 1];
     events_message(e, message);
     char etag[DB_ETAG_MAX + 1];
@@ -272,10 +280,67 @@ static int apply_to_index(struct events *ev, const struct events_s3_record *r, i
                               etag[0] ? etag : NULL, r->time > 0 ? r->time : now, NULL, 0, now);
 }
 
+/*
+ * Whether an S3 event of a creation can be believed before it reaches the
+ * index: its key must follow the key rules, and the object must exist (a HEAD;
+ * a forged or stale event names one that does not). Returns 0 with *ret_why
+ * NULL (believed) or a sentence (rejected); a HEAD that could not be answered
+ * is an error, so the event is retried later.
+ */
+static int out_of_band_check(struct events *ev, const struct events_s3_record *r,
+                             const char **ret_why)
+{
+    *ret_why = NULL;
+    if (r->change != DB_S3_CREATED)
+        return 0;
+    const char *problem = s3name_key_problem(r->key);
+    if (problem) {
+        *ret_why = "the key breaks the key rules";
+        return 0;
+    }
+    if (!ev->c.s3 || !ev->c.verify)
+        return 0;
+    struct s3_object_head h;
+    memset(&h, 0, sizeof(h));
+    struct s3_error err;
+    int rc = s3_head_object(ev->c.s3, r->bucket, r->key, NULL, &h, &err);
+    s3_object_head_done(&h);
+    if (rc == SEAU_E_NOT_FOUND) {
+        *ret_why = "the object does not exist";
+        rc = 0;
+    }
+    return rc;
+}
+
+/* The audit entry of a change seen on a bucket: the S3 principal and address as the event
+ * gives them. Best effort, as the other audit entries written outside a change's transaction. */
+static void audit_out_of_band(struct events *ev, const struct events_s3_record *r,
+                              const char *why, int64_t now)
+{
+    char actor[300];
+    snprintf(actor, sizeof(actor), "s3:%s", r->principal ? r->principal : "unknown");
+    json_t *d = json_pack("{s:s, s:s?, s:s?, s:s?}", "source", "s3", "event", r->event_name,
+                          "versionId", r->version_id, "reason", why);
+    if (d && r->size >= 0)
+        json_object_set_new(d, "size", json_integer(r->size));
+    char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    struct audit_actor who = {0, actor, r->source_ip, NULL};
+    struct db_audit_entry e;
+    audit_entry_init(&e, &who,
+                     r->change == DB_S3_CREATED ? "s3.object.created" : "s3.object.removed",
+                     why ? "rejected" : "success", details, now);
+    e.bucket = r->bucket;
+    e.key = r->key;
+    (void)db_audit_append(ev->c.db, &e);
+    free(details);
+}
+
 static int ingest_one(struct events *ev, const struct events_s3_record *r,
                       struct events_ingest_result *res)
 {
     int64_t now = time_now_ms();
+    s3_client_invalidate(ev->c.s3, r->bucket, r->key); /* a change made around Seau */
     char dedupe[2 * EVENTS_S3_FIELD_MAX + 96], seq[EVENTS_SEQUENCER_LEN + 1];
     events_s3_dedupe(r, dedupe, sizeof(dedupe));
     struct db_s3_event e = {
@@ -296,6 +361,19 @@ static int ingest_one(struct events *ev, const struct events_s3_record *r,
         res->duplicates++;
         atomic_fetch_add(&ev->duplicates, 1);
         return 0;
+    }
+    /* A change made around Seau (not the echo of its own): checked, then audited. */
+    if (!check.merge_id) {
+        const char *why = NULL;
+        rc = out_of_band_check(ev, r, &why);
+        if (rc == 0)
+            audit_out_of_band(ev, r, why, now);
+        if (rc)
+            return rc;
+        if (why) {
+            res->rejected++;
+            return 0; /* recorded as rejected: not indexed, not shown */
+        }
     }
     /* Seau's own change already updated the index (with who uploaded it); an older event must
      * not undo a newer one. The index is updated before the event is recorded as handled, so a

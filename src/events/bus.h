@@ -55,6 +55,11 @@ struct events;
 struct s3_client;
 
 struct events_config {
+    /* The S3 client whose cache (client.h) every change drops what it may show: Seau's
+     * own, when published, and S3's, when ingested. Borrowed; NULL: none. */
+    struct s3_client *s3;
+    /* HEAD a created object through s3 before believing its event (SEAU_EVENTS_VERIFY). */
+    bool verify;
     struct db *db;        /* borrowed */
     char *const *buckets; /* configured buckets (borrowed): others' events are ignored */
     size_t nbuckets;
@@ -111,12 +116,17 @@ struct events_ingest_result {
     size_t merged;     /* the S3 side of a change Seau made */
     size_t duplicates; /* delivered before */
     size_t ignored;    /* other buckets, kinds Seau does not show */
+    size_t rejected;   /* creations of keys that break the key rules or do not exist */
 };
 
 /*
  * Handles S3 event notifications, synchronously (the caller acknowledges
  * them only after): for each record on a configured bucket, drops it when
- * handled before (bucket, key, sequencer), updates the object index
+ * handled before (bucket, key, sequencer); for a change Seau did not make,
+ * writes an audit entry (actor "s3:<principalId>", the event's source
+ * address) after checking a creation (the key rules, a HEAD: a key that
+ * breaks them or does not exist is audited as rejected and goes no
+ * further); updates the object index
  * (created, overwritten, deleted) unless it is the echo of Seau's own
  * change or older than what the index already holds, then stores and fans
  * out the notification, or merges it into Seau's own. Returns 0 with *ret

@@ -4,6 +4,7 @@
  * never logged.
  */
 #include "events/consumer.h"
+#include "core/trace.h"
 
 #include "core/err.h"
 #include "core/log.h"
@@ -186,9 +187,21 @@ static void *consumer_main(void *arg)
         memset(&e, 0, sizeof(e));
         /* Until SQS has answered once (at start, after a failure), ask without waiting, so
          * that the state says "ok" at once rather than after a 20 s long poll. */
+        /* One trace per poll: the receive, then the handling of what came. */
+        struct trace_span *poll = trace_span_start("sqs.poll", TRACE_CONSUMER, NULL);
+        struct trace_ctx pctx;
+        trace_span_ctx(poll, &pctx);
+        trace_enter(&pctx, NULL);
         int rc = s3_sqs_receive(c->o.sqs, c->queue_url, S3_SQS_MAX_MESSAGES,
                                 known_up ? c->o.wait_s : 0, c->o.visibility_s, &ms, &e);
         known_up = rc == 0;
+        trace_span_int(poll, "messaging.batch.message_count", rc == 0 ? (int64_t)ms.count : 0);
+        if (rc)
+            trace_span_error(poll, e.code[0] ? e.code : NULL);
+        if (stopping(c) || rc) {
+            trace_leave(NULL);
+            trace_span_end(poll);
+        }
         if (stopping(c)) {
             s3_sqs_messages_done(&ms);
             break;
@@ -218,6 +231,8 @@ static void *consumer_main(void *arg)
         atomic_store(&c->state, STATE_OK);
         handle_batch(c, &ms);
         s3_sqs_messages_done(&ms);
+        trace_leave(NULL);
+        trace_span_end(poll);
     }
     return NULL;
 }

@@ -20,6 +20,7 @@ static void record_done(struct events_s3_record *r)
     free(r->version_id);
     free(r->sequencer);
     free(r->principal);
+    free(r->source_ip);
     memset(r, 0, sizeof(*r));
 }
 
@@ -145,6 +146,8 @@ static int read_record(json_t *rec, struct events_s3_record *r)
     r->sequencer = dup_opt(str_field(o, "sequencer", EVENTS_S3_FIELD_MAX), &oom);
     r->principal =
         dup_opt(str_field(json_object_get(rec, "userIdentity"), "principalId", 256), &oom);
+    r->source_ip = dup_opt(
+        str_field(json_object_get(rec, "requestParameters"), "sourceIPAddress", 64), &oom);
     const char *t = str_field(rec, "eventTime", 64);
     int64_t ms = 0;
     if (t && time_parse_rfc3339(t, &ms) == 0 && ms > 0)

@@ -44,6 +44,7 @@ struct events_s3_record {
     char *sequencer;  /* as sent; NULL when absent or empty */
     bool ordered;     /* the sequencer orders events on a key (AWS, MinIO; not Ceph's) */
     char *principal;  /* userIdentity.principalId; NULL when absent */
+    char *source_ip;  /* requestParameters.sourceIPAddress; NULL when absent */
     int64_t time;     /* eventTime in ms; 0 when absent or unreadable */
 };
 

@@ -431,6 +431,7 @@ static int list_full_asc(const struct files_env *env, const struct files_list_pa
                                 .max_keys = (int)p->limit};
     struct s3_listing it;
     s3_listing_init(&it, env->s3, p->bucket, &lp);
+    it.cached = true; /* what people look at: many opening one folder cost one listing */
     const struct s3_object_list *l = NULL;
     int rc = s3_listing_next(&it, &l, ret_err);
     if (rc || !l) {
@@ -465,6 +466,7 @@ static int list_full_desc(const struct files_env *env, const struct files_list_p
     struct s3_listing it;
     s3_listing_init(&it, env->s3, p->bucket,
                     &(struct s3_list_params){.prefix = p->prefix, .delimiter = p->delimiter});
+    it.cached = true;
     const struct s3_object_list *l;
     int rc;
     while ((rc = s3_listing_next(&it, &l, ret_err)) == 0 && l) {
@@ -787,7 +789,7 @@ int files_object_get(const struct files_env *env, const struct files_who *who,
     memset(&o, 0, sizeof(o));
     struct s3_object_head h;
     memset(&h, 0, sizeof(h));
-    rc = s3_head_object(env->s3, bucket, key, NULL, &h, ret_err);
+    rc = s3_head_object_cached(env->s3, bucket, key, &h, ret_err);
     if (rc)
         return rc;
     o.size = h.content_length;

@@ -1,4 +1,5 @@
 #include "files/clamav.h"
+#include "core/trace.h"
 
 #include "core/err.h"
 
@@ -21,6 +22,7 @@
 struct clamav_scan {
     int fd;
     bool failed;
+    struct trace_span *span; /* the scan, from start to free (core/trace.h) */
 };
 
 static int wait_fd(int fd, short events)
@@ -114,6 +116,8 @@ int clamav_scan_start(const char *address, struct clamav_scan **ret)
         return SEAU_E_NOMEM;
     }
     s->fd = fd;
+    s->span = trace_span_start("clamd.scan", TRACE_CLIENT, NULL);
+    trace_span_str(s->span, "server.address", address);
     /* The z prefix: commands and answers end with NUL instead of a newline. */
     static const char cmd[] = "zINSTREAM";
     if (send_all(s, cmd, sizeof(cmd))) {
@@ -172,9 +176,11 @@ int clamav_scan_finish(struct clamav_scan *s, char *ret_name)
     /* Even after a failed send, clamd may have said why (size limit) before closing. */
     if (read_answer(s, answer, sizeof(answer))) {
         snprintf(ret_name, CLAMAV_VERDICT_MAX, "no answer from the scanner");
+        trace_span_error(s->span, ret_name);
         return SEAU_E_UNAVAILABLE;
     }
     const char *v = strncmp(answer, "stream: ", 8) == 0 ? answer + 8 : answer;
+    trace_span_str(s->span, "clamd.verdict", v);
     size_t vlen = strlen(v);
     if (strcmp(v, "OK") == 0 && !s->failed)
         return 0;
@@ -191,6 +197,7 @@ void clamav_scan_free(struct clamav_scan *s)
 {
     if (!s)
         return;
+    trace_span_end(s->span);
     close(s->fd);
     free(s);
 }

@@ -220,6 +220,68 @@ int files_index_sync_until(struct db *db, struct s3_client *s3, const char *buck
     return rc;
 }
 
+int files_index_sync_resume(struct db *db, struct s3_client *s3, const char *bucket,
+                            bool (*stop)(void *ctx), void (*on_page)(void *ctx, int64_t listed),
+                            void *ctx, struct files_sync_stats *ret, bool *ret_resumed,
+                            struct s3_error *ret_err)
+{
+    struct files_sync_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    struct db_index_sync st;
+    int rc = db_index_sync_get(db, bucket, &st);
+    if (rc)
+        return rc;
+    bool resumed = st.walk_started > 0;
+    /* Where the listing starts; st.after_key moves on with every page stored. */
+    char from[DB_KEY_MAX + 1] = "";
+    if (resumed) {
+        stats.listed = st.listed;
+        snprintf(from, sizeof(from), "%s", st.after_key);
+    } else {
+        st.walk_started = time_now_ms();
+        st.after_key[0] = '\0';
+        st.listed = 0;
+        rc = db_index_sync_put(db, &st);
+    }
+    struct s3_listing it;
+    s3_listing_init(&it, s3, bucket,
+                    &(struct s3_list_params){.max_keys = 1000, .start_after = from[0] ? from : NULL});
+    const struct s3_object_list *l = NULL;
+    while (rc == 0) {
+        if (stop && (!l || s3_listing_next_token(&it)) && stop(ctx)) {
+            rc = SEAU_E_CANCELLED;
+            break;
+        }
+        rc = s3_listing_next(&it, &l, ret_err);
+        if (rc || !l)
+            break;
+        rc = files_index_apply_page(db, bucket, l->objects, l->object_count, st.walk_started,
+                                    &stats);
+        if (rc == 0 && l->object_count) {
+            snprintf(st.after_key, sizeof(st.after_key), "%s", l->objects[l->object_count - 1].key);
+            st.listed = stats.listed;
+            rc = db_index_sync_put(db, &st);
+        }
+        if (rc == 0 && on_page)
+            on_page(ctx, stats.listed);
+    }
+    s3_listing_done(&it);
+    if (rc == 0)
+        rc = files_index_sweep(db, bucket, st.walk_started, &stats);
+    if (rc == 0) {
+        st.walk_started = 0;
+        st.after_key[0] = '\0';
+        st.listed = stats.listed;
+        st.completed_at = time_now_ms();
+        rc = db_index_sync_put(db, &st);
+    }
+    if (ret)
+        *ret = stats;
+    if (ret_resumed)
+        *ret_resumed = resumed;
+    return rc;
+}
+
 static bool bucket_configured(char *const *buckets, const char *b)
 {
     for (size_t i = 0; buckets && buckets[i]; i++)

@@ -68,6 +68,21 @@ int files_index_sync_until(struct db *db, struct s3_client *s3, const char *buck
                            bool (*stop)(void *ctx), void *ctx, struct files_sync_stats *ret,
                            struct s3_error *ret_err);
 
+/*
+ * files_index_sync_until() that keeps its place in the store (db_index_sync)
+ * after every page, so that a walk cut short (stopped, S3 failing, the
+ * process gone) resumes after the last key it stored, with the same start
+ * time, instead of starting over; the sweep comes after the walk's last
+ * page, whichever run reached it. on_page (optional) is told the objects
+ * listed so far (a resumed walk counts from where it stood). *ret_resumed
+ * (optional): whether this run resumed a walk. For the reconciliation
+ * thread; `seau index sync` walks whole.
+ */
+int files_index_sync_resume(struct db *db, struct s3_client *s3, const char *bucket,
+                            bool (*stop)(void *ctx), void (*on_page)(void *ctx, int64_t listed),
+                            void *ctx, struct files_sync_stats *ret, bool *ret_resumed,
+                            struct s3_error *ret_err);
+
 /* The halves of a walk, for files_index_sync() and tests: one listed page, and the sweep. */
 int files_index_apply_page(struct db *db, const char *bucket, const struct s3_object *objs,
                            size_t n, int64_t walk_started, struct files_sync_stats *stats);

@@ -3,6 +3,7 @@
  * a table the unit tests replace with an in-memory S3.
  */
 #include "files/ingest.h"
+#include "core/trace.h"
 
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -33,6 +34,7 @@ struct job {
 
 struct files_ingest {
     struct files_ingest_opts o;
+    struct trace_ctx trace; /* the creator's: the worker's S3 calls are its children */
     char *bucket;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -345,6 +347,7 @@ static int end_file(struct files_ingest *in, const unsigned char *data, size_t l
 static void *worker_main(void *arg)
 {
     struct files_ingest *in = arg;
+    trace_enter(&in->trace, NULL);
     for (;;) {
         pthread_mutex_lock(&in->lock);
         while (!in->head && !in->cancelled)
@@ -416,6 +419,7 @@ int files_ingest_new(const struct files_ingest_opts *o, struct files_ingest **re
     }
     pthread_mutex_init(&in->lock, NULL);
     pthread_cond_init(&in->work, NULL);
+    trace_current(&in->trace);
     if (pthread_create(&in->thread, NULL, worker_main, in)) {
         pthread_mutex_destroy(&in->lock);
         pthread_cond_destroy(&in->work);

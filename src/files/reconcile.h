@@ -4,10 +4,15 @@
  * bucket in turn, so changes made to the buckets outside Seau (and missed
  * event notifications) reach search, stats and sorted listings.
  *
- * The first run comes one interval after the start, not at once: a server
- * that restarts often does not walk its buckets each time, and `seau index
- * sync` stays the way to fill a new index immediately. The next run is
- * timed from the end of the previous one, so runs never overlap.
+ * With files_reconcile_start() the first run comes one interval after the
+ * start. files_reconcile_begin() with .at_start runs at once, in the
+ * background, the walks that are due: a bucket never walked, one whose walk
+ * was cut short (it resumes where it stopped, see files_index_sync_resume),
+ * and one last walked more than an interval ago; a server that restarts often
+ * does not walk its buckets each time. The next run is timed from the end of
+ * the previous one, so runs never overlap. Every walk of the thread keeps its
+ * place in the store, and its progress in a files_index_progress that
+ * readiness and metrics read.
  *
  * Stopping is prompt: the thread waits on a condition variable (monotonic
  * clock), not in sleep(), and a walk in progress is abandoned before its
@@ -22,6 +27,8 @@
 #include "files/index.h"
 #include "s3/client.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +40,28 @@ struct files_reconcile_bucket {
     char why[512];                 /* S3's failure described; "" when none */
     int64_t ms;                    /* how long it took */
 };
+
+/*
+ * The progress of the walks, shared between the thread that walks and the
+ * readers (/api/ready, metrics, the dashboard). The owner calls
+ * files_index_progress_init() and _done(); it outlives the reconcilers that
+ * write to it (a replica that stops leading keeps its last figures).
+ */
+struct files_index_progress {
+    pthread_mutex_t lock;
+    bool running;                      /* a walk is under way */
+    char bucket[DB_BUCKET_MAX + 1];    /* ... of this bucket */
+    bool resumed;                      /* ... resuming one cut short */
+    int64_t listed;                    /* objects listed by it so far (or by the last one) */
+    int64_t started_ms;                /* when the run under way (or the last one) began */
+    int64_t last_success_ms;           /* when a run last ended without error; 0: never here */
+    int64_t runs;                      /* runs ended */
+    bool failed;                       /* the last run ended with an error */
+};
+void files_index_progress_init(struct files_index_progress *p);
+void files_index_progress_done(struct files_index_progress *p);
+/* A consistent copy (its lock left zeroed: not to be used). */
+void files_index_progress_get(struct files_index_progress *p, struct files_index_progress *ret);
 
 /* Called on the thread after each run with every bucket's result (borrowed for the call). */
 typedef void (*files_reconcile_report_fn)(void *ctx, const struct files_reconcile_bucket *b,
@@ -49,6 +78,21 @@ struct files_reconciler;
 int files_reconcile_start(struct db *db, struct s3_client *s3, char *const *buckets,
                           size_t nbuckets, int64_t interval_ms, files_reconcile_report_fn report,
                           void *ctx, struct files_reconciler **ret);
+
+struct files_reconcile_opts {
+    struct db *db;
+    struct s3_client *s3;
+    char *const *buckets;
+    size_t nbuckets;
+    int64_t interval_ms; /* > 0 */
+    bool at_start;       /* run the due walks at once (see above) */
+    struct files_index_progress *progress; /* NULL: none kept */
+    files_reconcile_report_fn report;
+    void *ctx;
+};
+
+/* files_reconcile_start() with every option; everything borrowed as there. */
+int files_reconcile_begin(const struct files_reconcile_opts *o, struct files_reconciler **ret);
 
 /* Stops the thread (waking it, abandoning a walk at its next page) and frees it. Accepts NULL. */
 void files_reconcile_stop(struct files_reconciler *r);

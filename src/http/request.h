@@ -54,6 +54,7 @@ struct http_req {
     struct http_header extra[HTTP_MAX_EXTRA_HEADERS];
     size_t nextra;
     const char *log_user; /* email for the access log; borrowed from principal */
+    void *trace;          /* the request's span (core/trace.h), owned by the started hook's side */
 
     /* Server bookkeeping. */
     void *server; /* struct http_server */

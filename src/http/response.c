@@ -3,10 +3,13 @@
 #include "core/jsonx.h"
 #include "core/str.h"
 #include "http/request.h"
+#include "http/server.h"
 
 #include <microhttpd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Request bodies nest at most this deep; API.md's shapes need 3. */
 #define HTTP_JSON_MAX_DEPTH 16
@@ -154,6 +157,17 @@ int http_reply_error(struct http_req *req, int err, const char *message, json_t 
         /* The rest of the request may still be on the wire: do not reuse the connection. */
         if (err != SEAU_E_METHOD)
             http_add_header(req, "Connection", "close");
+    }
+    if (err_http_status(err) == 503) {
+        bool has = false;
+        for (size_t i = 0; i < req->nextra; i++)
+            has |= strcasecmp(req->extra[i].name, "Retry-After") == 0;
+        int64_t wait_s = has ? 0 : http_server_retry_after(req->server, req);
+        if (wait_s > 0) {
+            char v[24];
+            snprintf(v, sizeof(v), "%lld", (long long)wait_s);
+            http_add_header(req, "Retry-After", v);
+        }
     }
     int rc = http_reply_json(req, err_http_status(err), body);
     if (rc) {

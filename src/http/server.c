@@ -22,6 +22,12 @@ struct http_server {
     struct http_parking parking; /* connections of streamed responses and bodies */
 };
 
+int64_t http_server_retry_after(void *server, struct http_req *req)
+{
+    struct http_server *s = server;
+    return s && s->o.retry_after_s ? s->o.retry_after_s(req) : 0;
+}
+
 struct http_parking *http_server_parking(void *server)
 {
     return server ? &((struct http_server *)server)->parking : NULL;
@@ -151,7 +157,19 @@ static int begin_request(struct http_server *s, struct req_state *st)
     return 0;
 }
 
+static void dispatch_now(struct http_server *s, struct req_state *st);
+
+/* dispatch_now() with the request's trace context on this thread. */
 static void dispatch(struct http_server *s, struct req_state *st)
+{
+    if (s->o.on_thread)
+        s->o.on_thread(&st->req, true);
+    dispatch_now(s, st);
+    if (s->o.on_thread)
+        s->o.on_thread(&st->req, false);
+}
+
+static void dispatch_now(struct http_server *s, struct req_state *st)
 {
     struct http_req *req = &st->req;
     req->dispatched = true;
@@ -215,6 +233,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         atomic_fetch_add(&s->in_flight, 1);
         set_request_id(req);
         set_client(s, req);
+        if (s->o.started)
+            s->o.started(req);
         int rc = begin_request(s, st);
         if (rc) {
             /* Answering now costs the keep-alive, which an oversized request deserves. */
@@ -231,8 +251,14 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (!req->dispatched && st->match_rc == 0 &&
         req->match.route->body_limit == HTTP_BODY_STREAMED)
         dispatch(s, st);
-    if (*upload_data_size && req->body_stream)
-        return http_body_feed(req, upload_data, upload_data_size);
+    if (*upload_data_size && req->body_stream) {
+        if (s->o.on_thread)
+            s->o.on_thread(req, true);
+        enum MHD_Result r = http_body_feed(req, upload_data, upload_data_size);
+        if (s->o.on_thread)
+            s->o.on_thread(req, false);
+        return r;
+    }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -257,7 +283,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (st->queued)
         return MHD_YES; /* answered in the first call; nothing more to send */
     if (req->body_stream && !st->body_done) {
+        if (s->o.on_thread)
+            s->o.on_thread(req, true);
         http_body_finish(req);
+        if (s->o.on_thread)
+            s->o.on_thread(req, false);
         st->body_done = true;
     }
     if (!req->dispatched)

@@ -53,7 +53,18 @@ struct http_server_opts {
     void (*completed)(struct http_req *req, double seconds);
     /* libmicrohttpd's own error messages. */
     void (*library_log)(const char *message);
+    /* Seconds a 503 answer should tell the client to wait (Retry-After), 0 for none: an
+     * upstream's circuit breaker knows when it will try again. NULL: never. */
+    int64_t (*retry_after_s)(struct http_req *req);
+    /* Tracing: started once the headers are in (it may replace req->request_id with the trace
+     * id), and on_thread around each stretch of work on the request's thread (the handler, the
+     * body's chunks), so that what it calls knows whose work it is. NULL: none. */
+    void (*started)(struct http_req *req);
+    void (*on_thread)(struct http_req *req, bool entering);
 };
+
+/* The retry_after_s hook's answer for req (0 without a hook or a server). */
+int64_t http_server_retry_after(void *server, struct http_req *req);
 
 struct http_server;
 

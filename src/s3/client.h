@@ -233,6 +233,45 @@ void s3_client_stats(struct s3_client *c, struct s3_client_stats *ret);
 typedef void (*s3_observer_fn)(void *ctx, const char *operation, int http_status, double seconds);
 void s3_client_set_observer(struct s3_client *c, s3_observer_fn fn, void *ctx);
 
+/* ================================ circuit breaker ================================= */
+
+/*
+ * Each endpoint of a client (S3, SQS) has a circuit breaker, off until
+ * configured. Closed, calls go through; `failures` consecutive failed calls
+ * (no answer, a timeout, a 500, 502, 503 or 504, SlowDown — after the
+ * call's retries; a 501 NotImplemented is an S3 without a feature, not down), or a
+ * failure ratio of at least `ratio` over the calls of the last window_ms
+ * (at least min_calls of them), open it: for open_ms every call fails at
+ * once with SEAU_E_UNAVAILABLE, code "CircuitOpen", without touching the
+ * network. Then one call goes through as a probe (half-open) while the
+ * others still fail at once: its success closes the breaker, its failure
+ * opens it again. An answer that is an S3 refusal (404, 403, 409...) counts
+ * as a success: the endpoint is up. Configure before the client is shared.
+ */
+struct s3_breaker_config {
+    int failures;      /* consecutive failures that open it; 0: not this rule */
+    double ratio;      /* 0 < ratio <= 1; 0: not this rule */
+    int min_calls;     /* 0: 10 */
+    int64_t window_ms; /* 0: 30 s */
+    int64_t open_ms;   /* 0: 10 s */
+};
+void s3_client_set_breaker(struct s3_client *c, bool sqs, const struct s3_breaker_config *cfg);
+
+enum s3_circuit { S3_CIRCUIT_CLOSED = 0, S3_CIRCUIT_OPEN = 1, S3_CIRCUIT_HALF_OPEN = 2 };
+
+struct s3_circuit_info {
+    bool enabled;
+    enum s3_circuit state;
+    int64_t retry_after_ms; /* open: until the probe; half-open: a second */
+    int consecutive_failures;
+    uint64_t opened_total;   /* times it opened */
+    uint64_t rejected_total; /* calls failed at once */
+};
+/* The breaker of the S3 endpoint (sqs false) or the SQS one. */
+void s3_client_circuit(struct s3_client *c, bool sqs, struct s3_circuit_info *ret);
+/* "closed", "open", "half_open". */
+const char *s3_circuit_name(enum s3_circuit state);
+
 /* ===================================== errors ===================================== */
 
 /* The SEAU_E_* code for an S3 error code and HTTP status (the table above). */
@@ -578,6 +617,39 @@ struct s3_list_uploads_params {
 int s3_list_multipart_uploads(struct s3_client *c, const char *bucket,
                               const struct s3_list_uploads_params *p, struct s3_xml_answer *ret,
                               struct s3_error *ret_err);
+
+/* ===================================== cache ====================================== */
+
+/*
+ * A short-lived cache of listing pages and HEADs, off until set: answers of
+ * s3_list_objects_v2_cached() and s3_head_object_cached() are kept ttl_ms,
+ * and identical calls made while one is in flight wait for its answer
+ * instead of sending their own (a folder opened by 50 people at once costs
+ * one listing). Failures are shared with the calls waiting, never kept.
+ * Every write through the client (PUT, POST, DELETE on a bucket) drops the
+ * entries it may change — listings whose prefix starts the key, the key's
+ * HEAD, the whole bucket for a bucket-level write — and so does
+ * s3_client_invalidate() for changes made around the client (S3 events,
+ * presigned uploads). Only callers that show S3's state to people use the
+ * cached calls; those deciding on it (ownership, copies, the index) do not.
+ * Set before the client is shared; ttl_ms 0 leaves it off.
+ */
+int s3_client_set_cache(struct s3_client *c, int64_t ttl_ms, size_t max_entries);
+int s3_list_objects_v2_cached(struct s3_client *c, const char *bucket,
+                              const struct s3_list_params *p, struct s3_xml_answer *ret,
+                              struct s3_error *ret_err);
+/* HeadObject of the latest version, without conditions. */
+int s3_head_object_cached(struct s3_client *c, const char *bucket, const char *key,
+                          struct s3_object_head *ret, struct s3_error *ret_err);
+/* Drops what may show bucket/key (key NULL: all of the bucket). c may be NULL. */
+void s3_client_invalidate(struct s3_client *c, const char *bucket, const char *key);
+
+struct s3_cache_stats {
+    bool enabled;
+    uint64_t hits, misses, coalesced, invalidations;
+    size_t entries;
+};
+void s3_client_cache_stats(struct s3_client *c, struct s3_cache_stats *ret);
 
 /* ================================== presigning ================================== */
 

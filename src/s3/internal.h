@@ -52,6 +52,53 @@
 #define S3__DEFAULT_COPY_PART (512ull * 1024 * 1024)
 #define S3__NS                "http://s3.amazonaws.com/doc/2006-03-01/"
 
+/* ---- breaker.c: one endpoint's circuit breaker (client.h) ---- */
+
+#define S3__BREAKER_RING 64 /* recent calls remembered for the failure ratio */
+
+/* What a call's end tells the breaker. */
+enum s3__outcome {
+    S3__OUTCOME_OK,      /* the endpoint answered (a 404 or 403 included) */
+    S3__OUTCOME_FAILED,  /* no answer, a timeout, a 5xx or SlowDown */
+    S3__OUTCOME_NEUTRAL, /* says nothing of the endpoint: cancelled, refused before sending */
+};
+
+struct s3__breaker_call {
+    int64_t at;
+    bool failed;
+};
+
+struct s3__breaker {
+    pthread_mutex_t lock;
+    struct s3_breaker_config cfg; /* failures 0 and ratio 0: off */
+    enum s3_circuit state;
+    int consecutive;
+    int64_t opened_at;
+    bool probe_busy;
+    struct s3__breaker_call ring[S3__BREAKER_RING];
+    size_t ring_len, ring_next;
+    uint64_t opened_total, rejected_total;
+};
+
+void s3__breaker_init(struct s3__breaker *b);
+void s3__breaker_done(struct s3__breaker *b);
+void s3__breaker_configure(struct s3__breaker *b, const struct s3_breaker_config *cfg);
+/* 0: the call may go (*ret_probe: it is the half-open probe, whose outcome must be
+ * recorded); SEAU_E_UNAVAILABLE: open, with the time left in *ret_retry_after_ms. */
+int s3__breaker_allow(struct s3__breaker *b, int64_t now_ms, bool *ret_probe,
+                      int64_t *ret_retry_after_ms);
+void s3__breaker_record(struct s3__breaker *b, int64_t now_ms, bool probe,
+                        enum s3__outcome outcome);
+void s3__breaker_info(struct s3__breaker *b, int64_t now_ms, struct s3_circuit_info *ret);
+
+/* ---- cache.c: listing pages and HEADs (client.h) ---- */
+
+struct s3__cache;
+int s3__cache_new(int64_t ttl_ms, size_t max_entries, struct s3__cache **ret);
+void s3__cache_free(struct s3__cache *c);
+/* Drops what may show bucket/key (key NULL: the whole bucket). c may be NULL. */
+void s3__cache_invalidate(struct s3__cache *c, const char *bucket, const char *key);
+
 /* Where requests go, resolved once from the configuration. */
 struct s3__endpoint {
     bool aws; /* the AWS default endpoint */
@@ -84,6 +131,8 @@ struct s3_client {
     s3_observer_fn observer; /* NULL: none; set before the client is shared */
     void *observer_ctx;
     atomic_bool cancelled; /* s3_client_cancel(): every transfer stops */
+    struct s3__breaker breaker[2]; /* [0] the S3 endpoint, [1] the SQS one */
+    struct s3__cache *cache;       /* NULL: no cache; set before the client is shared */
 };
 
 /* What to do with a successful answer's body. */

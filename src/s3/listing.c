@@ -51,7 +51,8 @@ int s3_listing_next(struct s3_listing *it, const struct s3_object_list **ret_pag
     if (it->started)
         it->params.continuation_token = it->token;
     it->started = true;
-    rc = s3_list_objects_v2(it->c, it->bucket, &it->params, &it->page, ret_err);
+    rc = it->cached ? s3_list_objects_v2_cached(it->c, it->bucket, &it->params, &it->page, ret_err)
+                    : s3_list_objects_v2(it->c, it->bucket, &it->params, &it->page, ret_err);
     if (rc) {
         memset(&it->page, 0, sizeof(it->page));
         it->over = true;

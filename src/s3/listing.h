@@ -29,6 +29,7 @@ struct s3_listing {
     struct s3_list_params params; /* borrowed strings; continuation_token is token */
     char *token;                  /* owned: the token of the next page */
     bool started, over;
+    bool cached; /* set after init: pages come through the client's cache (client.h) */
     struct s3_xml_answer page; /* the page last handed out */
 };
 

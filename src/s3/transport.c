@@ -17,6 +17,7 @@
 #include "core/str.h"
 #include "core/jsonx.h"
 #include "core/timeutil.h"
+#include "core/trace.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -153,6 +154,8 @@ int s3_client_new(const struct s3_config *config, struct s3_cred_provider *crede
         return rc;
     }
     /* From here s3_client_free() undoes everything, curl_global_init included. */
+    s3__breaker_init(&c->breaker[0]);
+    s3__breaker_init(&c->breaker[1]);
     c->share = curl_share_init();
     if (!c->share)
         rc = SEAU_E_NOMEM;
@@ -184,8 +187,52 @@ void s3_client_free(struct s3_client *c)
     pthread_mutex_destroy(&c->pool_lock);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&c->share_locks[i]);
+    s3__breaker_done(&c->breaker[0]);
+    s3__breaker_done(&c->breaker[1]);
+    s3__cache_free(c->cache);
     free(c);
     curl_global_cleanup();
+}
+
+static int64_t s3__mono_ms(void)
+{
+    return time_mono_ns() / 1000000;
+}
+
+void s3_client_set_breaker(struct s3_client *c, bool sqs, const struct s3_breaker_config *cfg)
+{
+    s3__breaker_configure(&c->breaker[sqs ? 1 : 0], cfg);
+}
+
+void s3_client_circuit(struct s3_client *c, bool sqs, struct s3_circuit_info *ret)
+{
+    s3__breaker_info(&c->breaker[sqs ? 1 : 0], s3__mono_ms(), ret);
+}
+
+int s3_client_set_cache(struct s3_client *c, int64_t ttl_ms, size_t max_entries)
+{
+    s3__cache_free(c->cache);
+    c->cache = NULL;
+    return ttl_ms > 0 ? s3__cache_new(ttl_ms, max_entries, &c->cache) : 0;
+}
+
+/* What the end of a call says about its endpoint's health. */
+static enum s3__outcome s3__outcome_of(int rc, const struct s3_error *e)
+{
+    if (rc == 0)
+        return S3__OUTCOME_OK;
+    if (rc == SEAU_E_CANCELLED || rc == SEAU_E_NOMEM)
+        return S3__OUTCOME_NEUTRAL;
+    /* The statuses of an outage; not 501 (NotImplemented: an S3 that lacks a feature is up). */
+    int st = e->http_status;
+    if (st == 500 || st == 502 || st == 503 || st == 504 || strcmp(e->code, "SlowDown") == 0)
+        return S3__OUTCOME_FAILED;
+    if (strcmp(e->code, "ConnectionFailed") == 0 || strcmp(e->code, "Timeout") == 0 ||
+        strcmp(e->code, "IncompleteBody") == 0 || strcmp(e->code, "MalformedAnswer") == 0)
+        return S3__OUTCOME_FAILED;
+    if (e->http_status == 0)
+        return S3__OUTCOME_NEUTRAL; /* refused before sending, a callback's own stop */
+    return S3__OUTCOME_OK;
 }
 
 const char *s3_client_region(const struct s3_client *c)
@@ -1177,11 +1224,61 @@ static int s3__attempt(struct s3_client *c, const struct s3__req *rq, const stru
     return s3__outcome(rq, x, cc, ret_answer, ret_retryable, err);
 }
 
+static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err,
+                            int *ret_attempts);
+
 /*
  * Runs a request with retries (see client.h). On success writes rq->ret_head
  * and rq->ret_xml when set; on failure fills *ret_err when not NULL.
  */
 int s3__perform(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err)
+{
+    struct s3_error err;
+    memset(&err, 0, sizeof(err));
+    struct s3__breaker *breaker = &c->breaker[rq->ep == &c->sqs_ep ? 1 : 0];
+    bool probe = false;
+    int64_t wait_ms = 0;
+    if (s3__breaker_allow(breaker, s3__mono_ms(), &probe, &wait_ms) != 0) {
+        struct trace_span *span = trace_span_start(rq->op, TRACE_CLIENT, NULL);
+        trace_span_str(span, "rpc.method", rq->op);
+        trace_span_error(span, "CircuitOpen");
+        trace_span_end(span);
+        s3__err(&err, 0, "CircuitOpen",
+                "%s: not sent: the endpoint failed repeatedly, calls resume in %lld s", rq->op,
+                (long long)((wait_ms + 999) / 1000));
+        if (ret_err)
+            *ret_err = err;
+        return SEAU_E_UNAVAILABLE;
+    }
+    /* A CLIENT span per call (core/trace.h), the child of whatever called. */
+    struct trace_span *span = trace_span_start(rq->op, TRACE_CLIENT, NULL);
+    int attempts = 0;
+    int rc = s3__perform_once(c, rq, &err, &attempts);
+    s3__breaker_record(breaker, s3__mono_ms(), probe, s3__outcome_of(rc, &err));
+    if (span) {
+        trace_span_str(span, "rpc.system", "aws-api");
+        trace_span_str(span, "rpc.service", rq->ep == &c->sqs_ep ? "SQS" : "S3");
+        trace_span_str(span, "rpc.method", rq->op);
+        if (rq->bucket)
+            trace_span_str(span, "aws.s3.bucket", rq->bucket);
+        trace_span_int(span, "http.response.status_code", rc == 0 ? 200 : err.http_status);
+        trace_span_int(span, "seau.s3.retries", attempts > 0 ? attempts - 1 : 0);
+        if (rc)
+            trace_span_error(span, err.code[0] ? err.code : NULL);
+        trace_span_end(span);
+    }
+    /* A write through the client changes what cached listings and HEADs would show. */
+    if (c->cache && rq->bucket && rq->ep != &c->sqs_ep && strcmp(rq->method, "GET") != 0 &&
+        strcmp(rq->method, "HEAD") != 0)
+        s3__cache_invalidate(c->cache, rq->bucket, rq->key);
+    if (rc != 0 && ret_err)
+        *ret_err = err;
+    return rc;
+}
+
+/* The request with its retries, without the breaker; *ret_attempts: how many were sent. */
+static int s3__perform_once(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_err,
+                            int *ret_attempts)
 {
     struct s3_error err;
     memset(&err, 0, sizeof(err));
@@ -1223,6 +1320,7 @@ int s3__perform(struct s3_client *c, struct s3__req *rq, struct s3_error *ret_er
                 s3_xml_answer_done(&a);
         }
         s3__xfer_done(&x);
+        *ret_attempts = attempt + 1;
         if (rc == 0 || !retryable || attempt >= c->max_retries || !s3__replayable(rq))
             break;
     }

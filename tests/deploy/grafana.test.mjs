@@ -63,7 +63,9 @@ test('every panel query is valid PromQL (as a recording rule, promtool check rul
 });
 
 test('the panels cover the service and name only metrics that exist', () => {
-  const source = readFileSync(join(ROOT, 'src', 'metrics', 'metrics.c'), 'utf8');
+  /* The exposition: the registry's, then the resilience and observability figures (obs.c). */
+  const source = ['metrics.c', 'obs.c']
+    .map((f) => readFileSync(join(ROOT, 'src', 'metrics', f), 'utf8')).join('\n');
   const exposed = new Map([...source.matchAll(/# TYPE ([a-z0-9_]+) ([a-z]+)/g)].map((m) => [m[1], m[2]]));
   const used = new Set();
   for (const { target } of targets)

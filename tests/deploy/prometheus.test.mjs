@@ -68,7 +68,9 @@ test('every alert has a summary, a description and a runbook section', () => {
 });
 
 test('the rules name only metrics that exist', () => {
-  const source = readFileSync(join(ROOT, 'src', 'metrics', 'metrics.c'), 'utf8');
+  /* The exposition: the registry's, then the resilience and observability figures (obs.c). */
+  const source = ['metrics.c', 'obs.c']
+    .map((f) => readFileSync(join(ROOT, 'src', 'metrics', f), 'utf8')).join('\n');
   const exposed = new Map([...source.matchAll(/# TYPE ([a-z0-9_]+) ([a-z]+)/g)].map((m) => [m[1], m[2]]));
   assert.ok(exposed.has('seau_s3_requests_total'), 'the exposition was read');
   const used = new Set();

@@ -152,3 +152,52 @@ test('a delete made through Seau is shown once, though RGW reports it too', asyn
      * the S3 report is covered with the webhook in events.test.ts. */
     skip: 'radosgw 16.2.15 aborts in its push endpoint here (see the comment)',
 });
+
+async function activity(q: string): Promise<Json[]> {
+    const r = await req(srv, 'GET', `/api/activity?${q}`, { token: admin });
+    assert.equal(r.status, 200, r.text);
+    return r.body.entries;
+}
+
+test('changes made with other tools are in the audit log with the S3 principal and address', async () => {
+    const key = 'audit/outside.txt';
+    await peer.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'made elsewhere' }));
+    const created = await poll('the creation audited', async () =>
+        (await activity('action=s3.object.created&limit=50')).find((e: Json) => e.key === key), 15_000, 100);
+    assert.equal(created.status, 'success');
+    assert.equal(created.bucket, BUCKET);
+    assert.match(created.userEmail, /^s3:.+/, 'actor s3:<principalId>');
+    assert.equal(created.details.source, 's3');
+    assert.match(created.details.event, /^ObjectCreated:/);
+    assert.deepEqual(await searchKeys('outside'), [key]);
+    await peer.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    const removed = await poll('the removal audited', async () =>
+        (await activity('action=s3.object.removed&limit=50')).find((e: Json) => e.key === key), 15_000, 100);
+    assert.equal(removed.userEmail, created.userEmail);
+});
+
+/** An event as RGW would push it, sent straight to the webhook (forged or stale). */
+function forged(key: string): Json {
+    return {
+        Records: [{
+            eventVersion: '2.2', eventSource: 'ceph:s3', eventTime: new Date().toISOString(),
+            eventName: 'ObjectCreated:Put', userIdentity: { principalId: 'mallory' },
+            requestParameters: { sourceIPAddress: '203.0.113.9' },
+            s3: { bucket: { name: BUCKET }, object: { key, size: 3, eTag: '0123456789abcdef0123456789abcdef', sequencer: '' } },
+        }],
+    };
+}
+
+test('an event for a key that does not exist, or breaks the key rules, is audited as rejected and not indexed', async () => {
+    for (const key of ['forged/nothing-here.txt', 'forged/../escape.txt']) {
+        const r = await req(srv, 'POST', '/api/events/s3', { json: forged(key), headers: { authorization: `Bearer ${SECRET}` } });
+        assert.equal(r.status, 204, r.text);
+        const e = (await activity('action=s3.object.created&limit=50')).find((x: Json) => x.key === key);
+        assert.ok(e, `audit entry for ${key}`);
+        assert.deepEqual([e.status, e.userEmail, e.ip], ['rejected', 's3:mallory', '203.0.113.9']);
+        assert.ok(e.details.reason, JSON.stringify(e.details));
+    }
+    assert.deepEqual(await searchKeys('nothing-here'), []);
+    assert.deepEqual(await searchKeys('escape'), []);
+    assert.equal((await history('?limit=20')).filter((n: Json) => String(n.metadata.key).startsWith('forged/')).length, 0);
+});

@@ -161,6 +161,9 @@ before(async () => {
             /* The queue URL as fauxqs gives it (its host does not resolve here); calls go to the endpoint. */
             SEAU_SQS_QUEUE_URL: queueUrl,
             AWS_ENDPOINT_URL_SQS: endpoint,
+            /* The events here are written by hand and name objects that were never stored:
+             * Seau must take them as they come (events-rgw.test.ts tests the check). */
+            SEAU_EVENTS_VERIFY: 'false',
         },
     });
     admin = (await login(srv, ADMIN.email, ADMIN.password)).token;
@@ -266,7 +269,7 @@ test('SQS unreachable: the consumer backs off, says so on /api/ready and in metr
 test('without AWS_ENDPOINT_URL_SQS, calls go to the queue URL\'s own host', async () => {
     /* sqs.us-east-1.localhost: libcurl resolves every *.localhost to the loopback itself. */
     const url = (await sqs('CreateQueue', { QueueName: 'ev-own-host' })).QueueUrl;
-    const s2 = await startServer({ env: { ...peer.seauEnv(['sq-a']), SEAU_SQS_QUEUE_URL: url, AWS_ENDPOINT_URL_SQS: undefined } });
+    const s2 = await startServer({ env: { ...peer.seauEnv(['sq-a']), SEAU_SQS_QUEUE_URL: url, AWS_ENDPOINT_URL_SQS: undefined, SEAU_EVENTS_VERIFY: 'false' } });
     const t = (await login(s2, ADMIN.email, ADMIN.password)).token;
     const c = await WsClient.connect(s2.port, '/api/notifications/ws', { Authorization: `Bearer ${t}` });
     await sendDirect({ Records: [awsRecord('ObjectCreated:Put', 'sq-a', 'own/host.txt', { size: 1 })] }, url);
@@ -276,4 +279,20 @@ test('without AWS_ENDPOINT_URL_SQS, calls go to the queue URL\'s own host', asyn
     const t0 = Date.now();
     await s2.stop();
     assert.ok(Date.now() - t0 < 5000, `stopping took ${Date.now() - t0} ms`);
+});
+
+test('S3 events from SQS are in the audit log with the S3 principal and the source address', async () => {
+    await sendDirect({ Records: [awsRecord('ObjectCreated:Put', 'sq-a', 'audit/from sqs.txt', { size: 4 })] });
+    const entry = await poll('the audit entry', async () => {
+        const r = await req(srv, 'GET', '/api/activity?action=s3.object.created&limit=100', { token: admin });
+        assert.equal(r.status, 200, r.text);
+        return r.body.entries.find((e: Json) => e.key === 'audit/from sqs.txt');
+    }, 15_000, 100);
+    assert.deepEqual([entry.userEmail, entry.ip, entry.bucket, entry.status], ['s3:AWS:AIDAEXAMPLE', '203.0.113.9', 'sq-a', 'success']);
+    assert.deepEqual([entry.details.source, entry.details.event, entry.details.size], ['s3', 'ObjectCreated:Put', 4]);
+    await sendDirect({ Records: [awsRecord('ObjectRemoved:Delete', 'sq-a', 'audit/from sqs.txt')] });
+    await poll('the removal audited', async () => {
+        const r = await req(srv, 'GET', '/api/activity?action=s3.object.removed&limit=100', { token: admin });
+        return r.body.entries.some((e: Json) => e.key === 'audit/from sqs.txt' && e.userEmail === 's3:AWS:AIDAEXAMPLE');
+    }, 15_000, 100);
 });

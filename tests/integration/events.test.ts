@@ -102,7 +102,9 @@ async function searchKeys(token: string, q: string): Promise<string[]> {
 
 before(async () => {
     peer = await startS3rver(['ev-a', 'ev-b']);
-    srv = await startServer({ env: { ...peer.seauEnv(['ev-a', 'ev-b']), SEAU_WEBHOOK_SECRET: SECRET } });
+    /* The events here are written by hand and name objects that were never stored: Seau must
+     * take them as they come (events-rgw.test.ts tests the check of real ones). */
+    srv = await startServer({ env: { ...peer.seauEnv(['ev-a', 'ev-b']), SEAU_WEBHOOK_SECRET: SECRET, SEAU_EVENTS_VERIFY: 'false' } });
     admin = (await login(srv, ADMIN.email, ADMIN.password)).token;
     const a = await createUser(srv, admin, { email: 'alice@example.com', password: PASSWORD, role: 'user' });
     aliceId = a.id;

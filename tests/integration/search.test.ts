@@ -31,7 +31,8 @@ before(async () => {
     for (const [key, type] of Object.entries(KEYS))
         await peer.client.send(new PutObjectCommand({ Bucket: 'alpha', Key: key, Body: key === 'other/big.bin' ? 'x'.repeat(5000) : key, ContentType: type }));
     await peer.client.send(new PutObjectCommand({ Bucket: 'beta', Key: 'team-a/invoice-beta.pdf', Body: 'b' }));
-    srv = await startServer({ env: peer.seauEnv(['alpha', 'beta']) });
+    /* The index is filled by `seau index sync` below, which this file tests: no walk at start. */
+    srv = await startServer({ env: { ...peer.seauEnv(['alpha', 'beta']), SEAU_INDEX_SYNC_AT_START: 'false' } });
     admin = (await login(srv, ADMIN.email, ADMIN.password)).token;
     const u = await createUser(srv, admin, { email: 'user@example.com', password: PASSWORD, role: 'user' });
     const r = await req(srv, 'PUT', `/api/users/${u.id}/grants`, { token: admin, json: { grants: [{ bucket: 'alpha', prefix: 'team-a/' }] } });

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "db/postgres/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,14 @@
       "INSERT INTO objects (bucket, key, size, etag, last_modified, content_type, kind, "          \
       "uploaded_by, indexed_at, seen_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, NULL, $7, $7) "     \
       "ON CONFLICT (bucket, key) DO NOTHING")                                                      \
-    X(OBJECT_SWEEP, "DELETE FROM objects WHERE bucket = $1 AND seen_at < $2")
+    X(OBJECT_SWEEP, "DELETE FROM objects WHERE bucket = $1 AND seen_at < $2")                      \
+    X(INDEX_SYNC_GET, "SELECT walk_started, after_key, listed, completed_at FROM index_sync "      \
+                      "WHERE bucket = $1")                                                         \
+    X(INDEX_SYNC_PUT,                                                                              \
+      "INSERT INTO index_sync (bucket, walk_started, after_key, listed, completed_at) "            \
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bucket) DO UPDATE SET "                           \
+      "walk_started = excluded.walk_started, after_key = excluded.after_key, "                     \
+      "listed = excluded.listed, completed_at = excluded.completed_at")
 
 PG__STATEMENTS(OBJECT_STATEMENTS, PG__OBJECTS)
 
@@ -228,5 +236,42 @@ int pg__object_sync_page(struct db *db, const struct db_object *objs, size_t n, 
         counts->changed += x.counts.changed;
         counts->unchanged += x.counts.unchanged;
     }
+    return rc;
+}
+
+int pg__index_sync_get(struct db *db, const char *bucket, struct db_index_sync *ret)
+{
+    struct db_index_sync s;
+    memset(&s, 0, sizeof(s));
+    snprintf(s.bucket, sizeof(s.bucket), "%s", bucket);
+    struct pg__conn *c = pg__acquire(db);
+    struct pg__params p = {.n = 0};
+    pg__p_text(&p, bucket);
+    PGresult *r = run(c, STMT_INDEX_SYNC_GET, &p);
+    int rc = pg__status(c, r);
+    if (rc == 0 && PQntuples(r) == 1) {
+        s.walk_started = pg__i64(r, 0, 0);
+        pg__copy(r, 0, 1, s.after_key, sizeof(s.after_key));
+        s.listed = pg__i64(r, 0, 2);
+        s.completed_at = pg__i64(r, 0, 3);
+    }
+    PQclear(r);
+    pg__release(db, c);
+    if (rc == 0)
+        *ret = s;
+    return rc;
+}
+
+int pg__index_sync_put(struct db *db, const struct db_index_sync *s)
+{
+    struct pg__conn *c = pg__acquire(db);
+    struct pg__params p = {.n = 0};
+    pg__p_text(&p, s->bucket);
+    pg__p_i64(&p, s->walk_started);
+    pg__p_opt_text(&p, s->after_key);
+    pg__p_i64(&p, s->listed);
+    pg__p_i64(&p, s->completed_at);
+    int rc = pg__done(c, run(c, STMT_INDEX_SYNC_PUT, &p), NULL);
+    pg__release(db, c);
     return rc;
 }

@@ -19,6 +19,7 @@
  */
 #include "core/err.h"
 #include "db/postgres/store.h"
+#include "core/trace.h"
 
 #include <inttypes.h>
 #include <poll.h>
@@ -393,8 +394,12 @@ static void backoff(int attempt)
 int pg__tx(struct db *db, int (*body)(struct db *db, struct pg__conn *c, void *ctx), void *ctx)
 {
     struct pg__conn *c = pg__acquire(db);
+    struct trace_span *span = trace_span_start("db.transaction", TRACE_CLIENT, NULL);
+    trace_span_str(span, "db.system", "postgresql");
     int rc = 0;
+    int attempts = 0;
     for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+        attempts = attempt + 1;
         c->retry = false;
         rc = pg__exec_text(c, "BEGIN");
         if (rc == 0)
@@ -408,6 +413,11 @@ int pg__tx(struct db *db, int (*body)(struct db *db, struct pg__conn *c, void *c
         backoff(attempt);
     }
     pg__release(db, c);
+    trace_span_int(span, "db.attempts", attempts);
+    trace_span_str(span, "db.outcome", rc == 0 ? "commit" : "rollback");
+    if (rc)
+        trace_span_error(span, err_name(rc));
+    trace_span_end(span);
     return rc;
 }
 
@@ -434,10 +444,7 @@ static int ping(struct db *db)
 /* The highest version this binary embeds. */
 static int64_t embedded_version(void)
 {
-    int64_t v = 0;
-    while (db__migration_find(MIGRATIONS_DIR, v + 1, NULL))
-        v++;
-    return v;
+    return db__migration_last(MIGRATIONS_DIR);
 }
 
 static int current_version(struct pg__conn *c, int64_t *ret)
@@ -476,11 +483,12 @@ static int migrate(struct db *db, int *ret_applied)
         rc = current_version(c, &current);
     if (rc == 0 && current > embedded_version())
         rc = SEAU_E_SCHEMA_NEWER;
-    for (int64_t version = current + 1; rc == 0; version++) {
+    int64_t last = embedded_version();
+    for (int64_t version = current + 1; rc == 0 && version <= last; version++) {
         const char *name = NULL;
         const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
         if (!mig)
-            break;
+            continue; /* a version of another change, not in this build */
         rc = pg__exec_text(c, "BEGIN");
         if (rc == 0)
             rc = pg__exec_text(c, mig->data);
@@ -557,6 +565,8 @@ static const struct db_ops pg_ops = {
     .object_sync_page = pg__object_sync_page,
     .object_sync_sweep = pg__object_sync_sweep,
     .object_search = pg__object_search,
+    .index_sync_get = pg__index_sync_get,
+    .index_sync_put = pg__index_sync_put,
     .upload_insert = pg__upload_insert,
     .upload_get = pg__upload_get,
     .upload_claim = pg__upload_claim,

@@ -209,6 +209,8 @@ int pg__object_sync_page(struct db *db, const struct db_object *objs, size_t n, 
 int pg__object_sync_sweep(struct db *db, const char *bucket, int64_t walk_started, int64_t *ret_n);
 int pg__object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
                       size_t *ret_n, int64_t *ret_total);
+int pg__index_sync_get(struct db *db, const char *bucket, struct db_index_sync *ret);
+int pg__index_sync_put(struct db *db, const struct db_index_sync *s);
 
 int pg__object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
                       int64_t day_from, int64_t day_to, struct db_object_totals *ret);

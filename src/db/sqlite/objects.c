@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "db/sqlite/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,14 @@
     X(DAYS_ADD, "INSERT INTO object_days (bucket, day, objects, bytes) VALUES (?1, ?2, ?3, ?4) "   \
                 "ON CONFLICT (bucket, day) DO UPDATE SET objects = objects + excluded.objects, "   \
                 "bytes = bytes + excluded.bytes")                                                  \
-    X(OBJECT_OLD, "SELECT size, kind, last_modified FROM objects WHERE bucket = ?1 AND key = ?2")
+    X(OBJECT_OLD, "SELECT size, kind, last_modified FROM objects WHERE bucket = ?1 AND key = ?2")  \
+    X(INDEX_SYNC_GET, "SELECT walk_started, after_key, listed, completed_at FROM index_sync "      \
+                      "WHERE bucket = ?1")                                                         \
+    X(INDEX_SYNC_PUT,                                                                              \
+      "INSERT INTO index_sync (bucket, walk_started, after_key, listed, completed_at) "            \
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (bucket) DO UPDATE SET "                           \
+      "walk_started = excluded.walk_started, after_key = excluded.after_key, "                     \
+      "listed = excluded.listed, completed_at = excluded.completed_at")
 
 SQLITE__STATEMENTS(OBJECT_STATEMENTS, SQLITE__OBJECTS)
 
@@ -453,6 +461,48 @@ int sqlite__object_sync_sweep(struct db *db, const char *bucket, int64_t walk_st
         rc = delete_returning(c, st, ret_n);
         rc = sqlite__tx_end(c, rc);
     }
+    sqlite__release(db, c);
+    return rc;
+}
+
+int sqlite__index_sync_get(struct db *db, const char *bucket, struct db_index_sync *ret)
+{
+    struct db_index_sync s;
+    memset(&s, 0, sizeof(s));
+    snprintf(s.bucket, sizeof(s.bucket), "%s", bucket);
+    struct sqlite__conn *c = sqlite__acquire(db);
+    sqlite3_stmt *st = stmt(c, STMT_INDEX_SYNC_GET);
+    int rc = SEAU_E_DB;
+    if (st) {
+        sqlite__bind_text(st, 1, bucket);
+        int r = sqlite3_step(st);
+        rc = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : sqlite__fail(r);
+        if (r == SQLITE_ROW) {
+            s.walk_started = sqlite3_column_int64(st, 0);
+            sqlite__copy_col(st, 1, s.after_key, sizeof(s.after_key));
+            s.listed = sqlite3_column_int64(st, 2);
+            s.completed_at = sqlite3_column_int64(st, 3);
+        }
+        sqlite3_reset(st);
+    }
+    sqlite__release(db, c);
+    if (rc == 0)
+        *ret = s;
+    return rc;
+}
+
+int sqlite__index_sync_put(struct db *db, const struct db_index_sync *s)
+{
+    struct sqlite__conn *c = sqlite__acquire(db);
+    sqlite3_stmt *st = stmt(c, STMT_INDEX_SYNC_PUT);
+    if (st) {
+        sqlite__bind_text(st, 1, s->bucket);
+        sqlite3_bind_int64(st, 2, s->walk_started);
+        sqlite__bind_opt_text(st, 3, s->after_key);
+        sqlite3_bind_int64(st, 4, s->listed);
+        sqlite3_bind_int64(st, 5, s->completed_at);
+    }
+    int rc = sqlite__exec(st);
     sqlite__release(db, c);
     return rc;
 }

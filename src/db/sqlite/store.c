@@ -13,6 +13,7 @@
  */
 #include "core/err.h"
 #include "db/sqlite/store.h"
+#include "core/trace.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -152,17 +153,40 @@ char *sqlite__dup_col(sqlite3_stmt *st, int col)
 
 int sqlite__tx_begin(struct sqlite__conn *c)
 {
-    return sqlite__exec(stmt(c, STMT_BEGIN));
+    c->span = trace_span_start("db.transaction", TRACE_CLIENT, NULL);
+    trace_span_str(c->span, "db.system", "sqlite");
+    int rc = sqlite__exec(stmt(c, STMT_BEGIN));
+    if (rc) {
+        trace_span_error(c->span, "BEGIN failed");
+        trace_span_end(c->span);
+        c->span = NULL;
+    }
+    return rc;
+}
+
+/* Ends the transaction's span: committed or rolled back. */
+static void tx_span_end(struct sqlite__conn *c, int rc)
+{
+    if (!c->span)
+        return;
+    trace_span_str(c->span, "db.outcome", rc == 0 ? "commit" : "rollback");
+    if (rc)
+        trace_span_error(c->span, err_name(rc));
+    trace_span_end(c->span);
+    c->span = NULL;
 }
 
 int sqlite__tx_end(struct sqlite__conn *c, int rc)
 {
     if (rc == 0) {
         rc = sqlite__exec(stmt(c, STMT_COMMIT));
-        if (rc == 0)
+        if (rc == 0) {
+            tx_span_end(c, 0);
             return 0;
+        }
     }
     sqlite__exec(stmt(c, STMT_ROLLBACK));
+    tx_span_end(c, rc);
     return rc;
 }
 
@@ -200,11 +224,12 @@ static int migrate(struct db *db, int *ret_applied)
                                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                                          "applied_at INTEGER NOT NULL)",
                                          NULL, NULL, NULL));
-    for (int64_t version = 1; rc == 0; version++) {
+    int64_t last = db__migration_last(MIGRATIONS_DIR);
+    for (int64_t version = 1; rc == 0 && version <= last; version++) {
         const char *name = NULL;
         const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
         if (!mig)
-            break;
+            continue; /* a version of another change, not in this build */
         rc = sqlite__tx_begin(c);
         if (rc)
             break;
@@ -289,6 +314,8 @@ static const struct db_ops sqlite_ops = {
     .object_sync_page = sqlite__object_sync_page,
     .object_sync_sweep = sqlite__object_sync_sweep,
     .object_search = sqlite__object_search,
+    .index_sync_get = sqlite__index_sync_get,
+    .index_sync_put = sqlite__index_sync_put,
     .upload_insert = sqlite__upload_insert,
     .upload_get = sqlite__upload_get,
     .upload_claim = sqlite__upload_claim,

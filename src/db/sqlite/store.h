@@ -38,6 +38,7 @@ enum sqlite__domain {
 /* One connection of the pool; a thread holds it between acquire and release. */
 struct sqlite__conn {
     sqlite3 *handle;
+    void *span; /* the write transaction's span (core/trace.h), between tx_begin and tx_end */
     /* Prepared once, on first use, and kept until the store closes. */
     sqlite3_stmt *stmts[SQLITE__DOMAINS][SQLITE__DOMAIN_STMTS_MAX];
 };
@@ -174,6 +175,8 @@ int sqlite__object_sync_sweep(struct db *db, const char *bucket, int64_t walk_st
                               int64_t *ret_n);
 int sqlite__object_search(struct db *db, const struct db_object_query *q, struct db_object **ret,
                           size_t *ret_n, int64_t *ret_total);
+int sqlite__index_sync_get(struct db *db, const char *bucket, struct db_index_sync *ret);
+int sqlite__index_sync_put(struct db *db, const struct db_index_sync *s);
 
 int sqlite__object_totals(struct db *db, const struct db_object_scope *scopes, size_t nscopes,
                           int64_t day_from, int64_t day_to, struct db_object_totals *ret);

@@ -65,6 +65,15 @@ int s3_list_objects_v2(struct s3_client *c, const char *bucket, const struct s3_
     return s3_xml_parse(S3_XML_LIST_OBJECTS_V2, NULL, doc, strlen(doc), ret);
 }
 
+/* The cached call (s3/cache.c) is the client's business, not the walk's: here it is the
+ * uncached one, so that the walk's cached flag needs no client. */
+int s3_list_objects_v2_cached(struct s3_client *c, const char *bucket,
+                              const struct s3_list_params *p, struct s3_xml_answer *ret,
+                              struct s3_error *ret_err)
+{
+    return s3_list_objects_v2(c, bucket, p, ret, ret_err);
+}
+
 #define PAGE(keys, prefixes, truncated, next)                                                      \
     "<ListBucketResult><Name>bkt</Name>" keys prefixes "<IsTruncated>" truncated                   \
     "</IsTruncated>" next "</ListBucketResult>"

@@ -9,7 +9,7 @@ import { useEffect, useState } from 'react';
 
 import { canManage, useUser } from '@/components/shell/session';
 import { Page } from '@/components/ui/page';
-import { admin, stats as getStats, type ActivityEntry, type Stats } from '@/lib/api';
+import { admin, indexProgress, stats as getStats, type ActivityEntry, type IndexProgress, type Stats } from '@/lib/api';
 import { formatBytes, formatDate } from '@/lib/format';
 import { useI18n } from '@/lib/i18n';
 
@@ -56,6 +56,45 @@ function Bars({ title, data, format }: { title: string; data: { label: string; v
     );
 }
 
+/*
+ * For admins: the walk of the buckets into the index, while one runs (the
+ * figures above fill as it goes), polled every few seconds; nothing once it
+ * is done.
+ */
+function IndexingBanner() {
+    const { t, lang } = useI18n();
+    const [p, setP] = useState<IndexProgress | null>(null);
+    useEffect(() => {
+        const ac = new AbortController();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const tick = async () => {
+            const next = await indexProgress(ac.signal);
+            if (ac.signal.aborted) return;
+            setP(next);
+            if (next?.state === 'syncing') timer = setTimeout(tick, 3000);
+        };
+        void tick();
+        return () => {
+            ac.abort();
+            if (timer) clearTimeout(timer);
+        };
+    }, []);
+    if (!p || (p.state !== 'syncing' && p.state !== 'failed')) return null;
+    const count = p.objects.toLocaleString(lang);
+    const text =
+        p.state === 'failed'
+            ? t('obs.indexFailed')
+            : p.bucket
+              ? t('obs.indexingBucket', { bucket: p.bucket, count })
+              : t('obs.indexing', { count });
+    return (
+        <p role="status" data-testid="indexing" className="rounded-lg border border-blue-200 bg-blue-50 p-3 text-sm text-blue-900 dark:border-blue-800 dark:bg-blue-950 dark:text-blue-100">
+            {text}
+            {p.state === 'syncing' && p.resumed ? ` (${t('obs.indexingResumed')})` : null}
+        </p>
+    );
+}
+
 export function Dashboard() {
     const { t, lang, errorText } = useI18n();
     const user = useUser();
@@ -71,6 +110,7 @@ export function Dashboard() {
     const activity = recent ?? s?.recentActivity ?? [];
     return (
         <Page title={t('dash.title')}>
+            {user.role === 'admin' ? <IndexingBanner /> : null}
             {error ? <p role="alert">{errorText(error)}</p> : null}
             {!s && !error ? <p>{t('common.loading')}</p> : null}
             {s ? (

@@ -8,5 +8,6 @@ export * as shares from './shares';
 export * as admin from './admin';
 export * as notifications from './notifications';
 export { stats } from './stats';
+export { indexProgress, type IndexProgress } from './ops';
 export { TransferError, putToUrl } from './transfer';
 export type { SortKey, ListPage, SearchFilters } from './files';

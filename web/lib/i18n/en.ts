@@ -5,6 +5,7 @@ import { recoveryEn } from './areas/recovery.en';
 import { linksEn } from './areas/links.en';
 import { trustEn } from './areas/trust.en';
 import { edgeEn } from './areas/edge.en';
+import { obsEn } from './areas/obs.en';
 
 export const en = {
     ...ssoEn,
@@ -13,6 +14,7 @@ export const en = {
     ...linksEn,
     ...trustEn,
     ...edgeEn,
+    ...obsEn,
     'app.name': 'Seau',
     'app.skip': 'Skip to content',
     'nav.files': 'Files',

@@ -6,6 +6,7 @@ import { recoveryFr } from './areas/recovery.fr';
 import { linksFr } from './areas/links.fr';
 import { trustFr } from './areas/trust.fr';
 import { edgeFr } from './areas/edge.fr';
+import { obsFr } from './areas/obs.fr';
 
 export const fr: Record<MessageId, string> = {
     ...ssoFr,
@@ -14,6 +15,7 @@ export const fr: Record<MessageId, string> = {
     ...linksFr,
     ...trustFr,
     ...edgeFr,
+    ...obsFr,
     'app.name': 'Seau',
     'app.skip': 'Aller au contenu',
     'nav.files': 'Fichiers',
