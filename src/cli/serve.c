@@ -404,6 +404,8 @@ int cli_serve(int argc, char **argv)
         .header_limit = 16 * 1024,
         .conn_memory = 32 * 1024,
         .idle_timeout_s = 60,
+        .header_timeout_ms = c.header_timeout_ms,
+        .max_per_client = (unsigned)c.max_per_client,
         .routes = api_routes,
         .nroutes = api_nroutes,
         .web_root = web_root,
