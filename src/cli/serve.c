@@ -437,6 +437,9 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     app.server = server;
+    /* From here on a request never waits on write(): lines go through the background writer. */
+    if (log_async_start())
+        log_event(LOG_WARN, "cannot start the log writer: lines are written synchronously", NULL);
     /* Direct uploads: sniffing needs libmagic's database; abandoned uploads need aborting. */
     const char *magic_path = NULL;
     if (files_rules_init(&magic_path))
@@ -484,6 +487,7 @@ int cli_serve(int argc, char **argv)
         log_event(LOG_WARN, "requests were cut off at the shutdown deadline",
                   json_pack("{s:i}", "requests", (int)left));
     log_event(LOG_INFO, "stopped", NULL);
+    log_async_stop(); /* writes every queued line */
     free(web_csp);
     s3_client_free(app.s3_probe);
     s3_client_free(app.s3);

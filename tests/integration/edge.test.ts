@@ -274,3 +274,47 @@ test('POST to a malformed share link is 404 like the GET', async () => {
         assertRawError(postJson, 404, 'not_found');
     }
 });
+
+/* ---------------------------------------------------------------- the access log */
+
+test('access-log lines queued for the background writer survive a prompt shutdown', async () => {
+    const s = await startServer();
+    const N = 300;
+    const ids = Array.from({ length: N }, (_, i) => `shutdown-line-${i}`);
+    const conns = await Promise.all(Array.from({ length: 6 }, () => RawConnection.connect(s.port)));
+    try {
+        await Promise.all(
+            conns.map(async (c, k) => {
+                for (let i = k; i < N; i += conns.length) {
+                    await c.write(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nX-Request-Id: ${ids[i]}\r\n\r\n`);
+                    assert.equal((await c.response()).status, 200);
+                }
+            }),
+        );
+    } finally {
+        for (const c of conns)
+            c.close();
+    }
+    /* At once: well within the writer's flush period, so the lines are still queued. */
+    const info = await s.stop();
+    assert.equal(info.code, 0);
+    const logged = new Set(s.logLines().filter((l) => l.msg === 'request').map((l) => l.requestId));
+    const missing = ids.filter((id) => !logged.has(id));
+    assert.deepEqual(missing, [], `${missing.length} of ${N} access-log lines lost at shutdown`);
+    const stopped = s.logLines().findIndex((l) => l.msg === 'stopped');
+    assert.ok(stopped >= 0);
+});
+
+test('the access log keeps its shape and /api/metrics counts dropped lines', async () => {
+    const r = await req(srv, 'GET', '/api/health', { headers: { 'x-request-id': 'shape-check-1' } });
+    assert.equal(r.status, 200);
+    const line = await srv.waitForLog('the access log line', (l) => l.requestId === 'shape-check-1');
+    assert.deepEqual(Object.keys(line), ['time', 'level', 'msg', 'requestId', 'method', 'path', 'status', 'durationMs', 'bytes', 'ip', 'route']);
+    assert.equal(line.level, 'info');
+    assert.equal(line.msg, 'request');
+    assert.equal(line.status, 200);
+    assert.equal(line.route, '/api/health');
+    const m = await req(srv, 'GET', '/api/metrics');
+    assert.match(m.text, /^# TYPE seau_log_lines_dropped_total counter$/m);
+    assert.match(m.text, /^seau_log_lines_dropped_total 0$/m);
+});
