@@ -12,6 +12,7 @@
 #include "events/bus.h"
 #include "events/consumer.h"
 #include "files/reconcile.h"
+#include "files/fetch.h"
 #include "files/rules.h"
 #include "files/upload_direct.h"
 #include "http/server.h"
@@ -334,7 +335,7 @@ int cli_serve(int argc, char **argv)
     }
     unsigned threads = worker_threads(&c);
     struct db *db = NULL;
-    if (cli__open_db(&c, (int)threads + 2, &db)) {
+    if (cli__open_db(&c, (int)threads + 2 + HTTP_OFFLOAD_THREADS, &db)) {
         cfg_done(&c);
         return 1;
     }
@@ -483,6 +484,7 @@ int cli_serve(int argc, char **argv)
     app.events = NULL;
     s3_client_free(sqs);
     files_rules_cleanup(); /* after the server: handlers sniff until it stops */
+    files_fetch_wait_all(); /* released downloads' fetches end before their S3 client goes */
     if (left)
         log_event(LOG_WARN, "requests were cut off at the shutdown deadline",
                   json_pack("{s:i}", "requests", (int)left));

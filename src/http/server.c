@@ -5,12 +5,14 @@
 #include "core/timeutil.h"
 #include "http/clientip.h"
 #include "http/edge.h"
+#include "http/offload.h"
 #include "http/static.h"
 #include "http/stream.h"
 
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +24,7 @@ struct http_server {
     atomic_uint in_flight;
     struct http_parking parking; /* connections of streamed responses and bodies */
     struct http__edge *edge;     /* head deadlines, per-address cap, the library's errors */
+    struct http__offload *offload; /* handlers that call S3, off libmicrohttpd's workers */
 };
 
 struct http_parking *http_server_parking(void *server)
@@ -37,6 +40,8 @@ struct req_state {
     bool queued;         /* a response was handed to libmicrohttpd */
     bool body_done;      /* a streamed body's sink has answered */
     const char *version; /* "HTTP/1.1", borrowed from libmicrohttpd */
+    struct http__job job;          /* the handler's run on an offload thread */
+    struct http_server *server;    /* for the job */
 };
 
 /* Body bytes read and dropped after an early error answer before the connection is cut. */
@@ -207,6 +212,28 @@ static void dispatch(struct http_server *s, struct req_state *st)
         http_reply_error(req, rc, NULL, NULL);
 }
 
+/* Runs on an offload thread while the connection is suspended; resuming it queues the answer. */
+static void offloaded(struct http__job *job)
+{
+    struct req_state *st = (struct req_state *)((char *)job - offsetof(struct req_state, job));
+    dispatch(st->server, st);
+    MHD_resume_connection(st->req.conn);
+}
+
+/*
+ * Whether the request's handler goes to an offload thread: routes that call
+ * S3 (HTTP_NEEDS_S3), whose answers wait on the network. Not a streamed
+ * body's: its handler only sets up the sink, and the body arrives on the
+ * connection's own thread.
+ */
+static bool should_offload(const struct http_server *s, const struct req_state *st)
+{
+    if (!s->offload || st->match_rc != 0)
+        return false;
+    const struct http_route *r = st->req.match.route;
+    return (r->flags & HTTP_NEEDS_S3) && r->body_limit != HTTP_BODY_STREAMED;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -279,6 +306,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (req->body_stream && !st->body_done) {
         http_body_finish(req);
         st->body_done = true;
+    }
+    if (!req->dispatched && should_offload(s, st)) {
+        /* Suspended before it is queued: the resume cannot come first. */
+        req->dispatched = true;
+        st->server = s;
+        st->job.run = offloaded;
+        MHD_suspend_connection(conn);
+        http__offload_submit(s->offload, &st->job);
+        return MHD_YES;
     }
     if (!req->dispatched)
         dispatch(s, st);
@@ -390,6 +426,12 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
         free(s);
         return erc;
     }
+    erc = http__offload_new(HTTP_OFFLOAD_THREADS, &s->offload);
+    if (erc) {
+        http__edge_free(s->edge);
+        free(s);
+        return erc;
+    }
     http_parking_init(&s->parking);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
@@ -406,6 +448,7 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     if (!s->daemon) {
         http_parking_done(&s->parking);
+        http__offload_free(s->offload);
         http__edge_free(s->edge);
         free(s);
         return SEAU_E_IO;
@@ -430,6 +473,9 @@ unsigned http_server_stop(struct http_server *s, int64_t timeout_ms)
         nanosleep(&ts, NULL);
     }
     unsigned left = atomic_load(&s->in_flight);
+    /* Handlers still running on offload threads finish (S3 calls are bounded) and resume. */
+    http__offload_free(s->offload);
+    s->offload = NULL;
     /* libmicrohttpd must not stop with a connection suspended: wake them to fail. */
     http_parking_stop(&s->parking);
     MHD_stop_daemon(s->daemon);

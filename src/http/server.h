@@ -60,6 +60,13 @@ struct http_server_opts {
 
 struct http_server;
 
+/*
+ * Threads that run the handlers of routes calling S3 (HTTP_NEEDS_S3), so a
+ * slow S3 never holds up libmicrohttpd's workers; each may hold a database
+ * connection, so the store's pool needs this many more.
+ */
+#define HTTP_OFFLOAD_THREADS 16
+
 /* Binds and starts serving. Returns 0 or SEAU_E_IO (e.g. address in use). */
 int http_server_start(const struct http_server_opts *opts, struct http_server **ret);
 

@@ -5,11 +5,15 @@
  * (RFC 9112), and the share page's single Content-Security-Policy.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type net from 'node:net';
 import { before } from 'node:test';
 
 import {
+    ADMIN,
     RawConnection,
     assertRawError,
+    login,
     poll,
     rawRequest,
     req,
@@ -317,4 +321,90 @@ test('the access log keeps its shape and /api/metrics counts dropped lines', asy
     const m = await req(srv, 'GET', '/api/metrics');
     assert.match(m.text, /^# TYPE seau_log_lines_dropped_total counter$/m);
     assert.match(m.text, /^seau_log_lines_dropped_total 0$/m);
+});
+
+/* ---------------------------------------------------------------- no stalls */
+
+test('a slow S3 holds no HTTP worker: /api/health answers at once while proxied downloads wait on it', async () => {
+    const SLOW_MS = 3000;
+    const body = Buffer.alloc(1024 * 1024, 1);
+    const pending = new Set<http.ServerResponse>();
+    /* An S3 endpoint whose object requests take SLOW_MS before their headers. */
+    const s3 = http.createServer((rq, rs) => {
+        const objectPath = /^\/slow\/.+/.test(rq.url ?? '');
+        const answer = () => {
+            pending.delete(rs);
+            if (!objectPath) {
+                rs.writeHead(200, { 'content-length': '0' }).end();
+                return;
+            }
+            rs.writeHead(200, {
+                'content-length': String(body.length),
+                etag: '"0123456789abcdef0123456789abcdef"',
+                'last-modified': new Date(0).toUTCString(),
+                'content-type': 'application/octet-stream',
+            });
+            rs.end(rq.method === 'HEAD' ? undefined : body);
+        };
+        pending.add(rs);
+        if (objectPath)
+            setTimeout(answer, SLOW_MS);
+        else
+            answer();
+    });
+    await new Promise<void>((r) => s3.listen(0, '127.0.0.1', r));
+    const s3port = (s3.address() as net.AddressInfo).port;
+    const s = await startServer({
+        env: {
+            SEAU_S3_ENDPOINT: `http://127.0.0.1:${s3port}`,
+            SEAU_S3_FORCE_PATH_STYLE: 'true',
+            SEAU_BUCKETS: 'slow',
+            SEAU_DOWNLOAD_MODE: 'proxy',
+            AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE01',
+            AWS_SECRET_ACCESS_KEY: 'example-secret-example-secret-example-00',
+            AWS_REGION: 'us-east-1',
+        },
+    });
+    try {
+        const token = (await login(s, ADMIN.email, ADMIN.password)).token;
+        /* More downloads than the server has workers, each waiting on S3. */
+        const clients: RawConnection[] = [];
+        for (let i = 0; i < 8; i++) {
+            const c = await RawConnection.connect(s.port);
+            await c.write(`GET /api/download?bucket=slow&key=f${i}.bin HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+            clients.push(c);
+        }
+        await sleep(300);
+        let worst = 0;
+        for (let i = 0; i < 10; i++) {
+            const t = performance.now();
+            assert.equal((await req(s, 'GET', '/api/health', { timeoutMs: 10_000 })).status, 200);
+            worst = Math.max(worst, performance.now() - t);
+        }
+        assert.ok(worst < SLOW_MS / 3, `/api/health took ${worst.toFixed(0)} ms while downloads waited on S3`);
+        /* Clients leaving before S3 answers do not hold the workers either. */
+        for (const c of clients.slice(0, 4))
+            c.close();
+        for (let i = 0; i < 8; i++) {
+            const c = await RawConnection.connect(s.port);
+            await c.write(`GET /api/download?bucket=slow&key=g${i}.bin HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+            await sleep(50);
+            c.close();
+        }
+        const t = performance.now();
+        assert.equal((await req(s, 'GET', '/api/health', { timeoutMs: 10_000 })).status, 200);
+        assert.ok(performance.now() - t < SLOW_MS / 3, 'health after clients left mid-download');
+        /* The downloads that stayed get their bytes. */
+        for (const c of clients.slice(4)) {
+            const r = await c.response({ timeoutMs: SLOW_MS * 4 });
+            assert.equal(r.status, 200);
+            assert.equal(r.body.length, body.length);
+            c.close();
+        }
+    } finally {
+        await s.stop();
+        for (const rs of pending)
+            rs.destroy();
+        s3.close();
+    }
 });
