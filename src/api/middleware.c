@@ -165,13 +165,18 @@ void api_completed(struct http_req *req, double seconds)
     /* A share link's path is its secret token (api/shares.c): log the pattern instead. */
     str_utf8_copy_lossy(path, sizeof(path),
                         strncmp(req->path, "/s/", 3) == 0 ? "/s/{token}" : req->path);
-    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}", "requestId", req->request_id,
-                          "method", method, "path", path, "status", req->status, "durationMs",
-                          seconds * 1000.0, "bytes", (json_int_t)req->bytes_out, "ip",
-                          req->client_ip, "route", req->route_label);
-    if (f && req->log_user)
-        json_object_set_new(f, "user", json_string(req->log_user));
-    log_event(LOG_INFO, "request", f);
+    struct log_request line = {
+        .request_id = req->request_id,
+        .method = method,
+        .path = path,
+        .status = req->status,
+        .duration_ms = seconds * 1000.0,
+        .bytes = (int64_t)req->bytes_out,
+        .ip = req->client_ip,
+        .route = req->route_label,
+        .user = req->log_user,
+    };
+    log_request_line(&line);
 }
 
 void api_actor_init(struct api_actor *a, struct http_req *req)

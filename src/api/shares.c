@@ -485,6 +485,20 @@ static int reply_visit(struct visit *v, int rc)
     return SEAU_E_INTERNAL;
 }
 
+/* A link's token as auth_token_new writes them: base64url, AUTH_TOKEN_LEN characters. */
+static bool token_shaped(struct slice t)
+{
+    if (t.len != AUTH_TOKEN_LEN)
+        return false;
+    for (size_t i = 0; i < t.len; i++) {
+        char c = t.p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
 int api_share_open(struct http_req *req)
 {
     struct visit *v = calloc(1, sizeof(*v));
@@ -496,7 +510,8 @@ int api_share_open(struct http_req *req)
     v->html = accepts_html(req);
     int rc = 0;
     struct slice t = http_req_param(req, 0);
-    if (t.len != AUTH_TOKEN_LEN) {
+    /* Before the body is read: a POST to a malformed link is the GET's 404, whatever it carries. */
+    if (!token_shaped(t)) {
         rc = reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
                            "This link does not exist. Check that it was copied whole.");
         goto done;

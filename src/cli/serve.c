@@ -13,6 +13,7 @@
 #include "events/bus.h"
 #include "events/consumer.h"
 #include "files/reconcile.h"
+#include "files/fetch.h"
 #include "files/rules.h"
 #include "files/upload_direct.h"
 #include "http/server.h"
@@ -357,7 +358,7 @@ int cli_serve(int argc, char **argv)
         log_event(LOG_INFO, "traces are exported over OTLP/HTTP", NULL);
     unsigned threads = worker_threads(&c);
     struct db *db = NULL;
-    if (cli__open_db(&c, (int)threads + 2, &db)) {
+    if (cli__open_db(&c, (int)threads + 2 + HTTP_OFFLOAD_THREADS, &db)) {
         cfg_done(&c);
         return 1;
     }
@@ -440,6 +441,8 @@ int cli_serve(int argc, char **argv)
         .header_limit = 16 * 1024,
         .conn_memory = 32 * 1024,
         .idle_timeout_s = 60,
+        .header_timeout_ms = c.header_timeout_ms,
+        .max_per_client = (unsigned)c.max_per_client,
         .routes = api_routes,
         .nroutes = api_nroutes,
         .web_root = web_root,
@@ -475,6 +478,9 @@ int cli_serve(int argc, char **argv)
     }
     app.server = server;
     app.sqs = sqs;
+    /* From here on a request never waits on write(): lines go through the background writer. */
+    if (log_async_start())
+        log_event(LOG_WARN, "cannot start the log writer: lines are written synchronously", NULL);
     /* Direct uploads: sniffing needs libmagic's database; abandoned uploads need aborting. */
     const char *magic_path = NULL;
     if (files_rules_init(&magic_path))
@@ -519,10 +525,12 @@ int cli_serve(int argc, char **argv)
     app.sqs = NULL;
     s3_client_free(sqs);
     files_rules_cleanup(); /* after the server: handlers sniff until it stops */
+    files_fetch_wait_all(); /* released downloads' fetches end before their S3 client goes */
     if (left)
         log_event(LOG_WARN, "requests were cut off at the shutdown deadline",
                   json_pack("{s:i}", "requests", (int)left));
     log_event(LOG_INFO, "stopped", NULL);
+    log_async_stop(); /* writes every queued line */
     free(web_csp);
     s3_client_free(app.s3_probe);
     s3_client_free(app.s3);

@@ -47,6 +47,11 @@ static const struct cfg_option cfg_options[] = {
         "HTTP worker threads (0: one per core, at least 2)", false),
     OPT("SEAU_MAX_CONNECTIONS", "max-connections", max_connections_text, "4096",
         "concurrent HTTP connections", false),
+    OPT("SEAU_MAX_CONNECTIONS_PER_CLIENT", "max-connections-per-client", max_per_client_text,
+        "1024", "concurrent HTTP connections from one address (0: no cap; trusted proxies exempt)",
+        false),
+    OPT("SEAU_HEADER_TIMEOUT", "header-timeout", header_timeout_text, "10s",
+        "time a client has to send a request's line and headers (0: no bound)", false),
     OPT("SEAU_SHUTDOWN_TIMEOUT", "shutdown-timeout", shutdown_timeout_text, "15s",
         "how long in-flight requests may take to finish at shutdown", false),
     OPT("SEAU_SHUTDOWN_DRAIN", "shutdown-drain", shutdown_drain_text, "0s",
@@ -543,6 +548,9 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
                    &c->session_max_age_ms);
     check_int(p, "SEAU_HTTP_THREADS", c->http_threads_text, 0, 256, &c->http_threads);
     check_int(p, "SEAU_MAX_CONNECTIONS", c->max_connections_text, 16, 1000000, &c->max_connections);
+    check_int(p, "SEAU_MAX_CONNECTIONS_PER_CLIENT", c->max_per_client_text, 0, 1000000,
+              &c->max_per_client);
+    check_duration(p, "SEAU_HEADER_TIMEOUT", c->header_timeout_text, 0, &c->header_timeout_ms);
     check_duration(p, "SEAU_SHUTDOWN_TIMEOUT", c->shutdown_timeout_text, 0,
                    &c->shutdown_timeout_ms);
     check_duration(p, "SEAU_SHUTDOWN_DRAIN", c->shutdown_drain_text, 0, &c->shutdown_drain_ms);

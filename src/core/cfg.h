@@ -30,6 +30,8 @@ struct cfg {
     char *session_max_age_text;
     char *http_threads_text;
     char *max_connections_text;
+    char *max_per_client_text;     /* SEAU_MAX_CONNECTIONS_PER_CLIENT */
+    char *header_timeout_text;     /* SEAU_HEADER_TIMEOUT */
     char *shutdown_timeout_text;
     char *shutdown_drain_text;
     char *login_max_failures_text;
@@ -74,6 +76,8 @@ struct cfg {
     int64_t session_max_age_ms;
     int64_t http_threads;
     int64_t max_connections;
+    int64_t max_per_client; /* 0: no cap */
+    int64_t header_timeout_ms;
     int64_t shutdown_timeout_ms;
     int64_t shutdown_drain_ms;
     int64_t login_max_failures;

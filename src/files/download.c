@@ -41,8 +41,7 @@ void files_download_body_free(struct files_download_body *b)
 {
     if (!b)
         return;
-    files_fetch_stop(b->fetch);
-    bytepipe_free(b->pipe);
+    files_fetch_release(b->fetch, b->pipe); /* never waits for the fetch thread */
     free(b);
     files_transfer_release();
 }

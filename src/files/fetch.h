@@ -33,6 +33,12 @@ int files_fetch_start(struct s3_client *s3, const struct files_fetch_request *r,
                       struct bytepipe *pipe, struct files_fetch **ret);
 
 /* Cancels the pipe, waits for the thread and frees f. NULL is a no-op. */
-void files_fetch_stop(struct files_fetch *f);
+/*
+ * Cancels the fetch and gives up f and its pipe without waiting: a fetch
+ * still running frees both when it ends. Accepts a NULL f (then frees pipe).
+ */
+void files_fetch_release(struct files_fetch *f, struct bytepipe *pipe);
+/* Waits until every fetch thread has ended (before the S3 client is freed). */
+void files_fetch_wait_all(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,7 +111,7 @@ const char *files_rules_media_type_problem(const char *s)
 /* ===================================== libmagic ==================================== */
 
 /*
- * The compiled database, read once into memory (8 MB on Debian), and idle
+ * The compiled database, mapped once (8 MB on Debian), and idle
  * handles loaded from it. magic_load_buffers() points a handle into the
  * buffer without copying or changing it, so every handle shares one copy.
  * The pool grows to the number of threads sniffing at once and keeps up to
@@ -127,33 +128,32 @@ static char magic_db_path[512];
 static magic_t pool[POOL_MAX];
 static size_t npool;
 
-/* Reads path whole into a new buffer. */
-static int read_file(const char *path, void **ret, size_t *ret_len)
+/*
+ * Maps path whole, copy-on-write. The pages are the file's: only those a
+ * sniff reads become resident, and they stay reclaimable, where reading the
+ * 8 MB into the heap made them all resident at start-up. Writable (private)
+ * because libmagic may byte-swap a database of the other byte order in place.
+ */
+static int map_file(const char *path, void **ret, size_t *ret_len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return SEAU_E_INTERNAL;
     struct stat st;
-    void *buf = NULL;
+    void *buf = MAP_FAILED;
     int rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
                      st.st_size < 256 * 1024 * 1024
                  ? 0
                  : SEAU_E_INTERNAL;
     size_t len = rc == 0 ? (size_t)st.st_size : 0;
-    if (rc == 0 && !(buf = malloc(len)))
-        rc = SEAU_E_NOMEM;
-    for (size_t got = 0; rc == 0 && got < len;) {
-        ssize_t r = read(fd, (char *)buf + got, len - got);
-        if (r <= 0)
-            rc = SEAU_E_INTERNAL;
-        else
-            got += (size_t)r;
+    if (rc == 0) {
+        buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        if (buf == MAP_FAILED)
+            rc = SEAU_E_NOMEM;
     }
     close(fd);
-    if (rc) {
-        free(buf);
+    if (rc)
         return rc;
-    }
     *ret = buf;
     *ret_len = len;
     return 0;
@@ -182,7 +182,7 @@ static int load_db_locked(void)
             snprintf(path, sizeof(path), "%.*s.mgc", (int)len, p);
         if (access(path, R_OK) == 0) {
             snprintf(magic_db_path, sizeof(magic_db_path), "%s", path);
-            rc = read_file(path, &magic_db, &magic_db_len);
+            rc = map_file(path, &magic_db, &magic_db_len);
         }
         p += len;
         if (*p == ':')
@@ -248,7 +248,8 @@ void files_rules_cleanup(void)
     for (size_t i = 0; i < npool; i++)
         magic_close(pool[i]);
     npool = 0;
-    free(magic_db);
+    if (magic_db)
+        munmap(magic_db, magic_db_len);
     magic_db = NULL;
     magic_db_len = 0;
     magic_db_rc = 1;

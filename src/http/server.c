@@ -4,12 +4,15 @@
 #include "core/str.h"
 #include "core/timeutil.h"
 #include "http/clientip.h"
+#include "http/edge.h"
+#include "http/offload.h"
 #include "http/static.h"
 #include "http/stream.h"
 
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +23,8 @@ struct http_server {
     struct http_server_opts o;
     atomic_uint in_flight;
     struct http_parking parking; /* connections of streamed responses and bodies */
+    struct http__edge *edge;     /* head deadlines, per-address cap, the library's errors */
+    struct http__offload *offload; /* handlers that call S3, off libmicrohttpd's workers */
 };
 
 int64_t http_server_retry_after(void *server, struct http_req *req)
@@ -37,9 +42,12 @@ struct http_parking *http_server_parking(void *server)
 struct req_state {
     struct http_req req;
     int match_rc;
-    size_t discarded; /* body bytes dropped after an early answer */
-    bool queued;      /* a response was handed to libmicrohttpd */
-    bool body_done;   /* a streamed body's sink has answered */
+    size_t discarded;    /* body bytes dropped after an early answer */
+    bool queued;         /* a response was handed to libmicrohttpd */
+    bool body_done;      /* a streamed body's sink has answered */
+    const char *version; /* "HTTP/1.1", borrowed from libmicrohttpd */
+    struct http__job job;          /* the handler's run on an offload thread */
+    struct http_server *server;    /* for the job */
 };
 
 /* Body bytes read and dropped after an early error answer before the connection is cut. */
@@ -58,8 +66,19 @@ static void apply_headers(struct http_server *s, struct http_req *req)
     MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header(r, "Permissions-Policy",
                             "camera=(), microphone=(), geolocation=(), payment=()");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            req->api || !s->o.web_csp ? api_csp : s->o.web_csp);
+    /*
+     * A handler's own complete policy (one with default-src, as the share
+     * page's) stands alone: a browser enforces every policy it gets, so the
+     * server's would block what the page's allows. One that only adds a
+     * directive ("sandbox") narrows the server's and goes beside it.
+     */
+    bool own_csp = false;
+    for (size_t i = 0; i < req->nextra && !own_csp; i++)
+        own_csp = str_ieq(req->extra[i].name, "Content-Security-Policy") &&
+                  strstr(req->extra[i].value, "default-src") != NULL;
+    if (!own_csp)
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                req->api || !s->o.web_csp ? api_csp : s->o.web_csp);
     if (s->o.public_https || req->secure)
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     if (req->api)
@@ -119,8 +138,8 @@ static void set_client(struct http_server *s, struct http_req *req)
     char peer[INET6_ADDRSTRLEN];
     net_addr_text(ci ? ci->client_addr : NULL, peer, sizeof(peer));
     const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-    bool trusted = http_client_ip(peer, xff, s->o.trusted_proxies, req->client_ip,
-                                  sizeof(req->client_ip));
+    bool trusted =
+        http_client_ip(peer, xff, s->o.trusted_proxies, req->client_ip, sizeof(req->client_ip));
     const char *proto =
         MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
     req->secure = s->o.public_https || (trusted && proto && str_ieq(proto, "https"));
@@ -140,7 +159,10 @@ static int begin_request(struct http_server *s, struct req_state *st)
     MHD_get_connection_values(req->conn, MHD_HEADER_KIND, sum_header, &header_bytes);
     if (header_bytes > s->o.header_limit)
         return SEAU_E_HEADERS_TOO_LARGE;
-    st->match_rc = http_router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->match);
+    if (http__edge_check_head(req->conn, st->version))
+        return SEAU_E_BAD_REQUEST; /* framing a proxy could read otherwise: never guess */
+    st->match_rc =
+        http_router_match(s->o.routes, s->o.nroutes, req->method, req->path, &req->match);
     if (st->match_rc == 0)
         snprintf(req->route_label, sizeof(req->route_label), "%s", req->match.route->pattern);
     else if (req->api || st->match_rc == SEAU_E_METHOD)
@@ -208,19 +230,43 @@ static void dispatch_now(struct http_server *s, struct req_state *st)
         http_reply_error(req, rc, NULL, NULL);
 }
 
+/* Runs on an offload thread while the connection is suspended; resuming it queues the answer. */
+static void offloaded(struct http__job *job)
+{
+    struct req_state *st = (struct req_state *)((char *)job - offsetof(struct req_state, job));
+    dispatch(st->server, st);
+    MHD_resume_connection(st->req.conn);
+}
+
+/*
+ * Whether the request's handler goes to an offload thread: routes that call
+ * S3 (HTTP_NEEDS_S3), whose answers wait on the network. Not a streamed
+ * body's: its handler only sets up the sink, and the body arrives on the
+ * connection's own thread.
+ */
+static bool should_offload(const struct http_server *s, const struct req_state *st)
+{
+    if (!s->offload || st->match_rc != 0)
+        return false;
+    const struct http_route *r = st->req.match.route;
+    return (r->flags & HTTP_NEEDS_S3) && r->body_limit != HTTP_BODY_STREAMED;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
                                       void **con_cls)
 {
-    (void)version;
     struct http_server *s = cls;
     struct req_state *st = *con_cls;
     if (!st) {
+        http__edge_head_done(conn);
+        http__edge_library_reset();
         st = calloc(1, sizeof(*st));
         if (!st)
             return MHD_NO;
         *con_cls = st;
+        st->version = version;
         struct http_req *req = &st->req;
         req->conn = conn;
         req->app = s->o.app;
@@ -240,6 +286,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             /* Answering now costs the keep-alive, which an oversized request deserves. */
             req->dispatched = true;
             st->queued = true;
+            if (rc == SEAU_E_BAD_REQUEST)
+                http_add_header(req, "Connection", "close"); /* where the body ends is unknown */
             http_reply_error(req, rc, NULL, NULL);
             return queue(s, req);
         }
@@ -248,8 +296,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     }
     struct http_req *req = &st->req;
     /* A streamed body's handler runs as soon as the headers are in, before any byte of it. */
-    if (!req->dispatched && st->match_rc == 0 &&
-        req->match.route->body_limit == HTTP_BODY_STREAMED)
+    if (!req->dispatched && st->match_rc == 0 && req->match.route->body_limit == HTTP_BODY_STREAMED)
         dispatch(s, st);
     if (*upload_data_size && req->body_stream) {
         if (s->o.on_thread)
@@ -290,6 +337,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             s->o.on_thread(req, false);
         st->body_done = true;
     }
+    if (!req->dispatched && should_offload(s, st)) {
+        /* Suspended before it is queued: the resume cannot come first. */
+        req->dispatched = true;
+        st->server = s;
+        st->job.run = offloaded;
+        MHD_suspend_connection(conn);
+        http__offload_submit(s->offload, &st->job);
+        return MHD_YES;
+    }
     if (!req->dispatched)
         dispatch(s, st);
     st->queued = true;
@@ -299,8 +355,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct http_server *s = cls;
+    http__edge_request_done(s->edge, conn);
     struct req_state *st = *con_cls;
     if (!st)
         return;
@@ -372,6 +428,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((forma
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct http_server *s = cls;
+    http__edge_library_message(fmt, ap);
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
@@ -388,22 +445,41 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
         return SEAU_E_NOMEM;
     s->o = *opts;
     atomic_init(&s->in_flight, 0);
+    struct http__edge_opts eo = {
+        .header_timeout_ms = opts->header_timeout_ms,
+        .idle_timeout_ms = (int64_t)opts->idle_timeout_s * 1000,
+        .max_per_client = opts->max_per_client,
+        .trusted_proxies = opts->trusted_proxies,
+    };
+    int erc = http__edge_new(&eo, &s->edge);
+    if (erc) {
+        free(s);
+        return erc;
+    }
+    erc = http__offload_new(HTTP_OFFLOAD_THREADS, &s->offload);
+    if (erc) {
+        http__edge_free(s->edge);
+        free(s);
+        return erc;
+    }
     http_parking_init(&s->parking);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
     if (opts->listen_addr->sa_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, opts->listen_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT,
+        flags, 0, http__edge_accept, s->edge, access_handler, s, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, s, MHD_OPTION_NOTIFY_CONNECTION, http__edge_notify, s->edge,
+        MHD_OPTION_URI_LOG_CALLBACK, http__edge_uri, s->edge, MHD_OPTION_SOCK_ADDR,
+        opts->listen_addr, MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT,
         opts->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->conn_memory,
         MHD_OPTION_CONNECTION_TIMEOUT, opts->idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
         request_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-        MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     if (!s->daemon) {
         http_parking_done(&s->parking);
+        http__offload_free(s->offload);
+        http__edge_free(s->edge);
         free(s);
         return SEAU_E_IO;
     }
@@ -427,12 +503,16 @@ unsigned http_server_stop(struct http_server *s, int64_t timeout_ms)
         nanosleep(&ts, NULL);
     }
     unsigned left = atomic_load(&s->in_flight);
+    /* Handlers still running on offload threads finish (S3 calls are bounded) and resume. */
+    http__offload_free(s->offload);
+    s->offload = NULL;
     /* libmicrohttpd must not stop with a connection suspended: wake them to fail. */
     http_parking_stop(&s->parking);
     MHD_stop_daemon(s->daemon);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     http_parking_done(&s->parking);
+    http__edge_free(s->edge);
     free(s);
     return left;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct http_server_opts {
@@ -23,6 +24,8 @@ struct http_server_opts {
     size_t header_limit;      /* total bytes of request headers; past it 431 */
     size_t conn_memory;       /* libmicrohttpd's per-connection memory */
     unsigned idle_timeout_s;  /* idle keep-alive connections are closed after this */
+    int64_t header_timeout_ms; /* a request head must be complete this long after it began; 0: no bound */
+    unsigned max_per_client;  /* connections from one address (trusted proxies exempt); 0: no cap */
 
     const struct http_route *routes;
     size_t nroutes;
@@ -67,6 +70,13 @@ struct http_server_opts {
 int64_t http_server_retry_after(void *server, struct http_req *req);
 
 struct http_server;
+
+/*
+ * Threads that run the handlers of routes calling S3 (HTTP_NEEDS_S3), so a
+ * slow S3 never holds up libmicrohttpd's workers; each may hold a database
+ * connection, so the store's pool needs this many more.
+ */
+#define HTTP_OFFLOAD_THREADS 16
 
 /* Binds and starts serving. Returns 0 or SEAU_E_IO (e.g. address in use). */
 int http_server_start(const struct http_server_opts *opts, struct http_server **ret);

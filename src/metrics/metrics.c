@@ -1,6 +1,7 @@
 #include "metrics/metrics.h"
 
 #include "core/err.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 
 #include <dirent.h>
@@ -580,6 +581,13 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct buf
                         g->in_flight, g->ready, SEAU_VERSION,
                         (long long)metrics_process_rss(), (long long)metrics_process_open_fds(),
                         metrics_process_start_time());
+    if (rc == 0)
+        rc = buf_printf(out,
+                        "# HELP seau_log_lines_dropped_total Log lines dropped because their "
+                        "thread's buffer was full (the writer fell behind).\n"
+                        "# TYPE seau_log_lines_dropped_total counter\n"
+                        "seau_log_lines_dropped_total %llu\n",
+                        (unsigned long long)log_dropped());
     int64_t limit = metrics_process_memory_limit();
     if (rc == 0 && limit > 0)
         rc = buf_printf(out,

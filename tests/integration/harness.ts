@@ -640,9 +640,9 @@ export class RawConnection {
         });
     }
 
-    static connect(port: number, timeoutMs = 10_000): Promise<RawConnection> {
+    static connect(port: number, timeoutMs = 10_000, localAddress?: string): Promise<RawConnection> {
         return new Promise((resolve, reject) => {
-            const s = net.connect({ host: '127.0.0.1', port });
+            const s = net.connect({ host: '127.0.0.1', port, localAddress });
             const timer = setTimeout(() => {
                 s.destroy();
                 reject(new Error(`connect to ${port} timed out`));

@@ -177,6 +177,7 @@ test('a file link: a page without script under a strict CSP, then the exact byte
     assert.equal(page.headers.get('cache-control'), 'no-store');
     assert.match(page.headers.get('x-robots-tag') ?? '', /noindex/);
     const csp = page.headers.get('content-security-policy') ?? '';
+    assert.doesNotMatch(csp, /,/, 'one policy: the page\'s own, not the server\'s beside it (which blocks its style)');
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp.split(',').find((p) => p.includes("default-src 'none'"))!, /unsafe-inline|script-src/);
