@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+struct auth_oidc;
 struct events;
 struct http_server;
 struct s3_client;
@@ -31,6 +32,7 @@ struct app {
     struct s3_client *s3_probe;  /* same storage, short timeouts, no retries */
     struct files_ready_probe probe; /* the last S3 probe, shared by every /api/ready */
     struct events *events;       /* real-time events (events/bus.h); NULL when not running */
+    struct auth_oidc *oidc;      /* single sign-on (auth/oidc.h); NULL: passwords only */
 };
 
 #endif
