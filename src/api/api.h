@@ -198,5 +198,10 @@ int api_share_open(struct http_req *req);
 int api_notifications(struct http_req *req);
 int api_notifications_ws(struct http_req *req);
 int api_events_s3(struct http_req *req);
+/* Single sign-on (auth_oidc.c). */
+int api_auth_providers(struct http_req *req);
+int api_oidc_start(struct http_req *req);
+int api_oidc_callback(struct http_req *req);
+int api_oidc_logout(struct http_req *req);
 
 #endif

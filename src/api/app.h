@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+struct auth_oidc;
 struct events;
 struct http_server;
 struct s3_client;
@@ -34,6 +35,7 @@ struct app {
     struct events *events;       /* real-time events (events/bus.h); NULL when not running */
     struct s3_client *sqs;       /* the SQS consumer's client (its circuit breaker); may be NULL */
     struct files_index_progress *index_progress; /* the index walks (files/reconcile.h); may be NULL */
+    struct auth_oidc *oidc;      /* single sign-on (auth/oidc.h); NULL: passwords only */
 };
 
 #endif

@@ -211,6 +211,7 @@ json_t *api_user_json(const struct db_user *u)
     } else {
         json_object_set_new(j, "lastLoginAt", json_null());
     }
+    json_object_set_new(j, "provider", u->provider[0] ? json_string(u->provider) : json_null());
     return j;
 }
 

@@ -72,6 +72,11 @@ const struct http_route api_routes[] = {
     {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0, HTTP_LOADS_CALLER},
     /* The MinIO / Ceph webhook: public, authenticated by SEAU_WEBHOOK_SECRET in the handler. */
     {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB, 0},
+    /* Single sign-on (OpenID Connect): public; the callback is bound to its pre-login cookie. */
+    {"GET", "/api/auth/providers", api_auth_providers, HTTP_PUBLIC, 0, 0},
+    {"GET", "/api/auth/oidc/{provider}/start", api_oidc_start, HTTP_PUBLIC, 0, 0},
+    {"GET", "/api/auth/oidc/{provider}/callback", api_oidc_callback, HTTP_PUBLIC, 0, 0},
+    {"GET", "/api/auth/oidc/{provider}/logout", api_oidc_logout, HTTP_PUBLIC, 0, 0},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

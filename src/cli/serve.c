@@ -2,6 +2,7 @@
 #include "api/api.h"
 #include "audit/audit.h"
 #include "auth/accounts.h"
+#include "auth/oidc.h"
 #include "auth/password.h"
 #include "cli/cli.h"
 #include "core/err.h"
@@ -315,6 +316,26 @@ static int start_events(const struct cfg *c, struct db *db, struct metrics *metr
     return 0;
 }
 
+/*
+ * Single sign-on from SEAU_OIDC_<ID>_* and SEAU_PASSWORD_LOGIN. Returns 0
+ * (with *ret NULL when there is no provider and passwords are on), or
+ * SEAU_E_VALIDATION after printing every problem.
+ */
+static int load_oidc(struct auth_oidc **ret)
+{
+    extern char **environ;
+    struct auth_oidc_cfg oc;
+    struct cfg_problems problems = {.len = 0};
+    int rc = auth_oidc_cfg_load(environ, &oc, &problems);
+    for (size_t i = 0; i < problems.len; i++)
+        fprintf(stderr, "seau: %s\n", problems.items[i]);
+    cfg_problems_done(&problems);
+    if (rc == 0 && (oc.nproviders || !oc.password_login))
+        rc = auth_oidc_new(&oc, ret);
+    auth_oidc_cfg_done(&oc);
+    return rc ? SEAU_E_VALIDATION : 0;
+}
+
 static void serve_help(void)
 {
     printf("Usage: seau serve [options]\n\nServes the API and the web client until SIGTERM or "
@@ -460,8 +481,23 @@ int cli_serve(int argc, char **argv)
         .on_thread = api_trace_on_thread,
     };
     struct http_server *server = NULL;
-    rc = app.metrics ? http_server_start(&opts, &server) : SEAU_E_NOMEM;
+    rc = load_oidc(&app.oidc);
+    if (rc == 0)
+        rc = app.metrics ? http_server_start(&opts, &server) : SEAU_E_NOMEM;
+    if (rc == SEAU_E_VALIDATION) {
+        free(web_csp);
+        events_free(app.events);
+        s3_client_free(sqs);
+        s3_client_free(app.s3_probe);
+        s3_client_free(app.s3);
+        s3_credentials_free(s3_creds);
+        metrics_free(app.metrics);
+        db_close(db);
+        cfg_done(&c);
+        return 2;
+    }
     if (rc) {
+        auth_oidc_free(app.oidc);
         log_event(LOG_ERROR, "cannot listen",
                   json_pack("{s:s, s:s}", "listen", c.listen, "error",
                             "the address is in use or not available"));
@@ -538,6 +574,7 @@ int cli_serve(int argc, char **argv)
     pthread_mutex_destroy(&app.probe.lock);
     files_index_progress_done(&index_progress);
     metrics_free(app.metrics);
+    auth_oidc_free(app.oidc);
     db_close(db);
     trace_shutdown(c.shutdown_timeout_ms); /* after everything that makes spans */
     cfg_done(&c);

@@ -104,6 +104,13 @@ struct db_ops {
                                   struct db_notification *n, enum db_s3_outcome *ret);
     int (*notification_purge)(struct db *db, int64_t before, int64_t *ret_n);
 
+    /* Single sign-on (db.h "single sign-on"). */
+    int (*oidc_login_put)(struct db *db, const struct db_oidc_login *l, int64_t now);
+    int (*oidc_login_take)(struct db *db, const unsigned char *key_hash, int64_t now,
+                           struct db_oidc_login *ret);
+    int (*oidc_sign_in)(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
+                        struct db_audit_entry *audit, struct db_user *ret);
+
     /* Replicas (db.h): NULL in a store that is not shared (db.c answers for it). */
     int (*notifications_since)(struct db *db, int64_t after_id, size_t limit,
                                struct db_notification **ret, size_t *ret_n);

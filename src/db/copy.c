@@ -38,8 +38,10 @@ static const struct copy_table {
     int ncols;
     bool seq;
 } tables[] = {
-    {"users", "id, email, name, role, password_hash, disabled, created_at, last_login_at", NULL, 8,
-     true},
+    {"users",
+     "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, "
+     "subject",
+     NULL, 10, true},
     {"sessions", "token_hash, user_id, created_at, last_seen_at, expires_at", NULL, 5, false},
     {"grants", "user_id, bucket, prefix", NULL, 3, false},
     {"audit_log",
@@ -74,7 +76,9 @@ static const struct copy_table {
 static bool copy__derived(const char *name)
 {
     return strcmp(name, "schema_migrations") == 0 || strcmp(name, "object_totals") == 0 ||
-           strcmp(name, "object_days") == 0 || strncmp(name, "objects_fts", 11) == 0 ||
+           strcmp(name, "object_days") == 0 ||
+           strcmp(name, "oidc_logins") == 0 /* sign-ins under way: minutes long */ ||
+           strncmp(name, "objects_fts", 11) == 0 ||
            strncmp(name, "sqlite_", 7) == 0;
 }
 

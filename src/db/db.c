@@ -401,6 +401,25 @@ int db_share_count_download(struct db *db, const char *id, int64_t now,
     return db->ops->share_count_download(db, id, now, audit);
 }
 
+/* ------------------------------------------------------------ single sign-on */
+
+int db_oidc_login_put(struct db *db, const struct db_oidc_login *l, int64_t now)
+{
+    return db->ops->oidc_login_put(db, l, now);
+}
+
+int db_oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now,
+                       struct db_oidc_login *ret)
+{
+    return db->ops->oidc_login_take(db, key_hash, now, ret);
+}
+
+int db_oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
+                    struct db_audit_entry *audit, struct db_user *ret)
+{
+    return db->ops->oidc_sign_in(db, id, s, audit, ret);
+}
+
 /* ------------------------------------------------------------ notifications */
 
 int db_notifications_insert(struct db *db, struct db_notification *n, size_t count,

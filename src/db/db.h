@@ -33,6 +33,7 @@
 #define DB_BUCKET_MAX     63   /* S3 bucket names are 3..63 bytes */
 #define DB_PREFIX_MAX     1024 /* S3 keys are at most 1024 bytes */
 #define DB_TOKEN_HASH_LEN 32
+#define DB_PROVIDER_MAX   32 /* an identity provider's id (SEAU_OIDC_<ID>_*) */
 
 struct db_user {
     int64_t id;
@@ -43,6 +44,7 @@ struct db_user {
     bool disabled;
     int64_t created_at;    /* ms since the epoch */
     int64_t last_login_at; /* 0 when never */
+    char provider[DB_PROVIDER_MAX + 1]; /* the identity provider's id; "" for a password account */
 };
 
 struct db_session {
@@ -650,5 +652,55 @@ struct db_leader;
 int db_leader_new(struct db *db, int64_t key, struct db_leader **ret);
 int db_leader_try(struct db_leader *l, bool *ret_leader);
 void db_leader_free(struct db_leader *l);
+
+/* ------------------------------------------------------------ single sign-on (OIDC) */
+
+#define DB_SUBJECT_MAX      255  /* the ID token's sub (OpenID Connect: at most 255 ASCII) */
+#define DB_OIDC_SECRET_MAX  63   /* state, nonce, PKCE verifier: base64url of 32 bytes */
+#define DB_RETURN_TO_MAX    2048 /* the same-origin path a sign-in returns to */
+
+/* A sign-in under way, between /api/auth/oidc/{provider}/start and its callback. */
+struct db_oidc_login {
+    unsigned char key_hash[DB_TOKEN_HASH_LEN]; /* SHA-256 of the pre-login cookie */
+    char provider[DB_PROVIDER_MAX + 1];
+    char state[DB_OIDC_SECRET_MAX + 1];
+    char nonce[DB_OIDC_SECRET_MAX + 1];
+    char verifier[DB_OIDC_SECRET_MAX + 1]; /* secret: wipe after use */
+    char return_to[DB_RETURN_TO_MAX + 1];
+    int64_t created_at;
+    int64_t expires_at;
+};
+
+/* Who an ID token says signed in, and what the claim mappings give them. */
+struct db_oidc_identity {
+    const char *provider;
+    const char *subject;
+    const char *email; /* normalized (lower-case) */
+    const char *name;
+    const char *role;  /* "admin", "manager", "user"; NULL: keep an account's role ("user" when new) */
+    bool set_grants;   /* replace the account's grants with grants[0..ngrants) */
+    const struct db_grant *grants;
+    size_t ngrants;
+};
+
+/*
+ * db_oidc_login_put: stores a pending sign-in (and purges the expired ones).
+ * db_oidc_login_take: removes the pending sign-in of key_hash and returns
+ *   it; SEAU_E_NOT_FOUND when there is none or it expired at now. At most
+ *   one caller ever gets a given row, on any replica.
+ * db_oidc_sign_in: in one transaction, finds the account of (provider,
+ *   subject) or creates it (password "!" that no password verifies),
+ *   brings its e-mail, name, role and (with set_grants) grants up to date,
+ *   records the sign-in time, stores session s (its user_id is set here)
+ *   and appends audit, whose user_id and user_email are set to the
+ *   account's. Returns 0 with the account, SEAU_E_FORBIDDEN for a disabled
+ *   account, SEAU_E_CONFLICT when the e-mail belongs to another account or
+ *   the change would leave no enabled admin (nothing is written then).
+ */
+int db_oidc_login_put(struct db *db, const struct db_oidc_login *l, int64_t now);
+int db_oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now,
+                       struct db_oidc_login *ret);
+int db_oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
+                    struct db_audit_entry *audit, struct db_user *ret);
 
 #endif

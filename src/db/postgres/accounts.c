@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS "id, email, name, role, password_hash, disabled, created_at, last_login_at"
+#define USER_COLS                                                                                  \
+    "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider"
 #define XSTR(x)   STR(x)
 #define STR(x)    #x
 
@@ -36,7 +37,8 @@
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
                       "expires_at) VALUES ($1, $2, $3, $4, $5)")                                   \
     X(SESSION_GET, "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, " \
-                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at "   \
+                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, "  \
+                   "u.provider "                                                               \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = $1")                                \
@@ -73,6 +75,7 @@ static void read_user(const PGresult *r, int row, int base, struct db_user *u)
     u->disabled = pg__bool(r, row, base + 5);
     u->created_at = pg__i64(r, row, base + 6);
     u->last_login_at = pg__i64(r, row, base + 7);
+    pg__copy(r, row, base + 8, u->provider, sizeof(u->provider));
 }
 
 /* Runs a statement and reads one int64 from its single row. */

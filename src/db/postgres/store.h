@@ -30,6 +30,7 @@ enum pg__domain {
     PG__UPLOADS,
     PG__SHARES,
     PG__NOTIFICATIONS,
+    PG__OIDC,
     PG__DOMAINS
 };
 
@@ -258,5 +259,12 @@ void pg__listen_close(struct db_listener *l);
 int pg__leader_new(struct db *db, int64_t key, struct db_leader **ret);
 int pg__leader_try(struct db_leader *l, bool *ret_leader);
 void pg__leader_free(struct db_leader *l);
+
+/* ------------------------------------------------------------ oidc.c */
+int pg__oidc_login_put(struct db *db, const struct db_oidc_login *l, int64_t now);
+int pg__oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now,
+                         struct db_oidc_login *ret);
+int pg__oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
+                      struct db_audit_entry *audit, struct db_user *ret);
 
 #endif

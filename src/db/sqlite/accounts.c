@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS "id, email, name, role, password_hash, disabled, created_at, last_login_at"
+#define USER_COLS                                                                                  \
+    "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider"
 
 #define ACCOUNTS_STATEMENTS(X)                                                                     \
     X(USER_COUNT, "SELECT count(*) FROM users")                                                    \
@@ -30,7 +31,8 @@
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
                       "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)")                                   \
     X(SESSION_GET, "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, " \
-                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at "   \
+                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, "  \
+                   "u.provider "                                                               \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = ?1")                                \
@@ -63,6 +65,7 @@ static void read_user(sqlite3_stmt *st, int base, struct db_user *u)
     u->disabled = sqlite3_column_int(st, base + 5) != 0;
     u->created_at = sqlite3_column_int64(st, base + 6);
     u->last_login_at = sqlite3_column_int64(st, base + 7);
+    sqlite__copy_col(st, base + 8, u->provider, sizeof(u->provider));
 }
 
 /* Refuses a change that would leave no enabled admin (checked inside the transaction). */

@@ -30,7 +30,9 @@ function Header() {
         `rounded-md px-2.5 py-1.5 text-sm font-medium ${pathname?.startsWith(href) ? 'bg-slate-200 text-slate-950 dark:bg-slate-700 dark:text-white' : 'text-slate-800 hover:bg-slate-200 dark:text-slate-200 dark:hover:bg-slate-800'}`;
     async function signOut() {
         await auth.logout().catch(() => undefined);
-        router.replace('/login');
+        /* Signed in through an identity provider: end its session too (RP-initiated logout). */
+        if (user.provider) window.location.assign(auth.ssoLogoutUrl(user.provider));
+        else router.replace('/login');
     }
     return (
         <header className="border-b border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-900">

@@ -23,11 +23,17 @@ export function LoginForm() {
     const [password, setPassword] = useState('');
     const [error, setError] = useState<string | null>(null);
     const [busy, setBusy] = useState(false);
+    /* null until /api/auth/providers answers; the password form shows meanwhile (the usual case). */
+    const [methods, setMethods] = useState<auth.SignInMethods | null>(null);
+    const ssoError = auth.ssoErrorId(params.get('error'));
 
     useEffect(() => {
         /* Already signed in: go on. */
         auth.me().then((u) => u && router.replace(next), () => undefined);
+        auth.providers().then(setMethods, () => undefined);
     }, [router, next]);
+    const passwordOn = methods?.password ?? true;
+    const providers = methods?.providers ?? [];
 
     async function submit(e: FormEvent) {
         e.preventDefault();
@@ -45,22 +51,46 @@ export function LoginForm() {
     return (
         <main className="flex min-h-full items-center justify-center bg-slate-100 p-4 dark:bg-slate-950">
             <div className="w-full max-w-sm">
-                <form onSubmit={submit} className="flex flex-col gap-4 rounded-lg border border-slate-300 bg-white p-6 shadow-sm dark:border-slate-700 dark:bg-slate-900" aria-describedby={error ? 'login-error' : undefined}>
+                <div className="flex flex-col gap-4 rounded-lg border border-slate-300 bg-white p-6 shadow-sm dark:border-slate-700 dark:bg-slate-900">
                     <h1 className="text-xl font-semibold">{t('login.title')}</h1>
                     {params.get('expired') ? (
                         <p className="rounded-md bg-amber-100 p-2 text-sm text-amber-950 dark:bg-amber-900 dark:text-amber-50">{t('login.expired')}</p>
                     ) : null}
-                    <Field label={t('login.email')} type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-                    <Field label={t('login.password')} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-                    {error ? (
-                        <p id="login-error" role="alert" className="text-sm text-red-700 dark:text-red-300">
-                            {error}
+                    {ssoError ? (
+                        <p id="sso-error" role="alert" className="rounded-md bg-red-100 p-2 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+                            {t(ssoError)}
                         </p>
                     ) : null}
-                    <Button type="submit" variant="primary" disabled={busy}>
-                        {t('login.submit')}
-                    </Button>
-                </form>
+                    {providers.length > 0 ? (
+                        <div className="flex flex-col gap-2">
+                            {!passwordOn ? <p className="text-sm">{t('sso.passwordOff')}</p> : null}
+                            {providers.map((p) => (
+                                <a
+                                    key={p.id}
+                                    href={auth.ssoStartUrl(p.id, next)}
+                                    className="rounded-md border border-slate-400 px-3 py-2 text-center text-sm font-medium text-slate-900 hover:bg-slate-100 dark:border-slate-500 dark:text-slate-100 dark:hover:bg-slate-800"
+                                >
+                                    {t('sso.signInWith', { name: p.name })}
+                                </a>
+                            ))}
+                            {passwordOn ? <p className="text-center text-xs text-slate-700 dark:text-slate-300">{t('sso.or')}</p> : null}
+                        </div>
+                    ) : null}
+                    {passwordOn ? (
+                        <form onSubmit={submit} className="flex flex-col gap-4" aria-describedby={error ? 'login-error' : undefined}>
+                            <Field label={t('login.email')} type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+                            <Field label={t('login.password')} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                            {error ? (
+                                <p id="login-error" role="alert" className="text-sm text-red-700 dark:text-red-300">
+                                    {error}
+                                </p>
+                            ) : null}
+                            <Button type="submit" variant="primary" disabled={busy}>
+                                {t('login.submit')}
+                            </Button>
+                        </form>
+                    ) : null}
+                </div>
                 <div className="mt-4 flex justify-center">
                     <Switchers />
                 </div>

@@ -1,5 +1,5 @@
 import { request } from './client';
-import { obj, str } from './decode';
+import { arr, bool, obj, str } from './decode';
 import { wireUser, type User } from './types';
 
 export async function login(email: string, password: string): Promise<User> {
@@ -30,4 +30,51 @@ export async function changeOwnPassword(userId: string, currentPassword: string,
         body: { currentPassword, password },
         decode: obj({ user: wireUser }),
     });
+}
+
+export const wireProviders = obj({
+    password: bool,
+    oidc: arr(obj({ id: str, name: str })),
+});
+export interface SignInMethods {
+    /** Whether the password form is offered (SEAU_PASSWORD_LOGIN). */
+    password: boolean;
+    /** The identity providers, sorted by name for a stable page. */
+    providers: { id: string; name: string }[];
+}
+
+/** What the login page offers (public). */
+export async function providers(): Promise<SignInMethods> {
+    const r = await request('GET', '/api/auth/providers', { decode: wireProviders, quiet401: true });
+    return { password: r.password, providers: [...r.oidc].sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/** Where the browser goes to sign in with provider, coming back to next (a same-site path). */
+export function ssoStartUrl(provider: string, next: string): string {
+    return `/api/auth/oidc/${encodeURIComponent(provider)}/start?returnTo=${encodeURIComponent(next)}`;
+}
+
+/** Where the browser goes after signing out to end the provider's session too. */
+export function ssoLogoutUrl(provider: string): string {
+    return `/api/auth/oidc/${encodeURIComponent(provider)}/logout`;
+}
+
+/** The login page's sentence id for a /login?error= code (unknown codes get a generic one). */
+export const SSO_ERRORS = [
+    'sso_provider',
+    'sso_return_to',
+    'sso_unavailable',
+    'sso_state',
+    'sso_denied',
+    'sso_exchange',
+    'sso_token',
+    'sso_email',
+    'sso_domain',
+    'sso_role',
+    'sso_account',
+] as const;
+export function ssoErrorId(code: string | null): `sso.error.${(typeof SSO_ERRORS)[number] | 'unknown'}` | null {
+    if (!code) return null;
+    const known = (SSO_ERRORS as readonly string[]).includes(code);
+    return `sso.error.${known ? (code as (typeof SSO_ERRORS)[number]) : 'unknown'}`;
 }

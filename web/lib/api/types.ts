@@ -15,6 +15,8 @@ export const wireUser = obj({
     disabled: withDefault(bool, false),
     createdAt: nullable(str),
     lastLoginAt: nullable(str),
+    /* The identity provider the account signs in with; null (or absent) for a password account. */
+    provider: withDefault(nullable(str), null),
 });
 export type User = Infer<typeof wireUser>;
 
