@@ -192,5 +192,19 @@ int api_share_open(struct http_req *req);
 int api_notifications(struct http_req *req);
 int api_notifications_ws(struct http_req *req);
 int api_events_s3(struct http_req *req);
+/* Second factors, sessions, personal access tokens, the access explainer (identity.c, auth.c). */
+int api_mfa_verify(struct http_req *req);
+int api_mfa_status(struct http_req *req);
+int api_mfa_setup(struct http_req *req);
+int api_mfa_confirm(struct http_req *req);
+int api_mfa_disable(struct http_req *req);
+int api_user_mfa_reset(struct http_req *req);
+int api_sessions_list(struct http_req *req);
+int api_session_end(struct http_req *req);
+int api_sessions_end_others(struct http_req *req);
+int api_tokens_list(struct http_req *req);
+int api_tokens_create(struct http_req *req);
+int api_tokens_revoke(struct http_req *req);
+int api_access_explain(struct http_req *req);
 
 #endif
