@@ -23,6 +23,9 @@ export function LoginForm() {
     const [password, setPassword] = useState('');
     const [error, setError] = useState<string | null>(null);
     const [busy, setBusy] = useState(false);
+    /* Set after the password when the account has a second factor. */
+    const [mfaToken, setMfaToken] = useState<string | null>(null);
+    const [code, setCode] = useState('');
 
     useEffect(() => {
         /* Already signed in: go on. */
@@ -34,10 +37,24 @@ export function LoginForm() {
         setBusy(true);
         setError(null);
         try {
-            await auth.login(email, password);
-            router.replace(next);
+            const r = mfaToken ? await auth.verifyMfa(mfaToken, code.trim()) : await auth.login(email, password);
+            if (r.kind === 'mfa') {
+                setMfaToken(r.mfaToken);
+                setBusy(false);
+                return;
+            }
+            router.replace(r.enrol ? '/account?enrol=1' : next);
         } catch (err) {
-            setError(err instanceof ApiError && err.status === 401 ? t('login.invalid') : errorText(err));
+            if (mfaToken && err instanceof ApiError && err.code === 'unauthorized') {
+                /* The second step waited too long: start again from the password. */
+                setMfaToken(null);
+                setCode('');
+                setError(t('mfa.login.expired'));
+            } else if (mfaToken && err instanceof ApiError && err.status === 401) {
+                setError(t('mfa.login.invalid'));
+            } else {
+                setError(err instanceof ApiError && err.status === 401 ? t('login.invalid') : errorText(err));
+            }
             setBusy(false);
         }
     }
@@ -50,15 +67,24 @@ export function LoginForm() {
                     {params.get('expired') ? (
                         <p className="rounded-md bg-amber-100 p-2 text-sm text-amber-950 dark:bg-amber-900 dark:text-amber-50">{t('login.expired')}</p>
                     ) : null}
-                    <Field label={t('login.email')} type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-                    <Field label={t('login.password')} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                    {mfaToken ? (
+                        <>
+                            <p className="text-sm">{t('mfa.login.prompt')}</p>
+                            <Field label={t('mfa.login.code')} name="code" autoComplete="one-time-code" inputMode="text" required value={code} onChange={(e) => setCode(e.target.value)} autoFocus />
+                        </>
+                    ) : (
+                        <>
+                            <Field label={t('login.email')} type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+                            <Field label={t('login.password')} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                        </>
+                    )}
                     {error ? (
                         <p id="login-error" role="alert" className="text-sm text-red-700 dark:text-red-300">
                             {error}
                         </p>
                     ) : null}
                     <Button type="submit" variant="primary" disabled={busy}>
-                        {t('login.submit')}
+                        {mfaToken ? t('mfa.login.verify') : t('login.submit')}
                     </Button>
                 </form>
                 <div className="mt-4 flex justify-center">

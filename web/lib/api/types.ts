@@ -15,6 +15,7 @@ export const wireUser = obj({
     disabled: withDefault(bool, false),
     createdAt: nullable(str),
     lastLoginAt: nullable(str),
+    mfa: withDefault(bool, false),
 });
 export type User = Infer<typeof wireUser>;
 
