@@ -22,9 +22,11 @@ export function MfaPanel() {
     const [code, setCode] = useState('');
     const [error, setError] = useState<string | null>(null);
 
+    const [loadError, setLoadError] = useState<unknown>(null);
+    /* No dependencies: a function from the i18n context would change on every render. */
     const load = useCallback(() => {
-        identity.mfaStatus().then(setStatus, (e) => setError(errorText(e)));
-    }, [errorText]);
+        identity.mfaStatus().then(setStatus, setLoadError);
+    }, []);
     useEffect(load, [load]);
 
     async function start() {
@@ -123,9 +125,9 @@ export function MfaPanel() {
                     </div>
                 </form>
             ) : null}
-            {error ? (
+            {error || loadError ? (
                 <p role="alert" className="text-sm text-red-800 dark:text-red-300">
-                    {error}
+                    {error ?? errorText(loadError)}
                 </p>
             ) : null}
         </section>

@@ -13,9 +13,11 @@ export function SessionsPanel() {
     const { t, lang, errorText } = useI18n();
     const toast = useToast();
     const [rows, setRows] = useState<Session[] | null>(null);
+    const [loadError, setLoadError] = useState<unknown>(null);
+    /* No dependencies: functions from the contexts would change on every render. */
     const load = useCallback(() => {
-        identity.sessions().then(setRows, (e) => toast(errorText(e), 'error'));
-    }, [toast, errorText]);
+        identity.sessions().then(setRows, setLoadError);
+    }, []);
     useEffect(load, [load]);
 
     async function act(p: Promise<void>) {
@@ -40,7 +42,8 @@ export function SessionsPanel() {
                     </Button>
                 ) : null}
             </div>
-            {!rows ? <p>{t('common.loading')}</p> : null}
+            {loadError ? <p role="alert">{errorText(loadError)}</p> : null}
+            {!rows && !loadError ? <p>{t('common.loading')}</p> : null}
             {rows ? (
                 <div className="overflow-x-auto">
                     <table className={tableClass} data-testid="sessions">

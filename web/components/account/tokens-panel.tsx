@@ -25,9 +25,11 @@ export function TokensPanel() {
     const [expiry, setExpiry] = useState<number>(EXPIRY[1].s);
     const [shown, setShown] = useState<string | null>(null);
     const [error, setError] = useState<string | null>(null);
+    const [loadError, setLoadError] = useState<unknown>(null);
+    /* No dependencies: a function from the i18n context would change on every render. */
     const load = useCallback(() => {
-        identity.tokens().then(setRows, (e) => setError(errorText(e)));
-    }, [errorText]);
+        identity.tokens().then(setRows, setLoadError);
+    }, []);
     useEffect(load, [load]);
 
     async function create(e: FormEvent) {
@@ -83,9 +85,9 @@ export function TokensPanel() {
                     </div>
                 </div>
             ) : null}
-            {error ? (
+            {error || loadError ? (
                 <p role="alert" className="text-sm text-red-800 dark:text-red-300">
-                    {error}
+                    {error ?? errorText(loadError)}
                 </p>
             ) : null}
             {rows && rows.length ? (

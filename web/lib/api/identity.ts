@@ -17,13 +17,18 @@ export function mfaSetup(): Promise<{ secret: string; otpauthUrl: string }> {
     return request('POST', '/api/auth/mfa/setup', { decode: obj({ secret: str, otpauthUrl: str }) });
 }
 
+/*
+ * A wrong code answers 401 invalid_code: the session is fine, so these
+ * calls do not report it as lost (quiet401); the form shows the error.
+ */
+
 /** Turns the factor on; the ten recovery codes are shown once. */
 export async function mfaConfirm(code: string): Promise<string[]> {
-    return (await request('POST', '/api/auth/mfa/confirm', { body: { code }, decode: obj({ recoveryCodes: arr(str) }) })).recoveryCodes;
+    return (await request('POST', '/api/auth/mfa/confirm', { body: { code }, decode: obj({ recoveryCodes: arr(str) }), quiet401: true })).recoveryCodes;
 }
 
 export function mfaDisable(code: string): Promise<void> {
-    return request('DELETE', '/api/auth/mfa', { body: { code } });
+    return request('DELETE', '/api/auth/mfa', { body: { code }, quiet401: true });
 }
 
 /** An admin turns another account's second factor off. */
