@@ -32,8 +32,7 @@ static int reply_signed_in(struct http_req *req, struct auth_login_result *res)
     char expires[TIME_RFC3339_LEN];
     time_rfc3339(res->expires_at, expires);
     json_t *out = json_pack("{s:s, s:o, s:s, s:b}", "token", res->token, "user",
-                            api_user_json(&res->user), "expiresAt", expires,
-                            "mfaEnrolmentRequired",
+                            api_user_json(&res->user), "expiresAt", expires, "mfaEnrolmentRequired",
                             auth_mfa_enrolment_required(&app->limits.session, &res->user));
     str_wipe(res, sizeof(*res));
     return http_reply_json(req, 200, out);

@@ -55,9 +55,8 @@ int api_mfa_setup(struct http_req *req)
     struct auth_mfa_setup_result res;
     int rc = auth_mfa_setup(app->db, api_principal(req), &actor.actor, time_now_ms(), &res);
     if (rc == SEAU_E_CONFLICT)
-        return http_reply_error(req, rc,
-                                "A second factor is on already; turn it off first to replace it.",
-                                NULL);
+        return http_reply_error(
+            req, rc, "A second factor is on already; turn it off first to replace it.", NULL);
     if (rc)
         return reply_code_failure(req, rc, 0);
     json_t *out = json_pack("{s:s, s:s}", "secret", res.secret, "otpauthUrl", res.otpauth_url);
@@ -146,12 +145,12 @@ int api_sessions_list(struct http_req *req)
     for (size_t i = 0; list && i < n; i++) {
         const struct db_session *s = &rows[i];
         json_array_append_new(
-            list, json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}", "id", s->id, "createdAt",
-                            api_time_json(s->created_at), "lastSeenAt",
-                            api_time_json(s->last_seen_at), "ip",
-                            s->ip[0] ? json_string(s->ip) : json_null(), "userAgent",
-                            s->user_agent[0] ? json_string(s->user_agent) : json_null(),
-                            "current", !p->via_pat && strcmp(s->id, p->session.id) == 0));
+            list,
+            json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}", "id", s->id, "createdAt",
+                      api_time_json(s->created_at), "lastSeenAt", api_time_json(s->last_seen_at),
+                      "ip", s->ip[0] ? json_string(s->ip) : json_null(), "userAgent",
+                      s->user_agent[0] ? json_string(s->user_agent) : json_null(), "current",
+                      !p->via_pat && strcmp(s->id, p->session.id) == 0));
     }
     str_wipe(rows, n * sizeof(*rows));
     free(rows);
@@ -167,8 +166,8 @@ int api_session_end(struct http_req *req)
     snprintf(buf, sizeof(buf), "%.*s", (int)id.len, id.p);
     struct api_actor actor;
     api_actor_init(&actor, req);
-    int rc = auth_session_end(api_app(req)->db, api_principal(req), &actor.actor, buf,
-                              time_now_ms());
+    int rc =
+        auth_session_end(api_app(req)->db, api_principal(req), &actor.actor, buf, time_now_ms());
     return rc ? rc : http_reply_empty(req, 204);
 }
 
@@ -253,8 +252,8 @@ int api_tokens_revoke(struct http_req *req)
     snprintf(buf, sizeof(buf), "%.*s", (int)id.len, id.p);
     struct api_actor actor;
     api_actor_init(&actor, req);
-    int rc = auth_pat_revoke(api_app(req)->db, api_principal(req), &actor.actor, buf,
-                             time_now_ms());
+    int rc =
+        auth_pat_revoke(api_app(req)->db, api_principal(req), &actor.actor, buf, time_now_ms());
     return rc ? rc : http_reply_empty(req, 204);
 }
 
@@ -286,10 +285,10 @@ int api_access_explain(struct http_req *req)
         return http_reply_error(req, rc, "There is no account with this id.", NULL);
     if (rc)
         return rc;
-    json_t *grant = x.has_grant ? json_pack("{s:s, s:s}", "bucket", x.grant.bucket, "prefix",
-                                            x.grant.prefix)
-                                : json_null();
-    return http_reply_json(req, 200,
-                           json_pack("{s:b, s:s, s:o}", "allowed", x.allowed, "reason", x.reason,
-                                     "grant", grant));
+    json_t *grant =
+        x.has_grant ? json_pack("{s:s, s:s}", "bucket", x.grant.bucket, "prefix", x.grant.prefix)
+                    : json_null();
+    return http_reply_json(
+        req, 200,
+        json_pack("{s:b, s:s, s:o}", "allowed", x.allowed, "reason", x.reason, "grant", grant));
 }

@@ -138,7 +138,7 @@ static void audit_login_failure(struct db *db, const struct audit_actor *from, c
     free(details);
 }
 
-/* The password was right and a second factor is on: a short-lived challenge instead of a session. */
+/* Right password, second factor on: a short-lived challenge instead of a session. */
 static int start_challenge(struct db *db, const struct db_user *u, const struct audit_actor *from,
                            int64_t now, struct auth_login_result *res)
 {

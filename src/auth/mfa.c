@@ -259,8 +259,7 @@ int auth_mfa_login(struct db *db, const struct auth_limits *lim, const char *mfa
     struct auth_login_result res;
     memset(&res, 0, sizeof(res));
     char *details = auth__details(json_pack("{s:s}", "mfa", kind));
-    rc = auth_session_start(db, &lim->session, &u, from, details, now, res.token,
-                            &res.expires_at);
+    rc = auth_session_start(db, &lim->session, &u, from, details, now, res.token, &res.expires_at);
     free(details);
     if (rc)
         return rc;
@@ -310,8 +309,8 @@ int auth_mfa_reset(struct db *db, const struct audit_actor *from, int64_t target
     int rc = db_user_get(db, target_id, &u);
     if (rc)
         return rc;
-    char *details = auth__details(json_pack("{s:I, s:s}", "targetId", (json_int_t)u.id,
-                                            "targetEmail", u.email));
+    char *details = auth__details(
+        json_pack("{s:I, s:s}", "targetId", (json_int_t)u.id, "targetEmail", u.email));
     struct db_audit_entry e;
     audit_entry_init(&e, from, "mfa.reset", "success", details, now);
     rc = db_mfa_delete(db, target_id, &e);

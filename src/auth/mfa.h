@@ -20,8 +20,8 @@
 #define AUTH_MFA_URL_MAX           (2 * DB_EMAIL_MAX + 256)
 
 struct auth_mfa_setup_result {
-    char secret[AUTH_TOTP_SECRET_LEN * 2];  /* base32; a secret: wipe after use */
-    char otpauth_url[AUTH_MFA_URL_MAX];     /* holds the secret too */
+    char secret[AUTH_TOTP_SECRET_LEN * 2]; /* base32; a secret: wipe after use */
+    char otpauth_url[AUTH_MFA_URL_MAX];    /* holds the secret too */
 };
 
 /*

@@ -77,8 +77,7 @@ int auth_pat_create(struct db *db, const struct auth_principal *p, const struct 
     return rc;
 }
 
-int auth_pat_list(struct db *db, const struct auth_principal *p, struct db_pat **ret,
-                  size_t *ret_n)
+int auth_pat_list(struct db *db, const struct auth_principal *p, struct db_pat **ret, size_t *ret_n)
 {
     return db_pat_list(db, p->user.id, ret, ret_n);
 }

@@ -12,8 +12,7 @@ int64_t auth_totp_step(int64_t now_ms)
     return now_ms < 0 ? 0 : now_ms / AUTH_TOTP_STEP_MS;
 }
 
-int auth_totp_hotp(const unsigned char *key, size_t keylen, uint64_t counter, int digits,
-                   char *out)
+int auth_totp_hotp(const unsigned char *key, size_t keylen, uint64_t counter, int digits, char *out)
 {
     if (digits < 6 || digits > 8)
         return SEAU_E_VALIDATION;

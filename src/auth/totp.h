@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUTH_TOTP_STEP_MS   30000
-#define AUTH_TOTP_DIGITS    6
-#define AUTH_TOTP_WINDOW    1  /* steps accepted either side of now (clock drift) */
+#define AUTH_TOTP_STEP_MS    30000
+#define AUTH_TOTP_DIGITS     6
+#define AUTH_TOTP_WINDOW     1  /* steps accepted either side of now (clock drift) */
 #define AUTH_TOTP_SECRET_LEN 20 /* bytes: 160 bits, RFC 4226's recommendation */
 
 /* The time step of a moment in ms since the epoch. */

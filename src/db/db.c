@@ -538,8 +538,7 @@ int db_mfa_use_step(struct db *db, int64_t user_id, int64_t step)
     return db->ops->mfa_use_step(db, user_id, step);
 }
 
-int db_mfa_use_recovery(struct db *db, int64_t user_id, const unsigned char *code_hash,
-                        int64_t now)
+int db_mfa_use_recovery(struct db *db, int64_t user_id, const unsigned char *code_hash, int64_t now)
 {
     return db->ops->mfa_use_recovery(db, user_id, code_hash, now);
 }

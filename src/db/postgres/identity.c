@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XSTR(x) STR(x)
-#define STR(x)  #x
+#define XSTR(x)      STR(x)
+#define STR(x)       #x
 #define PG__LOCK_PAT 53656176 /* with the user id: one user's token count */
 
 #define SESSION_COLS "token_hash, user_id, created_at, last_seen_at, expires_at, id, ip, user_agent"
@@ -45,9 +45,11 @@
     X(RECOVERY_LEFT, "SELECT count(*) FROM mfa_recovery WHERE user_id = $1 AND used_at IS NULL")   \
     X(MFA_DELETE, "DELETE FROM mfa WHERE user_id = $1")                                            \
     X(CHALLENGE_PURGE, "DELETE FROM mfa_challenges WHERE expires_at <= $1")                        \
-    X(CHALLENGE_INSERT, "INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at) "\
-                        "VALUES ($1, $2, $3, $4)")                                                 \
-    X(CHALLENGE_GET, "SELECT user_id FROM mfa_challenges WHERE token_hash = $1 AND expires_at > $2")\
+    X(CHALLENGE_INSERT,                                                                            \
+      "INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at) "                  \
+      "VALUES ($1, $2, $3, $4)")                                                                   \
+    X(CHALLENGE_GET,                                                                               \
+      "SELECT user_id FROM mfa_challenges WHERE token_hash = $1 AND expires_at > $2")              \
     X(CHALLENGE_DELETE, "DELETE FROM mfa_challenges WHERE token_hash = $1")                        \
     X(PAT_LOCK, "SELECT pg_advisory_xact_lock(" XSTR(PG__LOCK_PAT) ", $1::int)")                   \
     X(PAT_COUNT, "SELECT count(*) FROM tokens WHERE user_id = $1")                                 \
@@ -187,8 +189,7 @@ int pg__mfa_get(struct db *db, int64_t user_id, struct db_mfa *ret)
         memset(&m, 0, sizeof(m));
         int64_t len = pg__i64(r, 0, 5);
         m.user_id = pg__i64(r, 0, 0);
-        if (len <= 0 || len > DB_MFA_SECRET_MAX ||
-            !pg__bytes(r, 0, 1, m.secret, (size_t)len)) {
+        if (len <= 0 || len > DB_MFA_SECRET_MAX || !pg__bytes(r, 0, 1, m.secret, (size_t)len)) {
             rc = SEAU_E_DB;
         } else {
             m.secret_len = (size_t)len;

@@ -21,7 +21,8 @@
                     "AND last_seen_at >= ?2 AND expires_at > ?3 ORDER BY created_at DESC, id")     \
     X(SESSION_DELETE_ID, "DELETE FROM sessions WHERE user_id = ?1 AND id = ?2")                    \
     X(SESSION_DELETE_OTHERS, "DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2")       \
-    X(MFA_GET, "SELECT user_id, secret, enabled, last_step, created_at FROM mfa WHERE user_id = ?1")\
+    X(MFA_GET,                                                                                     \
+      "SELECT user_id, secret, enabled, last_step, created_at FROM mfa WHERE user_id = ?1")        \
     X(MFA_SETUP, "INSERT INTO mfa (user_id, secret, enabled, last_step, created_at) "              \
                  "VALUES (?1, ?2, 0, 0, ?3) ON CONFLICT (user_id) DO UPDATE SET "                  \
                  "secret = excluded.secret, last_step = 0, created_at = excluded.created_at "      \
@@ -38,9 +39,11 @@
     X(RECOVERY_LEFT, "SELECT count(*) FROM mfa_recovery WHERE user_id = ?1 AND used_at IS NULL")   \
     X(MFA_DELETE, "DELETE FROM mfa WHERE user_id = ?1")                                            \
     X(CHALLENGE_PURGE, "DELETE FROM mfa_challenges WHERE expires_at <= ?1")                        \
-    X(CHALLENGE_INSERT, "INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at) "\
-                        "VALUES (?1, ?2, ?3, ?4)")                                                 \
-    X(CHALLENGE_GET, "SELECT user_id FROM mfa_challenges WHERE token_hash = ?1 AND expires_at > ?2")\
+    X(CHALLENGE_INSERT,                                                                            \
+      "INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at) "                  \
+      "VALUES (?1, ?2, ?3, ?4)")                                                                   \
+    X(CHALLENGE_GET,                                                                               \
+      "SELECT user_id FROM mfa_challenges WHERE token_hash = ?1 AND expires_at > ?2")              \
     X(CHALLENGE_DELETE, "DELETE FROM mfa_challenges WHERE token_hash = ?1")                        \
     X(PAT_COUNT, "SELECT count(*) FROM tokens WHERE user_id = ?1")                                 \
     X(PAT_INSERT, "INSERT INTO tokens (" PAT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)")       \
@@ -544,8 +547,7 @@ int sqlite__pat_touch(struct db *db, const char *id, int64_t now)
     return rc;
 }
 
-int sqlite__pat_delete(struct db *db, int64_t user_id, const char *id,
-                       struct db_audit_entry *audit)
+int sqlite__pat_delete(struct db *db, int64_t user_id, const char *id, struct db_audit_entry *audit)
 {
     struct sqlite__conn *c = sqlite__acquire(db);
     int rc = sqlite__tx_begin(c);

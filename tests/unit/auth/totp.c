@@ -86,8 +86,8 @@ static void test_base32(void **state)
 {
     (void)state;
     static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *const out[] = {"", "MY", "MZXQ", "MZXW6", "MZXW6YQ", "MZXW6YTB",
-                                      "MZXW6YTBOI"};
+    static const char *const out[] = {"",        "MY",       "MZXQ",      "MZXW6",
+                                      "MZXW6YQ", "MZXW6YTB", "MZXW6YTBOI"};
     for (size_t i = 0; i < 7; i++) {
         char buf[32];
         size_t n = auth_base32_encode((const unsigned char *)in[i], strlen(in[i]), buf);

@@ -145,7 +145,8 @@ static void test_mfa_enrolment_and_sign_in(void **state)
     /* A recovery code works once, in any case and with or without dashes. */
     char lower[AUTH_MFA_RECOVERY_CODE_LEN + 1];
     for (size_t i = 0; i <= AUTH_MFA_RECOVERY_CODE_LEN; i++)
-        lower[i] = (char)(codes[3][i] >= 'A' && codes[3][i] <= 'Z' ? codes[3][i] + 32 : codes[3][i]);
+        lower[i] =
+            (char)(codes[3][i] >= 'A' && codes[3][i] <= 'Z' ? codes[3][i] + 32 : codes[3][i]);
     assert_int_equal(auth_mfa_login(db, &l, challenge, lower, &addr_a, t1 + 1000, &r, &retry), 0);
     assert_int_equal(auth_login(db, &l, "alice@example.com", pw, &addr_b, t1, &r, &retry), 0);
     memcpy(challenge, r.mfa_token, sizeof(challenge));
@@ -217,8 +218,8 @@ static void test_store_guards(void **state)
     struct db_audit_entry e;
     audit_entry_init(&e, &addr_a, "user.delete", "success", NULL, 30);
     struct db_user admin;
-    assert_int_equal(auth_user_create(db, &addr_a, "root@example.com", "Root", pw,
-                                      AUTH_ROLE_ADMIN, 1000, &admin),
+    assert_int_equal(auth_user_create(db, &addr_a, "root@example.com", "Root", pw, AUTH_ROLE_ADMIN,
+                                      1000, &admin),
                      0);
     assert_int_equal(db_user_delete(db, f->alice.id, &e), 0);
     assert_int_equal(db_mfa_get(db, f->alice.id, &back), SEAU_E_NOT_FOUND);
@@ -237,9 +238,9 @@ static void test_lockout_per_pair(void **state)
     struct auth_login_result r;
     int64_t retry = 0, now = T0;
     for (int i = 0; i < 3; i++)
-        assert_int_equal(auth_login(db, &l, "alice@example.com", "wrong password!", &addr_a, now,
-                                    &r, &retry),
-                         SEAU_E_INVALID_CREDENTIALS);
+        assert_int_equal(
+            auth_login(db, &l, "alice@example.com", "wrong password!", &addr_a, now, &r, &retry),
+            SEAU_E_INVALID_CREDENTIALS);
     assert_int_equal(auth_login(db, &l, "alice@example.com", pw, &addr_a, now, &r, &retry),
                      SEAU_E_RATE_LIMITED);
     assert_true(retry >= 59 && retry <= 60);
@@ -260,9 +261,8 @@ static void test_lockout_per_pair(void **state)
                          SEAU_E_INVALID_CREDENTIALS);
     }
     struct db_user bob;
-    assert_int_equal(auth_user_create(db, &addr_a, "bob@example.com", "Bob", pw, AUTH_ROLE_USER,
-                                      1000, &bob),
-                     0);
+    assert_int_equal(
+        auth_user_create(db, &addr_a, "bob@example.com", "Bob", pw, AUTH_ROLE_USER, 1000, &bob), 0);
     assert_int_equal(auth_login(db, &l, "bob@example.com", pw, &addr_a, now, &r, &retry),
                      SEAU_E_RATE_LIMITED);
     assert_int_equal(auth_login(db, &l, "bob@example.com", pw, &addr_b, now, &r, &retry), 0);
@@ -388,8 +388,8 @@ static void test_tokens(void **state)
     /* Dies with its owner. */
     assert_int_equal(auth_pat_create(db, &p, &addr_a, "last", 0, T0, t2, &r2), 0);
     struct db_user admin;
-    assert_int_equal(auth_user_create(db, &addr_a, "root@example.com", "Root", pw,
-                                      AUTH_ROLE_ADMIN, 1000, &admin),
+    assert_int_equal(auth_user_create(db, &addr_a, "root@example.com", "Root", pw, AUTH_ROLE_ADMIN,
+                                      1000, &admin),
                      0);
     assert_int_equal(auth_user_delete(db, &addr_a, f->alice.id, T0 + 8), 0);
     assert_int_equal(auth_pat_authenticate(db, &l.session, t2, T0 + 9, &tp), SEAU_E_UNAUTHORIZED);
@@ -401,15 +401,13 @@ static void test_explain(void **state)
     struct fixture *f = *state;
     struct db *db = f->t.db;
     struct db_user bob;
-    assert_int_equal(auth_user_create(db, &addr_a, "bob@example.com", "Bob", pw, AUTH_ROLE_USER,
-                                      1000, &bob),
-                     0);
+    assert_int_equal(
+        auth_user_create(db, &addr_a, "bob@example.com", "Bob", pw, AUTH_ROLE_USER, 1000, &bob), 0);
     struct db_grant g[2] = {{"team", "reports/"}, {"open", ""}};
     assert_int_equal(auth_grants_replace(db, &addr_a, bob.id, g, 2, 2000), 0);
     struct auth_explanation x;
-    assert_int_equal(auth_access_explain(db, bob.id, "team", "reports/q1.pdf", AUTH_OBJECT_READ,
-                                         &x),
-                     0);
+    assert_int_equal(
+        auth_access_explain(db, bob.id, "team", "reports/q1.pdf", AUTH_OBJECT_READ, &x), 0);
     assert_true(x.allowed);
     assert_true(x.has_grant);
     assert_string_equal(x.grant.bucket, "team");
@@ -422,7 +420,8 @@ static void test_explain(void **state)
     /* A user deletes only what it uploaded: the owner comes from the object index. */
     struct db_object o = {.bucket = "open", .key = "mine.txt", .uploaded_by = bob.id, .size = 1};
     assert_int_equal(db_object_upsert(db, &o), 0);
-    assert_int_equal(auth_access_explain(db, bob.id, "open", "mine.txt", AUTH_OBJECT_DELETE, &x), 0);
+    assert_int_equal(auth_access_explain(db, bob.id, "open", "mine.txt", AUTH_OBJECT_DELETE, &x),
+                     0);
     assert_true(x.allowed);
     assert_int_equal(auth_access_explain(db, bob.id, "open", "theirs.txt", AUTH_OBJECT_DELETE, &x),
                      0);
