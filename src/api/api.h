@@ -203,5 +203,19 @@ int api_auth_providers(struct http_req *req);
 int api_oidc_start(struct http_req *req);
 int api_oidc_callback(struct http_req *req);
 int api_oidc_logout(struct http_req *req);
+/* Second factors, sessions, personal access tokens, the access explainer (identity.c, auth.c). */
+int api_mfa_verify(struct http_req *req);
+int api_mfa_status(struct http_req *req);
+int api_mfa_setup(struct http_req *req);
+int api_mfa_confirm(struct http_req *req);
+int api_mfa_disable(struct http_req *req);
+int api_user_mfa_reset(struct http_req *req);
+int api_sessions_list(struct http_req *req);
+int api_session_end(struct http_req *req);
+int api_sessions_end_others(struct http_req *req);
+int api_tokens_list(struct http_req *req);
+int api_tokens_create(struct http_req *req);
+int api_tokens_revoke(struct http_req *req);
+int api_access_explain(struct http_req *req);
 
 #endif

@@ -7,6 +7,7 @@
 #include "files/env.h"
 
 #include "auth/policy.h"
+#include "auth/tokens.h"
 #include "core/err.h"
 #include "core/jsonx.h"
 #include "core/log.h"
@@ -95,7 +96,9 @@ int api_authenticate(struct http_req *req)
         return SEAU_E_NOMEM;
     struct auth_principal *p = &c->principal;
     int64_t now = time_now_ms();
-    int rc = auth_session_authenticate(app->db, &app->limits.session, token, now, p);
+    int rc = auth_pat_looks_like(token) && !via_cookie
+                 ? auth_pat_authenticate(app->db, &app->limits.session, token, now, p)
+                 : auth_session_authenticate(app->db, &app->limits.session, token, now, p);
     if (rc) {
         free(c);
         return rc;
@@ -107,8 +110,16 @@ int api_authenticate(struct http_req *req)
     req->log_user = p->user.email;
     /* Cookies ride along on cross-site requests; bearer tokens cannot be forged that way. */
     if (via_cookie && !is_safe_method(req->method))
-        return api_csrf_check(req, true);
-    return 0;
+        rc = api_csrf_check(req, true);
+    /*
+     * SEAU_MFA_REQUIRED: an account that must have a second factor and has
+     * none may only reach /api/auth/ (who am I, enrol, sign out) until it
+     * enrols; everything else answers 403 mfa_enrolment_required.
+     */
+    if (rc == 0 && p->mfa_enrolment_required && req->match.route &&
+        strncmp(req->match.route->pattern, "/api/auth/", 10) != 0)
+        rc = SEAU_E_MFA_ENROLMENT;
+    return rc;
 }
 
 int api_prepare(struct http_req *req)
@@ -203,6 +214,8 @@ json_t *api_user_json(const struct db_user *u)
     json_t *j =
         json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email", u->email,
                   "name", u->name, "role", u->role, "disabled", u->disabled, "createdAt", created);
+    if (j)
+        json_object_set_new(j, "mfa", json_boolean(u->mfa));
     if (!j)
         return NULL;
     if (u->last_login_at) {

@@ -77,6 +77,21 @@ const struct http_route api_routes[] = {
     {"GET", "/api/auth/oidc/{provider}/start", api_oidc_start, HTTP_PUBLIC, 0, 0},
     {"GET", "/api/auth/oidc/{provider}/callback", api_oidc_callback, HTTP_PUBLIC, 0, 0},
     {"GET", "/api/auth/oidc/{provider}/logout", api_oidc_logout, HTTP_PUBLIC, 0, 0},
+    /* MFA, sessions, personal access tokens, access explainer (API.md "Identity providers..."). */
+    {"POST", "/api/auth/mfa", api_mfa_verify, HTTP_PUBLIC, 4 * KiB,
+     HTTP_SAME_ORIGIN | HTTP_JSON_BODY},
+    {"GET", "/api/auth/mfa", api_mfa_status, HTTP_USER, 0, 0},
+    {"DELETE", "/api/auth/mfa", api_mfa_disable, HTTP_USER, 4 * KiB, HTTP_JSON_BODY},
+    {"POST", "/api/auth/mfa/setup", api_mfa_setup, HTTP_USER, 1 * KiB, 0},
+    {"POST", "/api/auth/mfa/confirm", api_mfa_confirm, HTTP_USER, 4 * KiB, HTTP_JSON_BODY},
+    {"DELETE", "/api/users/{id}/mfa", api_user_mfa_reset, HTTP_ADMIN, 0, 0},
+    {"GET", "/api/auth/sessions", api_sessions_list, HTTP_USER, 0, 0},
+    {"DELETE", "/api/auth/sessions", api_sessions_end_others, HTTP_USER, 0, 0},
+    {"DELETE", "/api/auth/sessions/{id}", api_session_end, HTTP_USER, 0, 0},
+    {"GET", "/api/tokens", api_tokens_list, HTTP_USER, 0, 0},
+    {"POST", "/api/tokens", api_tokens_create, HTTP_USER, 4 * KiB, HTTP_JSON_BODY},
+    {"DELETE", "/api/tokens/{id}", api_tokens_revoke, HTTP_USER, 0, 0},
+    {"GET", "/api/access/explain", api_access_explain, HTTP_ADMIN, 0, 0},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

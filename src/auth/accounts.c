@@ -1,5 +1,6 @@
 #include "auth/accounts.h"
 
+#include "auth/internal.h"
 #include "auth/password.h"
 #include "core/err.h"
 #include "core/s3name.h"
@@ -48,11 +49,24 @@ static char *details_text(json_t *obj)
     return s;
 }
 
-/* "acct:email" or "ip:address", the keys of the login throttle. */
-static void throttle_key(char *out, size_t n, const char *kind, const char *value)
+char *auth__details(void *obj)
 {
-    snprintf(out, n, "%s:%s", kind, value ? value : "");
+    return details_text(obj);
 }
+
+/*
+ * "pair:ADDRESS|email" and "ip:ADDRESS", the keys of the sign-in throttle
+ * (internal.h). An address holds no '|', so a pair key names one pair.
+ */
+static void throttle_key(char *out, size_t n, const char *kind, const char *ip, const char *email)
+{
+    if (email)
+        snprintf(out, n, "%s:%s|%s", kind, ip ? ip : "", email);
+    else
+        snprintf(out, n, "%s:%s", kind, ip ? ip : "");
+}
+
+#define THROTTLE_KEY_MAX (DB_EMAIL_MAX + DB_IP_MAX + 16)
 
 /* Seconds until the window of t ends, at least 1. */
 static int64_t retry_after(const struct db_throttle *t, int64_t window_ms, int64_t now)
@@ -76,6 +90,37 @@ static int throttle_check(struct db *db, const char *key, int64_t max, int64_t w
     return 0;
 }
 
+int auth__throttle_check(struct db *db, const struct auth_limits *lim, const char *email,
+                         const char *ip, int64_t now, int64_t *ret_retry_s)
+{
+    char pair_key[THROTTLE_KEY_MAX], ip_key[THROTTLE_KEY_MAX];
+    throttle_key(pair_key, sizeof(pair_key), "pair", ip, email);
+    throttle_key(ip_key, sizeof(ip_key), "ip", ip, NULL);
+    int rc = throttle_check(db, ip_key, lim->max_failures_ip, lim->window_ms, now, ret_retry_s);
+    if (rc == 0)
+        rc = throttle_check(db, pair_key, lim->max_failures_account, lim->window_ms, now,
+                            ret_retry_s);
+    return rc;
+}
+
+void auth__throttle_fail(struct db *db, const struct auth_limits *lim, const char *email,
+                         const char *ip, int64_t now)
+{
+    char pair_key[THROTTLE_KEY_MAX], ip_key[THROTTLE_KEY_MAX];
+    throttle_key(pair_key, sizeof(pair_key), "pair", ip, email);
+    throttle_key(ip_key, sizeof(ip_key), "ip", ip, NULL);
+    struct db_throttle t;
+    (void)db_throttle_fail(db, ip_key, now, lim->window_ms, &t);
+    (void)db_throttle_fail(db, pair_key, now, lim->window_ms, &t);
+}
+
+void auth__throttle_clear(struct db *db, const char *email, const char *ip)
+{
+    char pair_key[THROTTLE_KEY_MAX];
+    throttle_key(pair_key, sizeof(pair_key), "pair", ip, email);
+    (void)db_throttle_clear(db, pair_key);
+}
+
 static void audit_login_failure(struct db *db, const struct audit_actor *from, const char *email,
                                 const char *reason, int64_t user_id, int64_t now)
 {
@@ -93,6 +138,25 @@ static void audit_login_failure(struct db *db, const struct audit_actor *from, c
     free(details);
 }
 
+/* Right password, second factor on: a short-lived challenge instead of a session. */
+static int start_challenge(struct db *db, const struct db_user *u, const struct audit_actor *from,
+                           int64_t now, struct auth_login_result *res)
+{
+    unsigned char hash[DB_TOKEN_HASH_LEN];
+    auth_token_new(res->mfa_token, hash);
+    int rc = db_mfa_challenge_create(db, hash, u->id, now, now + AUTH_MFA_CHALLENGE_MS);
+    if (rc == 0) {
+        struct audit_actor a = *from;
+        a.user_id = u->id;
+        a.email = u->email;
+        struct db_audit_entry e;
+        audit_entry_init(&e, &a, "auth.mfa.challenge", "success", NULL, now);
+        (void)db_audit_append(db, &e);
+        res->mfa_required = true;
+    }
+    return rc;
+}
+
 int auth_login(struct db *db, const struct auth_limits *lim, const char *email_in,
                const char *password, const struct audit_actor *from, int64_t now,
                struct auth_login_result *ret, int64_t *ret_retry_after_s)
@@ -100,14 +164,9 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email_i
     char email[DB_EMAIL_MAX + 1];
     snprintf(email, sizeof(email), "%s", email_in);
     auth_email_normalize(email);
-    char acct_key[DB_EMAIL_MAX + 8], ip_key[80];
-    throttle_key(acct_key, sizeof(acct_key), "acct", email);
-    throttle_key(ip_key, sizeof(ip_key), "ip", from->ip);
 
     int64_t retry = 0;
-    int rc = throttle_check(db, ip_key, lim->max_failures_ip, lim->window_ms, now, &retry);
-    if (rc == 0)
-        rc = throttle_check(db, acct_key, lim->max_failures_account, lim->window_ms, now, &retry);
+    int rc = auth__throttle_check(db, lim, email, from->ip, now, &retry);
     if (rc == SEAU_E_RATE_LIMITED) {
         audit_login_failure(db, from, email, "rate_limited", 0, now);
         *ret_retry_after_s = retry;
@@ -131,38 +190,33 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email_i
         reason = "disabled";
     }
     if (reason) {
-        struct db_throttle t;
-        (void)db_throttle_fail(db, ip_key, now, lim->window_ms, &t);
-        (void)db_throttle_fail(db, acct_key, now, lim->window_ms, &t);
+        auth__throttle_fail(db, lim, email, from->ip, now);
         audit_login_failure(db, from, email, reason, u.id, now);
         return SEAU_E_INVALID_CREDENTIALS;
     }
+    memset(u.password_hash, 0, sizeof(u.password_hash));
 
     struct auth_login_result res;
     memset(&res, 0, sizeof(res));
-    struct db_session s;
-    memset(&s, 0, sizeof(s));
-    auth_token_new(res.token, s.token_hash);
-    s.user_id = u.id;
-    s.created_at = s.last_seen_at = now;
-    s.expires_at = now + lim->session.max_age_ms;
-    struct audit_actor a = *from;
-    a.user_id = u.id;
-    a.email = u.email;
-    struct db_audit_entry e;
-    audit_entry_init(&e, &a, "auth.login", "success", NULL, now);
-    rc = db_session_create(db, &s, &e);
-    if (rc) {
-        str_wipe(res.token, sizeof(res.token));
+    if (u.mfa) {
+        /* The pair's failures are forgotten only once the second factor is passed too. */
+        rc = start_challenge(db, &u, from, now, &res);
+        if (rc == 0) {
+            res.user = u;
+            *ret = res;
+        }
+        str_wipe(&res, sizeof(res));
         return rc;
     }
-    (void)db_throttle_clear(db, acct_key);
+    rc = auth_session_start(db, &lim->session, &u, from, NULL, now, res.token, &res.expires_at);
+    if (rc)
+        return rc;
+    auth__throttle_clear(db, email, from->ip);
     /* Housekeeping on a path that is rare and already slow (argon2id): drop dead sessions. */
     (void)db_session_purge(db, now - lim->session.idle_ms, now);
     u.last_login_at = now;
-    memset(u.password_hash, 0, sizeof(u.password_hash));
     res.user = u;
-    res.expires_at = s.expires_at;
+    res.mfa_enrolment_required = auth_mfa_enrolment_required(&lim->session, &u);
     *ret = res;
     str_wipe(&res, sizeof(res));
     return 0;
@@ -254,18 +308,15 @@ int auth_user_update(struct db *db, const struct auth_limits *lim, const struct 
     enum db_revoke revoke = DB_REVOKE_NONE;
     if (patch->password && self) {
         /* A stolen session alone must not be enough to take over the account. */
-        char acct_key[DB_EMAIL_MAX + 8];
-        throttle_key(acct_key, sizeof(acct_key), "acct", u.email);
         int64_t retry = 0;
-        rc = throttle_check(db, acct_key, lim->max_failures_account, lim->window_ms, now, &retry);
+        rc = auth__throttle_check(db, lim, u.email, actor->ip, now, &retry);
         if (rc == SEAU_E_RATE_LIMITED)
             *ret_retry_after_s = retry;
         if (rc)
             return rc;
         if (!patch->current_password ||
             !auth_password_verify(u.password_hash, patch->current_password)) {
-            struct db_throttle t;
-            (void)db_throttle_fail(db, acct_key, now, lim->window_ms, &t);
+            auth__throttle_fail(db, lim, u.email, actor->ip, now);
             return SEAU_E_CURRENT_PASSWORD;
         }
         revoke = DB_REVOKE_OTHERS;

@@ -34,15 +34,26 @@ const char *auth_name_problem(const char *name);
 void auth_email_normalize(char *email);
 
 struct auth_login_result {
-    char token[AUTH_TOKEN_LEN + 1]; /* secret: wipe after use */
+    char token[AUTH_TOKEN_LEN + 1]; /* secret: wipe after use; "" when mfa_required */
     struct db_user user;
     int64_t expires_at;
+    /* The account has a second factor: no session yet, mfa_token for POST /api/auth/mfa. */
+    bool mfa_required;
+    char mfa_token[AUTH_TOKEN_LEN + 1]; /* secret */
+    /* SEAU_MFA_REQUIRED applies and no factor is on: the session may only enrol. */
+    bool mfa_enrolment_required;
 };
 
+/* How long the second step of a sign-in may wait after the password. */
+#define AUTH_MFA_CHALLENGE_MS (5 * 60 * 1000)
+
 /*
- * Signs in. Returns 0 with a new session, SEAU_E_INVALID_CREDENTIALS (the
- * same for an unknown email, a wrong password or a disabled account, after
- * the same work), or SEAU_E_RATE_LIMITED with *ret_retry_after_s set.
+ * Signs in. Returns 0 with a new session (or, for an account with a second
+ * factor, ret->mfa_required and a challenge token instead),
+ * SEAU_E_INVALID_CREDENTIALS (the same for an unknown email, a wrong
+ * password or a disabled account, after the same work), or
+ * SEAU_E_RATE_LIMITED with *ret_retry_after_s set. Failures count per
+ * (account, address) pair and per address (auth/internal.h).
  */
 int auth_login(struct db *db, const struct auth_limits *lim, const char *email,
                const char *password, const struct audit_actor *from, int64_t now,

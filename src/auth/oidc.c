@@ -2,6 +2,7 @@
 
 #include "auth/oidc_fetch.h"
 #include "auth/oidc_token.h"
+#include "auth/session.h"
 #include "core/codec.h"
 #include "core/err.h"
 #include "core/str.h"
@@ -589,6 +590,7 @@ static int callback_steps(struct auth_oidc *o, struct db *db, const struct auth_
     struct db_session s;
     memset(&s, 0, sizeof(s));
     auth_token_new(res.token, s.token_hash);
+    auth_session_describe(&s, from);
     s.created_at = s.last_seen_at = now;
     s.expires_at = now + sc->max_age_ms;
     char *details = NULL;

@@ -31,21 +31,28 @@ const char *auth_role_name(enum auth_role r)
     }
 }
 
-bool auth_grants_cover(const struct auth_subject *who, const char *bucket, const char *key)
+/* The first grant covering bucket/key, or NULL (admins need none). */
+static const struct db_grant *covering_grant(const struct auth_subject *who, const char *bucket,
+                                             const char *key)
 {
-    if (who->role == AUTH_ROLE_ADMIN)
-        return true;
     if (!bucket)
-        return false;
+        return NULL;
     for (size_t i = 0; i < who->ngrants; i++) {
         const struct db_grant *g = &who->grants[i];
         if (strcmp(g->bucket, bucket) != 0)
             continue;
         size_t plen = strlen(g->prefix);
         if (plen == 0 || (key && strncmp(key, g->prefix, plen) == 0))
-            return true;
+            return g;
     }
-    return false;
+    return NULL;
+}
+
+bool auth_grants_cover(const struct auth_subject *who, const char *bucket, const char *key)
+{
+    if (who->role == AUTH_ROLE_ADMIN)
+        return true;
+    return covering_grant(who, bucket, key) != NULL;
 }
 
 static bool is_object_action(enum auth_action a)
@@ -54,35 +61,70 @@ static bool is_object_action(enum auth_action a)
            a == AUTH_FOLDER_CREATE || a == AUTH_SHARE_CREATE;
 }
 
+/* Records the decision in ret (when given) and returns its code. */
+static int decide(struct auth_decision *ret, int rc, const char *reason,
+                  const struct db_grant *grant)
+{
+    if (ret) {
+        ret->rc = rc;
+        ret->reason = reason;
+        ret->grant = grant;
+    }
+    return rc;
+}
+
 int auth_can(const struct auth_subject *who, enum auth_action action,
              const struct auth_resource *what)
 {
+    return auth_can_explain(who, action, what, NULL);
+}
+
+int auth_can_explain(const struct auth_subject *who, enum auth_action action,
+                     const struct auth_resource *what, struct auth_decision *ret)
+{
     if (!who || who->role == AUTH_ROLE_NONE)
-        return SEAU_E_FORBIDDEN;
-    if (is_object_action(action) && !auth_grants_cover(who, what->bucket, what->key))
-        return SEAU_E_NOT_FOUND;
+        return decide(ret, SEAU_E_FORBIDDEN, "Denied: the account has no role.", NULL);
+    const struct db_grant *g = NULL;
+    if (is_object_action(action) && who->role != AUTH_ROLE_ADMIN) {
+        g = covering_grant(who, what->bucket, what->key);
+        if (!g)
+            return decide(ret, SEAU_E_NOT_FOUND,
+                          "Denied: no grant covers this bucket and prefix.", NULL);
+    }
     if (who->role == AUTH_ROLE_ADMIN)
-        return 0;
+        return decide(ret, 0, "Allowed: administrators may do everything.", NULL);
     switch (action) {
     case AUTH_USERS_LIST:
     case AUTH_ACTIVITY_READ:
-        return who->role == AUTH_ROLE_MANAGER ? 0 : SEAU_E_FORBIDDEN;
+        return who->role == AUTH_ROLE_MANAGER
+                   ? decide(ret, 0, "Allowed: managers may do this.", NULL)
+                   : decide(ret, SEAU_E_FORBIDDEN, "Denied: only managers and admins may.", NULL);
     case AUTH_USER_EDIT_SELF:
-        return what->target_user_id == who->user_id ? 0 : SEAU_E_FORBIDDEN;
+        return what->target_user_id == who->user_id
+                   ? decide(ret, 0, "Allowed: one may edit one's own account.", NULL)
+                   : decide(ret, SEAU_E_FORBIDDEN, "Denied: this is someone else's account.",
+                            NULL);
     case AUTH_USER_MANAGE:
     case AUTH_GRANTS_MANAGE:
     case AUTH_SETTINGS:
-        return SEAU_E_FORBIDDEN;
+        return decide(ret, SEAU_E_FORBIDDEN, "Denied: only admins may.", NULL);
     case AUTH_OBJECT_READ:
     case AUTH_OBJECT_WRITE:
-        return 0;
+        return decide(ret, 0, "Allowed by a grant that covers this path.", g);
     case AUTH_OBJECT_DELETE:
         if (who->role == AUTH_ROLE_MANAGER)
-            return 0;
-        return what->owner_id != 0 && what->owner_id == who->user_id ? 0 : SEAU_E_FORBIDDEN;
+            return decide(ret, 0, "Allowed: a manager may delete within its grants.", g);
+        return what->owner_id != 0 && what->owner_id == who->user_id
+                   ? decide(ret, 0, "Allowed: the grant covers this path and the user uploaded "
+                                    "this object.", g)
+                   : decide(ret, SEAU_E_FORBIDDEN,
+                            "Denied: a user may delete only objects it uploaded itself.", g);
     case AUTH_FOLDER_CREATE:
     case AUTH_SHARE_CREATE:
-        return who->role == AUTH_ROLE_MANAGER ? 0 : SEAU_E_FORBIDDEN;
+        return who->role == AUTH_ROLE_MANAGER
+                   ? decide(ret, 0, "Allowed: a manager may do this within its grants.", g)
+                   : decide(ret, SEAU_E_FORBIDDEN,
+                            "Denied: only managers and admins may share or create folders.", g);
     }
-    return SEAU_E_FORBIDDEN;
+    return decide(ret, SEAU_E_FORBIDDEN, "Denied.", NULL);
 }

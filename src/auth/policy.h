@@ -63,6 +63,19 @@ struct auth_resource {
 int auth_can(const struct auth_subject *who, enum auth_action action,
              const struct auth_resource *what);
 
+/*
+ * Why auth_can answered as it did: auth_can is this function without the
+ * explanation, so the access explainer (GET /api/access/explain) reports
+ * the very decision every request gets, not a second opinion.
+ */
+struct auth_decision {
+    int rc;                       /* auth_can's answer */
+    const char *reason;           /* a static sentence */
+    const struct db_grant *grant; /* the grant that covered the resource (borrowed), or NULL */
+};
+int auth_can_explain(const struct auth_subject *who, enum auth_action action,
+                     const struct auth_resource *what, struct auth_decision *ret);
+
 /* True when the grants let the subject see bucket/key at all. */
 bool auth_grants_cover(const struct auth_subject *who, const char *bucket, const char *key);
 

@@ -401,7 +401,9 @@ int cli_serve(int argc, char **argv)
                 .max_failures_account = c.login_max_failures,
                 .max_failures_ip = c.login_max_failures_ip,
                 .window_ms = c.login_window_ms,
-                .session = {.idle_ms = c.session_idle_ms, .max_age_ms = c.session_max_age_ms},
+                .session = {.idle_ms = c.session_idle_ms,
+                            .max_age_ms = c.session_max_age_ms,
+                            .mfa_required_roles = c.mfa_required_roles},
             },
     };
     atomic_init(&app.ready, 1);

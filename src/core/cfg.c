@@ -62,6 +62,8 @@ static const struct cfg_option cfg_options[] = {
         "failed logins per client address within the window before 429", false),
     OPT("SEAU_LOGIN_WINDOW", "login-window", login_window_text, "15m",
         "window of the login failure limits", false),
+    OPT("SEAU_MFA_REQUIRED", "mfa-required", mfa_required_text, NULL,
+        "comma-separated roles that must set up a second factor (admin,manager,user)", false),
     OPT("SEAU_S3_ENDPOINT", "s3-endpoint", s3_endpoint, NULL,
         "S3-compatible endpoint URL (else AWS_ENDPOINT_URL_S3, else AWS)", false),
     OPT("SEAU_S3_FORCE_PATH_STYLE", "s3-force-path-style", s3_force_path_style_text, "false",
@@ -513,6 +515,37 @@ static void check_files(struct cfg *c, struct cfg_problems *p)
                    &c->notification_retention_ms);
 }
 
+/* SEAU_MFA_REQUIRED: role names, each a bit (1 << the role's value in auth/policy.h). */
+static void check_mfa_required(struct cfg *c, struct cfg_problems *p)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {{"user", 1u << 1}, {"manager", 1u << 2}, {"admin", 1u << 3}};
+    c->mfa_required_roles = 0;
+    const char *s = c->mfa_required_text;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        while (n > 0 && *s == ' ') {
+            s++;
+            n--;
+        }
+        while (n > 0 && s[n - 1] == ' ')
+            n--;
+        bool known = false;
+        for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+            if (n == strlen(roles[i].name) && strncmp(s, roles[i].name, n) == 0) {
+                c->mfa_required_roles |= roles[i].bit;
+                known = true;
+            }
+        if (!known && n > 0)
+            problem(p, "SEAU_MFA_REQUIRED names '%.*s'; roles are admin, manager and user", (int)n,
+                    s);
+        s = end ? end + 1 : NULL;
+    }
+}
+
 int cfg_validate(struct cfg *c, struct cfg_problems *p)
 {
     size_t before = p->len;
@@ -559,6 +592,7 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
     check_int(p, "SEAU_LOGIN_MAX_FAILURES_IP", c->login_max_failures_ip_text, 1, 1000000,
               &c->login_max_failures_ip);
     check_duration(p, "SEAU_LOGIN_WINDOW", c->login_window_text, 1000, &c->login_window_ms);
+    check_mfa_required(c, p);
     if (c->s3_endpoint)
         check_endpoint(c->s3_endpoint, p);
     if (!parse_bool(c->s3_force_path_style_text, &c->s3_force_path_style))

@@ -37,6 +37,7 @@ struct cfg {
     char *login_max_failures_text;
     char *login_max_failures_ip_text;
     char *login_window_text;
+    char *mfa_required_text;    /* SEAU_MFA_REQUIRED: roles that must have a second factor */
     char *s3_endpoint;          /* SEAU_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3; NULL: AWS */
     char *s3_force_path_style_text;
     char *buckets_text;         /* SEAU_BUCKETS: comma-separated, the first is the default */
@@ -83,6 +84,7 @@ struct cfg {
     int64_t login_max_failures;
     int64_t login_max_failures_ip;
     int64_t login_window_ms;
+    unsigned mfa_required_roles; /* bit 1 << r per role r of auth/policy.h (user 1 .. admin 3) */
     bool s3_force_path_style;
     int64_t max_upload_bytes;
     bool download_proxy;              /* SEAU_DOWNLOAD_MODE=proxy */

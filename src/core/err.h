@@ -16,6 +16,9 @@
     X(VALIDATION, 400, "validation_failed", "Some fields are invalid.")                            \
     X(UNAUTHORIZED, 401, "unauthorized", "Sign in first: the session is missing or expired.")      \
     X(INVALID_CREDENTIALS, 401, "invalid_credentials", "The email or password is wrong.")          \
+    X(INVALID_CODE, 401, "invalid_code", "The code is wrong, expired or was already used.")        \
+    X(MFA_ENROLMENT, 403, "mfa_enrolment_required",                                                \
+      "Set up a second factor (an authenticator app) before doing anything else.")                 \
     X(CURRENT_PASSWORD, 400, "validation_failed", "The current password is wrong.")                \
     X(FORBIDDEN, 403, "forbidden", "You are not allowed to do this.")                              \
     X(CSRF, 403, "csrf_rejected", "Cross-site request refused.")                                   \

@@ -53,6 +53,37 @@ struct db_ops {
                          struct db_throttle *ret);
     int (*throttle_clear)(struct db *db, const char *key);
 
+    /* Sessions, second factors, personal access tokens (migration 0008). */
+    int (*session_list)(struct db *db, int64_t user_id, int64_t idle_before, int64_t now,
+                        struct db_session **ret, size_t *ret_n);
+    int (*session_delete_id)(struct db *db, int64_t user_id, const char *id,
+                             struct db_audit_entry *audit);
+    int (*session_delete_others)(struct db *db, int64_t user_id, const unsigned char *keep,
+                                 struct db_audit_entry *audit, int64_t *ret_n);
+    int (*mfa_get)(struct db *db, int64_t user_id, struct db_mfa *ret);
+    int (*mfa_setup)(struct db *db, const struct db_mfa *m, struct db_audit_entry *audit);
+    int (*mfa_enable)(struct db *db, int64_t user_id, int64_t step,
+                      const unsigned char (*codes)[DB_TOKEN_HASH_LEN], size_t n,
+                      struct db_audit_entry *audit);
+    int (*mfa_use_step)(struct db *db, int64_t user_id, int64_t step);
+    int (*mfa_use_recovery)(struct db *db, int64_t user_id, const unsigned char *code_hash,
+                            int64_t now);
+    int (*mfa_recovery_left)(struct db *db, int64_t user_id, int64_t *ret);
+    int (*mfa_delete)(struct db *db, int64_t user_id, struct db_audit_entry *audit);
+    int (*mfa_challenge_create)(struct db *db, const unsigned char *token_hash, int64_t user_id,
+                                int64_t now, int64_t expires_at);
+    int (*mfa_challenge_get)(struct db *db, const unsigned char *token_hash, int64_t now,
+                             int64_t *ret_user_id);
+    int (*mfa_challenge_delete)(struct db *db, const unsigned char *token_hash);
+    int (*pat_insert)(struct db *db, const struct db_pat *t, size_t max_per_user,
+                      struct db_audit_entry *audit);
+    int (*pat_list)(struct db *db, int64_t user_id, struct db_pat **ret, size_t *ret_n);
+    int (*pat_get_by_hash)(struct db *db, const unsigned char *token_hash, struct db_pat *ret_t,
+                           struct db_user *ret_u);
+    int (*pat_touch)(struct db *db, const char *id, int64_t now);
+    int (*pat_delete)(struct db *db, int64_t user_id, const char *id,
+                      struct db_audit_entry *audit);
+
     int (*object_upsert)(struct db *db, const struct db_object *o);
     int (*object_get)(struct db *db, const char *bucket, const char *key, struct db_object *ret);
     int (*object_delete)(struct db *db, const char *bucket, const char *key);

@@ -42,7 +42,13 @@ static const struct copy_table {
      "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, "
      "subject",
      NULL, 10, true},
-    {"sessions", "token_hash, user_id, created_at, last_seen_at, expires_at", NULL, 5, false},
+    {"sessions", "token_hash, user_id, created_at, last_seen_at, expires_at, id, ip, user_agent",
+     NULL, 8, false},
+    {"mfa", "user_id, secret, enabled, last_step, created_at", NULL, 5, false},
+    {"mfa_recovery", "user_id, code_hash, used_at", NULL, 3, false},
+    {"mfa_challenges", "token_hash, user_id, created_at, expires_at", NULL, 4, false},
+    {"tokens", "id, user_id, name, token_hash, created_at, expires_at, last_used_at", NULL, 7,
+     false},
     {"grants", "user_id, bucket, prefix", NULL, 3, false},
     {"audit_log",
      "id, time, user_id, user_email, action, bucket, key, ip, user_agent, status, details, "
@@ -255,8 +261,9 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
         rc = SEAU_E_SCHEMA_NEWER;
     /* No other writer may slip a row in between the check and the copy. */
     if (rc == 0)
-        rc = pg__exec_text(c, "LOCK TABLE users, sessions, grants, audit_log, login_throttle, "
-                              "objects, upload_sessions, shares, notifications, s3_events_seen, "
+        rc = pg__exec_text(c, "LOCK TABLE users, sessions, mfa, mfa_recovery, mfa_challenges, "
+                              "tokens, grants, audit_log, login_throttle, objects, "
+                              "upload_sessions, shares, notifications, s3_events_seen, "
                               "index_sync IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)

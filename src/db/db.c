@@ -538,3 +538,104 @@ void db_leader_free(struct db_leader *l)
     else
         free(l);
 }
+
+/* ------------------------------------------------------------ sessions, MFA, tokens */
+
+int db_session_list(struct db *db, int64_t user_id, int64_t idle_before, int64_t now,
+                    struct db_session **ret, size_t *ret_n)
+{
+    return db->ops->session_list(db, user_id, idle_before, now, ret, ret_n);
+}
+
+int db_session_delete_id(struct db *db, int64_t user_id, const char *id,
+                         struct db_audit_entry *audit)
+{
+    return db->ops->session_delete_id(db, user_id, id, audit);
+}
+
+int db_session_delete_others(struct db *db, int64_t user_id, const unsigned char *keep,
+                             struct db_audit_entry *audit, int64_t *ret_n)
+{
+    return db->ops->session_delete_others(db, user_id, keep, audit, ret_n);
+}
+
+int db_mfa_get(struct db *db, int64_t user_id, struct db_mfa *ret)
+{
+    return db->ops->mfa_get(db, user_id, ret);
+}
+
+int db_mfa_setup(struct db *db, const struct db_mfa *m, struct db_audit_entry *audit)
+{
+    return db->ops->mfa_setup(db, m, audit);
+}
+
+int db_mfa_enable(struct db *db, int64_t user_id, int64_t step,
+                  const unsigned char (*codes)[DB_TOKEN_HASH_LEN], size_t n,
+                  struct db_audit_entry *audit)
+{
+    return db->ops->mfa_enable(db, user_id, step, codes, n, audit);
+}
+
+int db_mfa_use_step(struct db *db, int64_t user_id, int64_t step)
+{
+    return db->ops->mfa_use_step(db, user_id, step);
+}
+
+int db_mfa_use_recovery(struct db *db, int64_t user_id, const unsigned char *code_hash, int64_t now)
+{
+    return db->ops->mfa_use_recovery(db, user_id, code_hash, now);
+}
+
+int db_mfa_recovery_left(struct db *db, int64_t user_id, int64_t *ret)
+{
+    return db->ops->mfa_recovery_left(db, user_id, ret);
+}
+
+int db_mfa_delete(struct db *db, int64_t user_id, struct db_audit_entry *audit)
+{
+    return db->ops->mfa_delete(db, user_id, audit);
+}
+
+int db_mfa_challenge_create(struct db *db, const unsigned char *token_hash, int64_t user_id,
+                            int64_t now, int64_t expires_at)
+{
+    return db->ops->mfa_challenge_create(db, token_hash, user_id, now, expires_at);
+}
+
+int db_mfa_challenge_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                         int64_t *ret_user_id)
+{
+    return db->ops->mfa_challenge_get(db, token_hash, now, ret_user_id);
+}
+
+int db_mfa_challenge_delete(struct db *db, const unsigned char *token_hash)
+{
+    return db->ops->mfa_challenge_delete(db, token_hash);
+}
+
+int db_pat_insert(struct db *db, const struct db_pat *t, size_t max_per_user,
+                  struct db_audit_entry *audit)
+{
+    return db->ops->pat_insert(db, t, max_per_user, audit);
+}
+
+int db_pat_list(struct db *db, int64_t user_id, struct db_pat **ret, size_t *ret_n)
+{
+    return db->ops->pat_list(db, user_id, ret, ret_n);
+}
+
+int db_pat_get_by_hash(struct db *db, const unsigned char *token_hash, struct db_pat *ret_t,
+                       struct db_user *ret_u)
+{
+    return db->ops->pat_get_by_hash(db, token_hash, ret_t, ret_u);
+}
+
+int db_pat_touch(struct db *db, const char *id, int64_t now)
+{
+    return db->ops->pat_touch(db, id, now);
+}
+
+int db_pat_delete(struct db *db, int64_t user_id, const char *id, struct db_audit_entry *audit)
+{
+    return db->ops->pat_delete(db, user_id, id, audit);
+}

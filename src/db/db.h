@@ -34,6 +34,9 @@
 #define DB_PREFIX_MAX     1024 /* S3 keys are at most 1024 bytes */
 #define DB_TOKEN_HASH_LEN 32
 #define DB_PROVIDER_MAX   32 /* an identity provider's id (SEAU_OIDC_<ID>_*) */
+#define DB_SESSION_ID_MAX 32  /* hex of 16 random bytes */
+#define DB_IP_MAX         63
+#define DB_USER_AGENT_MAX 511
 
 struct db_user {
     int64_t id;
@@ -45,6 +48,7 @@ struct db_user {
     int64_t created_at;    /* ms since the epoch */
     int64_t last_login_at; /* 0 when never */
     char provider[DB_PROVIDER_MAX + 1]; /* the identity provider's id; "" for a password account */
+    bool mfa;              /* a confirmed second factor (TOTP) is on; read-only here */
 };
 
 struct db_session {
@@ -54,6 +58,9 @@ struct db_session {
     int64_t created_at;
     int64_t last_seen_at;
     int64_t expires_at; /* absolute expiry */
+    char id[DB_SESSION_ID_MAX + 1];       /* public, not secret: names it in the API */
+    char ip[DB_IP_MAX + 1];               /* where it was created; "" when unknown */
+    char user_agent[DB_USER_AGENT_MAX + 1];
 };
 
 struct db_grant {
@@ -346,6 +353,32 @@ enum db_s3_outcome {
     DB_S3_DUPLICATE, /* handled before; nothing changed */
 };
 
+/* ------------------------------------------------------------ second factors, tokens */
+
+#define DB_MFA_SECRET_MAX 64 /* bytes of a TOTP secret */
+#define DB_PAT_ID_MAX     32
+
+/* One account's TOTP enrolment (auth/mfa.c). The secret is a secret: wipe it after use. */
+struct db_mfa {
+    int64_t user_id;
+    unsigned char secret[DB_MFA_SECRET_MAX];
+    size_t secret_len;
+    bool enabled;      /* false: set up, not confirmed yet */
+    int64_t last_step; /* the last TOTP time step accepted; 0: none */
+    int64_t created_at;
+};
+
+/* A personal access token (auth/tokens.c); only its SHA-256 is stored. */
+struct db_pat {
+    char id[DB_PAT_ID_MAX + 1];
+    int64_t user_id;
+    char name[DB_NAME_MAX + 1];
+    unsigned char token_hash[DB_TOKEN_HASH_LEN];
+    int64_t created_at;
+    int64_t expires_at;   /* 0: never */
+    int64_t last_used_at; /* 0: never */
+};
+
 struct db; /* opaque: a backend behind a table of operations (db/backend.h) */
 
 /*
@@ -408,6 +441,71 @@ int db_throttle_get(struct db *db, const char *key, struct db_throttle *ret);
 int db_throttle_fail(struct db *db, const char *key, int64_t now, int64_t window_ms,
                      struct db_throttle *ret);
 int db_throttle_clear(struct db *db, const char *key);
+
+/*
+ * Sessions, second factors and personal access tokens (auth/session.c,
+ * auth/mfa.c, auth/tokens.c; migration 0008). Contracts:
+ * session_list: the user's sessions seen at or after idle_before and not
+ *   expired at now, newest first, in a new array (free()).
+ * session_delete_id: ends the user's session of that public id with its
+ *   audit entry; SEAU_E_NOT_FOUND when the user has none such (no entry).
+ * session_delete_others: ends all the user's sessions but keep's, with
+ *   one audit entry; *ret_n (optional) counts them.
+ * mfa_get: the enrolment, confirmed or not; SEAU_E_NOT_FOUND when none.
+ * mfa_setup: stores a new unconfirmed secret, replacing an unconfirmed
+ *   one; SEAU_E_CONFLICT when a confirmed one exists (nothing changes).
+ * mfa_enable: confirms the enrolment with the step of the code that
+ *   proved it, and replaces the recovery codes by the n hashes given, in
+ *   one transaction with its audit entry; SEAU_E_CONFLICT when it is
+ *   confirmed already or step is not above last_step, SEAU_E_NOT_FOUND
+ *   when there is no enrolment.
+ * mfa_use_step: accepts a code's time step only when it is above the last
+ *   one accepted (one atomic UPDATE: two replicas never accept the same
+ *   code); SEAU_E_CONFLICT otherwise (a replay).
+ * mfa_use_recovery: marks one unused recovery code used at now;
+ *   SEAU_E_NOT_FOUND when the user has no such unused code.
+ * mfa_recovery_left: how many unused recovery codes the user has.
+ * mfa_delete: removes the enrolment and the recovery codes with its audit
+ *   entry; SEAU_E_NOT_FOUND when there was none (no entry then).
+ * mfa_challenge_create: stores a pending second-factor sign-in (and drops
+ *   expired ones). mfa_challenge_get: its user while it lives at now,
+ *   else SEAU_E_NOT_FOUND. mfa_challenge_delete: 0 also when absent.
+ * pat_insert: stores t with its audit entry; SEAU_E_CONFLICT when the
+ *   user already has max_per_user tokens (or the id or hash exists).
+ * pat_list: the user's tokens, newest first, in a new array (free()).
+ * pat_get_by_hash: the token of that hash and its owner; SEAU_E_NOT_FOUND.
+ * pat_touch: sets last_used_at.
+ * pat_delete: revokes the user's token of that id with its audit entry;
+ *   SEAU_E_NOT_FOUND when the user has none such (no entry then).
+ */
+int db_session_list(struct db *db, int64_t user_id, int64_t idle_before, int64_t now,
+                    struct db_session **ret, size_t *ret_n);
+int db_session_delete_id(struct db *db, int64_t user_id, const char *id,
+                         struct db_audit_entry *audit);
+int db_session_delete_others(struct db *db, int64_t user_id, const unsigned char *keep,
+                             struct db_audit_entry *audit, int64_t *ret_n);
+int db_mfa_get(struct db *db, int64_t user_id, struct db_mfa *ret);
+int db_mfa_setup(struct db *db, const struct db_mfa *m, struct db_audit_entry *audit);
+int db_mfa_enable(struct db *db, int64_t user_id, int64_t step,
+                  const unsigned char (*codes)[DB_TOKEN_HASH_LEN], size_t n,
+                  struct db_audit_entry *audit);
+int db_mfa_use_step(struct db *db, int64_t user_id, int64_t step);
+int db_mfa_use_recovery(struct db *db, int64_t user_id, const unsigned char *code_hash,
+                        int64_t now);
+int db_mfa_recovery_left(struct db *db, int64_t user_id, int64_t *ret);
+int db_mfa_delete(struct db *db, int64_t user_id, struct db_audit_entry *audit);
+int db_mfa_challenge_create(struct db *db, const unsigned char *token_hash, int64_t user_id,
+                            int64_t now, int64_t expires_at);
+int db_mfa_challenge_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                         int64_t *ret_user_id);
+int db_mfa_challenge_delete(struct db *db, const unsigned char *token_hash);
+int db_pat_insert(struct db *db, const struct db_pat *t, size_t max_per_user,
+                  struct db_audit_entry *audit);
+int db_pat_list(struct db *db, int64_t user_id, struct db_pat **ret, size_t *ret_n);
+int db_pat_get_by_hash(struct db *db, const unsigned char *token_hash, struct db_pat *ret_t,
+                       struct db_user *ret_u);
+int db_pat_touch(struct db *db, const char *id, int64_t now);
+int db_pat_delete(struct db *db, int64_t user_id, const char *id, struct db_audit_entry *audit);
 
 /*
  * The object index. Contracts:

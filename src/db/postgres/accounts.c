@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS                                                                                  \
-    "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider"
+#define USER_COLS                                                                          \
+    "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, " \
+    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = users.id AND m.enabled = true)"
 #define XSTR(x)   STR(x)
 #define STR(x)    #x
 
@@ -35,10 +36,13 @@
     X(USER_LAST_LOGIN, "UPDATE users SET last_login_at = $2 WHERE id = $1")                        \
     X(USER_DELETE, "DELETE FROM users WHERE id = $1")                                              \
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
-                      "expires_at) VALUES ($1, $2, $3, $4, $5)")                                   \
+                      "expires_at, id, ip, user_agent) "                                           \
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")                                \
     X(SESSION_GET, "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, " \
-                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, "  \
-                   "u.provider "                                                               \
+                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, " \
+                   "u.provider, "                                                               \
+                   "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = u.id AND m.enabled = true), "  \
+                   "s.id, s.ip, s.user_agent "                                                  \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = $1")                                \
@@ -76,6 +80,7 @@ static void read_user(const PGresult *r, int row, int base, struct db_user *u)
     u->created_at = pg__i64(r, row, base + 6);
     u->last_login_at = pg__i64(r, row, base + 7);
     pg__copy(r, row, base + 8, u->provider, sizeof(u->provider));
+    u->mfa = pg__bool(r, row, base + 9);
 }
 
 /* Runs a statement and reads one int64 from its single row. */
@@ -280,6 +285,9 @@ static int session_create_tx(struct db *db, struct pg__conn *c, void *ctx)
     pg__p_i64(&p, s->created_at);
     pg__p_i64(&p, s->last_seen_at);
     pg__p_i64(&p, s->expires_at);
+    pg__p_opt_text(&p, s->id); /* NULL: a session without a public id */
+    pg__p_opt_text(&p, s->ip);
+    pg__p_opt_text(&p, s->user_agent);
     int rc = pg__done(c, run(c, STMT_SESSION_INSERT, &p), NULL);
     if (rc == 0) {
         struct pg__params q = {.n = 0};
@@ -313,6 +321,9 @@ int pg__session_get(struct db *db, const unsigned char *token_hash, struct db_se
         ret_s->last_seen_at = pg__i64(r, 0, 2);
         ret_s->expires_at = pg__i64(r, 0, 3);
         read_user(r, 0, 4, ret_u);
+        pg__copy(r, 0, 14, ret_s->id, sizeof(ret_s->id));
+        pg__copy(r, 0, 15, ret_s->ip, sizeof(ret_s->ip));
+        pg__copy(r, 0, 16, ret_s->user_agent, sizeof(ret_s->user_agent));
     }
     PQclear(r);
     pg__release(db, c);

@@ -32,7 +32,7 @@
     X(GRANTS_INSERT, "INSERT INTO grants (user_id, bucket, prefix) VALUES ($1, $2, $3) "           \
                      "ON CONFLICT DO NOTHING")                                                     \
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
-                      "expires_at) VALUES ($1, $2, $3, $4, $5)")
+                      "expires_at, id, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
 
 PG__STATEMENTS(OIDC_STATEMENTS, PG__OIDC)
 
@@ -200,6 +200,9 @@ static int sign_in_tx(struct db *db, struct pg__conn *c, void *ctx)
         pg__p_i64(&sp, x->s->created_at);
         pg__p_i64(&sp, x->s->last_seen_at);
         pg__p_i64(&sp, x->s->expires_at);
+        pg__p_text(&sp, x->s->id);
+        pg__p_opt_text(&sp, x->s->ip);
+        pg__p_opt_text(&sp, x->s->user_agent);
         rc = pg__done(c, run(c, STMT_SESSION_INSERT, &sp), NULL);
     }
     if (rc == 0 && x->audit) {

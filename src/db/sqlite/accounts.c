@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLS                                                                                  \
-    "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider"
+#define USER_COLS                                                                          \
+    "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, " \
+    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = users.id AND m.enabled = 1)"
 
 #define ACCOUNTS_STATEMENTS(X)                                                                     \
     X(USER_COUNT, "SELECT count(*) FROM users")                                                    \
@@ -29,10 +30,13 @@
     X(USER_LAST_LOGIN, "UPDATE users SET last_login_at = ?2 WHERE id = ?1")                        \
     X(USER_DELETE, "DELETE FROM users WHERE id = ?1")                                              \
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
-                      "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)")                                   \
+                      "expires_at, id, ip, user_agent) "                                           \
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                \
     X(SESSION_GET, "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, " \
-                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, "  \
-                   "u.provider "                                                               \
+                   "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, " \
+                   "u.provider, "                                                               \
+                   "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = u.id AND m.enabled = 1), "  \
+                   "s.id, s.ip, s.user_agent "                                                  \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = ?1")                                \
@@ -66,6 +70,7 @@ static void read_user(sqlite3_stmt *st, int base, struct db_user *u)
     u->created_at = sqlite3_column_int64(st, base + 6);
     u->last_login_at = sqlite3_column_int64(st, base + 7);
     sqlite__copy_col(st, base + 8, u->provider, sizeof(u->provider));
+    u->mfa = sqlite3_column_int(st, base + 9) != 0;
 }
 
 /* Refuses a change that would leave no enabled admin (checked inside the transaction). */
@@ -278,6 +283,9 @@ int sqlite__session_create(struct db *db, const struct db_session *s, struct db_
             sqlite3_bind_int64(st, 3, s->created_at);
             sqlite3_bind_int64(st, 4, s->last_seen_at);
             sqlite3_bind_int64(st, 5, s->expires_at);
+            sqlite__bind_opt_text(st, 6, s->id); /* NULL: a session without a public id */
+            sqlite__bind_opt_text(st, 7, s->ip);
+            sqlite__bind_opt_text(st, 8, s->user_agent);
         }
         rc = sqlite__exec(st);
         if (rc == 0) {
@@ -311,6 +319,9 @@ int sqlite__session_get(struct db *db, const unsigned char *token_hash, struct d
             ret_s->last_seen_at = sqlite3_column_int64(st, 2);
             ret_s->expires_at = sqlite3_column_int64(st, 3);
             read_user(st, 4, ret_u);
+            sqlite__copy_col(st, 14, ret_s->id, sizeof(ret_s->id));
+            sqlite__copy_col(st, 15, ret_s->ip, sizeof(ret_s->ip));
+            sqlite__copy_col(st, 16, ret_s->user_agent, sizeof(ret_s->user_agent));
             rc = 0;
         } else {
             rc = r == SQLITE_DONE ? SEAU_E_NOT_FOUND : sqlite__map_rc(r);

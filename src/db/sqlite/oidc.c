@@ -28,7 +28,7 @@
     X(GRANTS_DELETE, "DELETE FROM grants WHERE user_id = ?1")                                      \
     X(GRANTS_INSERT, "INSERT OR IGNORE INTO grants (user_id, bucket, prefix) VALUES (?1, ?2, ?3)") \
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
-                      "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+                      "expires_at, id, ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
 
 SQLITE__STATEMENTS(OIDC_STATEMENTS, SQLITE__OIDC)
 
@@ -226,6 +226,9 @@ static int sign_in_tx(struct sqlite__conn *c, const struct db_oidc_identity *id,
             sqlite3_bind_int64(st, 3, s->created_at);
             sqlite3_bind_int64(st, 4, s->last_seen_at);
             sqlite3_bind_int64(st, 5, s->expires_at);
+            sqlite__bind_text(st, 6, s->id);
+            sqlite__bind_opt_text(st, 7, s->ip);
+            sqlite__bind_opt_text(st, 8, s->user_agent);
         }
         rc = sqlite__exec(st);
     }

@@ -32,7 +32,7 @@
     X(COMMIT, "COMMIT")                                                                            \
     X(ROLLBACK, "ROLLBACK")                                                                        \
     X(PING, "SELECT 1")                                                                            \
-    X(MIGRATION_VERSION, "SELECT coalesce(max(version), 0) FROM schema_migrations")                \
+    X(MIGRATION_VERSION, "SELECT count(*) FROM schema_migrations WHERE version = ?1")              \
     X(MIGRATION_RECORD, "INSERT INTO schema_migrations (version, name, applied_at) "               \
                         "VALUES (?1, ?2, ?3)")
 
@@ -229,20 +229,22 @@ static int migrate(struct db *db, int *ret_applied)
         const char *name = NULL;
         const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
         if (!mig)
-            continue; /* a version of another change, not in this build */
+            continue; /* a version reserved for a feature this build lacks (backend.h) */
         rc = sqlite__tx_begin(c);
         if (rc)
             break;
         /* Another process may have applied it while we waited for the lock. */
         sqlite3_stmt *st = stmt(c, STMT_MIGRATION_VERSION);
-        int64_t current = -1;
-        if (st && sqlite3_step(st) == SQLITE_ROW)
-            current = sqlite3_column_int64(st, 0);
-        if (st)
+        int64_t done = -1;
+        if (st) {
+            sqlite3_bind_int64(st, 1, version);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                done = sqlite3_column_int64(st, 0);
             sqlite3_reset(st);
-        if (current < 0) {
+        }
+        if (done < 0) {
             rc = SEAU_E_DB;
-        } else if (current < version) {
+        } else if (done == 0) {
             rc = sqlite__map_rc(sqlite3_exec(c->handle, mig->data, NULL, NULL, NULL));
             st = rc == 0 ? stmt(c, STMT_MIGRATION_RECORD) : NULL;
             if (st) {
@@ -307,6 +309,24 @@ static const struct db_ops sqlite_ops = {
     .throttle_get = sqlite__throttle_get,
     .throttle_fail = sqlite__throttle_fail,
     .throttle_clear = sqlite__throttle_clear,
+    .session_list = sqlite__session_list,
+    .session_delete_id = sqlite__session_delete_id,
+    .session_delete_others = sqlite__session_delete_others,
+    .mfa_get = sqlite__mfa_get,
+    .mfa_setup = sqlite__mfa_setup,
+    .mfa_enable = sqlite__mfa_enable,
+    .mfa_use_step = sqlite__mfa_use_step,
+    .mfa_use_recovery = sqlite__mfa_use_recovery,
+    .mfa_recovery_left = sqlite__mfa_recovery_left,
+    .mfa_delete = sqlite__mfa_delete,
+    .mfa_challenge_create = sqlite__mfa_challenge_create,
+    .mfa_challenge_get = sqlite__mfa_challenge_get,
+    .mfa_challenge_delete = sqlite__mfa_challenge_delete,
+    .pat_insert = sqlite__pat_insert,
+    .pat_list = sqlite__pat_list,
+    .pat_get_by_hash = sqlite__pat_get_by_hash,
+    .pat_touch = sqlite__pat_touch,
+    .pat_delete = sqlite__pat_delete,
     .object_upsert = sqlite__object_upsert,
     .object_get = sqlite__object_get,
     .object_delete = sqlite__object_delete,

@@ -31,6 +31,7 @@ enum sqlite__domain {
     SQLITE__SHARES,
     SQLITE__NOTIFICATIONS,
     SQLITE__OIDC,
+    SQLITE__IDENTITY,
     SQLITE__DOMAINS
 };
 
@@ -157,6 +158,36 @@ int sqlite__throttle_get(struct db *db, const char *key, struct db_throttle *ret
 int sqlite__throttle_fail(struct db *db, const char *key, int64_t now, int64_t window_ms,
                           struct db_throttle *ret);
 int sqlite__throttle_clear(struct db *db, const char *key);
+
+/* Sessions, second factors, personal access tokens (identity.c). */
+int sqlite__session_list(struct db *db, int64_t user_id, int64_t idle_before, int64_t now,
+                    struct db_session **ret, size_t *ret_n);
+int sqlite__session_delete_id(struct db *db, int64_t user_id, const char *id,
+                         struct db_audit_entry *audit);
+int sqlite__session_delete_others(struct db *db, int64_t user_id, const unsigned char *keep,
+                             struct db_audit_entry *audit, int64_t *ret_n);
+int sqlite__mfa_get(struct db *db, int64_t user_id, struct db_mfa *ret);
+int sqlite__mfa_setup(struct db *db, const struct db_mfa *m, struct db_audit_entry *audit);
+int sqlite__mfa_enable(struct db *db, int64_t user_id, int64_t step,
+                  const unsigned char (*codes)[DB_TOKEN_HASH_LEN], size_t n,
+                  struct db_audit_entry *audit);
+int sqlite__mfa_use_step(struct db *db, int64_t user_id, int64_t step);
+int sqlite__mfa_use_recovery(struct db *db, int64_t user_id, const unsigned char *code_hash,
+                        int64_t now);
+int sqlite__mfa_recovery_left(struct db *db, int64_t user_id, int64_t *ret);
+int sqlite__mfa_delete(struct db *db, int64_t user_id, struct db_audit_entry *audit);
+int sqlite__mfa_challenge_create(struct db *db, const unsigned char *token_hash, int64_t user_id,
+                            int64_t now, int64_t expires_at);
+int sqlite__mfa_challenge_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                         int64_t *ret_user_id);
+int sqlite__mfa_challenge_delete(struct db *db, const unsigned char *token_hash);
+int sqlite__pat_insert(struct db *db, const struct db_pat *t, size_t max_per_user,
+                  struct db_audit_entry *audit);
+int sqlite__pat_list(struct db *db, int64_t user_id, struct db_pat **ret, size_t *ret_n);
+int sqlite__pat_get_by_hash(struct db *db, const unsigned char *token_hash, struct db_pat *ret_t,
+                       struct db_user *ret_u);
+int sqlite__pat_touch(struct db *db, const char *id, int64_t now);
+int sqlite__pat_delete(struct db *db, int64_t user_id, const char *id, struct db_audit_entry *audit);
 
 int sqlite__audit_append(struct db *db, struct db_audit_entry *audit);
 int sqlite__audit_list(struct db *db, const struct db_audit_filter *f, struct db_audit_entry **ret,

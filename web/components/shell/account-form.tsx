@@ -1,6 +1,9 @@
 'use client';
 import { useState, type FormEvent } from 'react';
 
+import { MfaPanel } from '@/components/account/mfa-panel';
+import { SessionsPanel } from '@/components/account/sessions-panel';
+import { TokensPanel } from '@/components/account/tokens-panel';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Page } from '@/components/ui/page';
@@ -52,6 +55,9 @@ export function AccountForm() {
                     {t('common.save')}
                 </Button>
             </form>
+            <MfaPanel />
+            <SessionsPanel />
+            <TokensPanel />
         </Page>
     );
 }

@@ -26,6 +26,9 @@ export function LoginForm() {
     /* null until /api/auth/providers answers; the password form shows meanwhile (the usual case). */
     const [methods, setMethods] = useState<auth.SignInMethods | null>(null);
     const ssoError = auth.ssoErrorId(params.get('error'));
+    /* Set after the password when the account has a second factor. */
+    const [mfaToken, setMfaToken] = useState<string | null>(null);
+    const [code, setCode] = useState('');
 
     useEffect(() => {
         /* Already signed in: go on. */
@@ -40,10 +43,24 @@ export function LoginForm() {
         setBusy(true);
         setError(null);
         try {
-            await auth.login(email, password);
-            router.replace(next);
+            const r = mfaToken ? await auth.verifyMfa(mfaToken, code.trim()) : await auth.login(email, password);
+            if (r.kind === 'mfa') {
+                setMfaToken(r.mfaToken);
+                setBusy(false);
+                return;
+            }
+            router.replace(r.enrol ? '/account?enrol=1' : next);
         } catch (err) {
-            setError(err instanceof ApiError && err.status === 401 ? t('login.invalid') : errorText(err));
+            if (mfaToken && err instanceof ApiError && err.code === 'unauthorized') {
+                /* The second step waited too long: start again from the password. */
+                setMfaToken(null);
+                setCode('');
+                setError(t('mfa.login.expired'));
+            } else if (mfaToken && err instanceof ApiError && err.status === 401) {
+                setError(t('mfa.login.invalid'));
+            } else {
+                setError(err instanceof ApiError && err.status === 401 ? t('login.invalid') : errorText(err));
+            }
             setBusy(false);
         }
     }
@@ -61,7 +78,7 @@ export function LoginForm() {
                             {t(ssoError)}
                         </p>
                     ) : null}
-                    {providers.length > 0 ? (
+                    {providers.length > 0 && !mfaToken ? (
                         <div className="flex flex-col gap-2">
                             {!passwordOn ? <p className="text-sm">{t('sso.passwordOff')}</p> : null}
                             {providers.map((p) => (
@@ -78,15 +95,24 @@ export function LoginForm() {
                     ) : null}
                     {passwordOn ? (
                         <form onSubmit={submit} className="flex flex-col gap-4" aria-describedby={error ? 'login-error' : undefined}>
-                            <Field label={t('login.email')} type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-                            <Field label={t('login.password')} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                            {mfaToken ? (
+                                <>
+                                    <p className="text-sm">{t('mfa.login.prompt')}</p>
+                                    <Field label={t('mfa.login.code')} name="code" autoComplete="one-time-code" inputMode="text" required value={code} onChange={(e) => setCode(e.target.value)} autoFocus />
+                                </>
+                            ) : (
+                                <>
+                                    <Field label={t('login.email')} type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+                                    <Field label={t('login.password')} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+                                </>
+                            )}
                             {error ? (
                                 <p id="login-error" role="alert" className="text-sm text-red-700 dark:text-red-300">
                                     {error}
                                 </p>
                             ) : null}
                             <Button type="submit" variant="primary" disabled={busy}>
-                                {t('login.submit')}
+                                {mfaToken ? t('mfa.login.verify') : t('login.submit')}
                             </Button>
                         </form>
                     ) : null}

@@ -8,10 +8,11 @@ import { Dialog } from '@/components/ui/dialog';
 import { Field, SelectField, controlClass } from '@/components/ui/field';
 import { Page, tableClass } from '@/components/ui/page';
 import { useToast } from '@/components/ui/toast';
-import { ROLES, admin, type Role, type User } from '@/lib/api';
+import { ROLES, admin, identity, type Role, type User } from '@/lib/api';
 import { formatDate } from '@/lib/format';
 import { useI18n } from '@/lib/i18n';
 
+import { AccessExplainer } from './access-explainer';
 import { GrantsEditor } from './grants-editor';
 
 function NewUserDialog({ open, onClose, onCreated }: { open: boolean; onClose(): void; onCreated(u: User): void }) {
@@ -89,6 +90,15 @@ export function UsersAdmin() {
             toast(errorText(e), 'error');
         }
     }
+    async function resetMfa(u: User) {
+        try {
+            await identity.mfaReset(u.id);
+            replace({ ...u, mfa: false });
+            toast(t('mfa.admin.done', { email: u.email }), 'success');
+        } catch (e) {
+            toast(errorText(e), 'error');
+        }
+    }
     async function remove(u: User) {
         setDeleting(null);
         try {
@@ -153,6 +163,7 @@ export function UsersAdmin() {
                                                 ) : null}
                                                 <Button onClick={() => setResetting(u)}>{t('users.resetPassword')}</Button>
                                                 {u.role !== 'admin' ? <Button onClick={() => setGranting(u)}>{t('users.grants')}</Button> : null}
+                                                {u.mfa ? <Button onClick={() => void resetMfa(u)}>{t('mfa.admin.reset')}</Button> : null}
                                                 {u.id !== me.id ? (
                                                     <Button variant="danger" onClick={() => setDeleting(u)}>
                                                         {t('common.delete')}
@@ -167,6 +178,7 @@ export function UsersAdmin() {
                     </table>
                 </div>
             ) : null}
+            {isAdmin && users ? <AccessExplainer users={users} /> : null}
             <NewUserDialog
                 open={creating}
                 onClose={() => setCreating(false)}

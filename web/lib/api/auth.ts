@@ -1,14 +1,33 @@
 import { request } from './client';
-import { arr, bool, obj, str } from './decode';
+import { arr, bool, obj, optional, str, withDefault } from './decode';
 import { wireUser, type User } from './types';
 
-export async function login(email: string, password: string): Promise<User> {
-    const r = await request('POST', '/api/auth/login', {
-        body: { email, password },
-        decode: obj({ token: str, user: wireUser }),
-        quiet401: true,
-    });
-    return r.user;
+/**
+ * What a sign-in step led to: a session (enrol: the server requires a
+ * second factor the account has not set up yet, so only the account page
+ * works), or a second factor to give with the token.
+ */
+export type SignIn = { kind: 'done'; user: User; enrol: boolean } | { kind: 'mfa'; mfaToken: string };
+
+const wireSignIn = obj({
+    user: optional(wireUser),
+    mfaRequired: withDefault(bool, false),
+    mfaToken: optional(str),
+    mfaEnrolmentRequired: withDefault(bool, false),
+});
+
+export async function login(email: string, password: string): Promise<SignIn> {
+    const r = await request('POST', '/api/auth/login', { body: { email, password }, decode: wireSignIn, quiet401: true });
+    if (r.mfaRequired && r.mfaToken) return { kind: 'mfa', mfaToken: r.mfaToken };
+    if (!r.user) throw new Error('generic');
+    return { kind: 'done', user: r.user, enrol: r.mfaEnrolmentRequired };
+}
+
+/** The second step: a code from the authenticator app, or a recovery code. */
+export async function verifyMfa(mfaToken: string, code: string): Promise<SignIn> {
+    const r = await request('POST', '/api/auth/mfa', { body: { mfaToken, code }, decode: wireSignIn, quiet401: true });
+    if (!r.user) throw new Error('generic');
+    return { kind: 'done', user: r.user, enrol: r.mfaEnrolmentRequired };
 }
 
 export function logout(): Promise<void> {

@@ -2,6 +2,7 @@
 export { ApiError, apiUrl, onSessionLost } from './client';
 export * from './types';
 export * as auth from './auth';
+export * as identity from './identity';
 export * as files from './files';
 export * as uploads from './uploads';
 export * as shares from './shares';
@@ -11,3 +12,4 @@ export { stats } from './stats';
 export { indexProgress, type IndexProgress } from './ops';
 export { TransferError, putToUrl } from './transfer';
 export type { SortKey, ListPage, SearchFilters } from './files';
+export type { MfaStatus, Session, Token, Explanation, ExplainAction } from './identity';

@@ -17,6 +17,7 @@ export const wireUser = obj({
     lastLoginAt: nullable(str),
     /* The identity provider the account signs in with; null (or absent) for a password account. */
     provider: withDefault(nullable(str), null),
+    mfa: withDefault(bool, false),
 });
 export type User = Infer<typeof wireUser>;
 
