@@ -72,6 +72,16 @@ const struct http_route api_routes[] = {
     {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0, HTTP_LOADS_CALLER},
     /* The MinIO / Ceph webhook: public, authenticated by SEAU_WEBHOOK_SECRET in the handler. */
     {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB, 0},
+    /* Upload links (api/upload_links.c, api/upload_link_page.c): managed by managers and
+     * admins; the page and its form are public, authenticated by the link's token. */
+    {"POST", "/api/upload-links", api_upload_links_create, HTTP_MANAGER, 16 * KiB,
+     HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/upload-links", api_upload_links_list, HTTP_MANAGER, 0, HTTP_LOADS_CALLER},
+    {"DELETE", "/api/upload-links/{id}", api_upload_links_revoke, HTTP_MANAGER, 0,
+     HTTP_LOADS_CALLER},
+    {"GET", "/u/{token}", api_upload_link_page, HTTP_PUBLIC, 0, 0},
+    {"POST", "/u/{token}/upload", api_upload_link_upload, HTTP_PUBLIC, HTTP_BODY_STREAMED,
+     HTTP_NEEDS_S3},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -66,6 +66,10 @@ static const struct copy_table {
      "target_user_id, message, s3_created, s3_removed",
      NULL, 15, true},
     {"s3_events_seen", "bucket, key, dedupe, sequencer, time", NULL, 5, false},
+    {"upload_links",
+     "seq, id, token_hash, bucket, prefix, created_by, created_at, expires_at, password_hash, "
+     "max_files, max_bytes, message, files, bytes, revoked_at",
+     NULL, 15, true},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -197,7 +201,8 @@ static int copy__table(sqlite3 *h, struct pg__conn *c, const struct copy_table *
         pg__exec_text(c, "DEALLOCATE copy_row");
     if (rc == 0 && t->seq) {
         /* Past the highest id copied and the highest SQLite ever gave (AUTOINCREMENT). */
-        const char *idcol = strcmp(t->name, "shares") == 0 ? "seq" : "id";
+        const char *idcol =
+            strcmp(t->name, "shares") == 0 || strcmp(t->name, "upload_links") == 0 ? "seq" : "id";
         int64_t top = 0, hw = 0;
         char q[160];
         snprintf(q, sizeof(q), "SELECT max(%s) FROM %s",
@@ -251,8 +256,8 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
     /* No other writer may slip a row in between the check and the copy. */
     if (rc == 0)
         rc = pg__exec_text(c, "LOCK TABLE users, sessions, grants, audit_log, login_throttle, "
-                              "objects, upload_sessions, shares, notifications, s3_events_seen "
-                              "IN EXCLUSIVE MODE");
+                              "objects, upload_sessions, shares, notifications, s3_events_seen, "
+                              "upload_links IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)
         rc = copy__pg_empty(c, &empty);

@@ -60,6 +60,24 @@ const struct embedded_file *db__migration_find(const char *dir, int64_t version,
     return found;
 }
 
+int64_t db__migration_last(const char *dir)
+{
+    size_t dl = strlen(dir);
+    int64_t last = 0;
+    for (const struct embedded_file *f = embedded_files; f->path; f++) {
+        if (strncmp(f->path, dir, dl) != 0)
+            continue;
+        const char *v = f->path + dl;
+        int64_t n = 0;
+        int digits = 0;
+        for (; digits < 4 && v[digits] >= '0' && v[digits] <= '9'; digits++)
+            n = n * 10 + (v[digits] - '0');
+        if (digits == 4 && v[4] == '_' && n > last)
+            last = n;
+    }
+    return last;
+}
+
 bool db__prefix_successor(const char *prefix, char *out, size_t outlen)
 {
     size_t n = strlen(prefix);
@@ -323,6 +341,46 @@ int db_object_folders(struct db *db, const char *bucket, const char *prefix, con
 int db_audit_active_users(struct db *db, int64_t since, const char *bucket, int64_t *ret)
 {
     return db->ops->audit_active_users(db, since, bucket, ret);
+}
+
+/* ------------------------------------------------------------ upload links */
+
+int db_upload_link_insert(struct db *db, struct db_upload_link *l, struct db_audit_entry *audit)
+{
+    return db->ops->upload_link_insert(db, l, audit);
+}
+
+int db_upload_link_get(struct db *db, const char *id, struct db_upload_link *ret)
+{
+    return db->ops->upload_link_get(db, id, ret);
+}
+
+int db_upload_link_get_by_token(struct db *db, const unsigned char *token_hash,
+                                struct db_upload_link *ret)
+{
+    return db->ops->upload_link_get_by_token(db, token_hash, ret);
+}
+
+int db_upload_link_list(struct db *db, const struct db_upload_link_filter *f,
+                        struct db_upload_link **ret, size_t *ret_n)
+{
+    return db->ops->upload_link_list(db, f, ret, ret_n);
+}
+
+int db_upload_link_revoke(struct db *db, const char *id, int64_t now,
+                          struct db_audit_entry *audit)
+{
+    return db->ops->upload_link_revoke(db, id, now, audit);
+}
+
+int db_upload_link_take(struct db *db, const char *id, int64_t now, int64_t files, int64_t bytes)
+{
+    return db->ops->upload_link_take(db, id, now, files, bytes);
+}
+
+int db_upload_link_give_back(struct db *db, const char *id, int64_t files, int64_t bytes)
+{
+    return db->ops->upload_link_give_back(db, id, files, bytes);
 }
 
 /* ------------------------------------------------------------ share links */

@@ -52,8 +52,9 @@ static void apply_headers(struct http_server *s, struct http_req *req)
     MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header(r, "Permissions-Policy",
                             "camera=(), microphone=(), geolocation=(), payment=()");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            req->api || !s->o.web_csp ? api_csp : s->o.web_csp);
+    if (!req->own_csp)
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                req->api || !s->o.web_csp ? api_csp : s->o.web_csp);
     if (s->o.public_https || req->secure)
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     if (req->api)

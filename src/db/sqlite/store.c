@@ -199,11 +199,12 @@ static int migrate(struct db *db, int *ret_applied)
                                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                                          "applied_at INTEGER NOT NULL)",
                                          NULL, NULL, NULL));
-    for (int64_t version = 1; rc == 0; version++) {
+    int64_t last = db__migration_last(MIGRATIONS_DIR);
+    for (int64_t version = 1; rc == 0 && version <= last; version++) {
         const char *name = NULL;
         const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
         if (!mig)
-            break;
+            continue; /* a version reserved by a change not in this build */
         rc = sqlite__tx_begin(c);
         if (rc)
             break;
@@ -300,6 +301,13 @@ static const struct db_ops sqlite_ops = {
     .share_list = sqlite__share_list,
     .share_revoke = sqlite__share_revoke,
     .share_count_download = sqlite__share_count_download,
+    .upload_link_insert = sqlite__upload_link_insert,
+    .upload_link_get = sqlite__upload_link_get,
+    .upload_link_get_by_token = sqlite__upload_link_get_by_token,
+    .upload_link_list = sqlite__upload_link_list,
+    .upload_link_revoke = sqlite__upload_link_revoke,
+    .upload_link_take = sqlite__upload_link_take,
+    .upload_link_give_back = sqlite__upload_link_give_back,
     .object_totals = sqlite__object_totals,
     .object_level = sqlite__object_level,
     .object_folders = sqlite__object_folders,
