@@ -121,11 +121,34 @@ const char *upload_page_text(enum upload_page_lang lang, const char *id)
     return "";
 }
 
+/* A q-value ("0.8", "1", "0.125") in thousandths, from h; *h is moved past it. Over 1 is 1. */
+static int qvalue(const char **h)
+{
+    const char *p = *h;
+    int v = 0;
+    if (*p == '0' || *p == '1') {
+        v = (*p - '0') * 1000;
+        p++;
+        if (*p == '.') {
+            p++;
+            int scale = 1000;
+            for (int digits = 0; *p >= '0' && *p <= '9' && digits < 3; digits++, p++) {
+                scale /= 10;
+                v += (*p - '0') * scale;
+            }
+        }
+    }
+    *h = p;
+    return v > 1000 ? 1000 : v;
+}
+
 enum upload_page_lang upload_page_lang(const char *h)
 {
     enum upload_page_lang best = UPLOAD_PAGE_EN;
     int best_q = 0;
-    while (h && *h) {
+    if (!h)
+        return best;
+    while (*h) {
         while (*h == ' ' || *h == ',')
             h++;
         const char *tag = h;
@@ -140,23 +163,12 @@ enum upload_page_lang upload_page_lang(const char *h)
                     h++;
                 if ((h[0] == 'q' || h[0] == 'Q') && h[1] == '=') {
                     h += 2;
-                    int v = 0, scale = 1000, digits = 0;
-                    if (*h == '0' || *h == '1') {
-                        v = (*h - '0') * 1000;
-                        h++;
-                        if (*h == '.') {
-                            h++;
-                            for (; *h >= '0' && *h <= '9' && digits < 3; digits++, h++) {
-                                scale /= 10;
-                                v += (*h - '0') * scale;
-                            }
-                        }
-                    }
-                    q = v > 1000 ? 1000 : v;
+                    q = qvalue(&h);
                     continue;
                 }
             }
-            h++;
+            if (*h && *h != ',')
+                h++;
         }
         bool fr = tlen >= 2 && strncasecmp(tag, "fr", 2) == 0 && (tlen == 2 || tag[2] == '-');
         bool en = tlen >= 2 && strncasecmp(tag, "en", 2) == 0 && (tlen == 2 || tag[2] == '-');

@@ -30,6 +30,7 @@ static void test_lang(void **state)
         {"fr;q=1.5", UPLOAD_PAGE_FR}, /* q above 1 counts as 1 */
         {";;;,,,q=,fr;q=0.5;x=y", UPLOAD_PAGE_FR},
         {"fr;q=0.", UPLOAD_PAGE_EN},
+        {"de;,fr", UPLOAD_PAGE_FR}, /* an empty parameter does not eat the next range */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (upload_page_lang(cases[i].h) != cases[i].want)
