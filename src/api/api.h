@@ -194,6 +194,18 @@ int api_shares_create(struct http_req *req);
 int api_shares_list(struct http_req *req);
 int api_shares_revoke(struct http_req *req);
 int api_share_open(struct http_req *req);
+/*
+ * The origin public links are made on (shares.c): the configured public
+ * URL's, else the request's own scheme and Host ("" when the Host is odd).
+ */
+#define API_LINK_ORIGIN_MAX 512
+void api_link_origin(struct http_req *req, char out[API_LINK_ORIGIN_MAX]);
+/* Upload links (upload_links.c; the public page and its form: upload_link_page.c). */
+int api_upload_links_create(struct http_req *req);
+int api_upload_links_list(struct http_req *req);
+int api_upload_links_revoke(struct http_req *req);
+int api_upload_link_page(struct http_req *req);
+int api_upload_link_upload(struct http_req *req);
 /* Real-time events (events.c). */
 int api_notifications(struct http_req *req);
 int api_notifications_ws(struct http_req *req);

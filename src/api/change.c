@@ -121,6 +121,25 @@ static const char *key_field(struct jsonx_check *check, json_t *body, const char
     return k;
 }
 
+/* Reads "conflict" (API.md): absent or null is "fail". */
+static enum files_conflict conflict_field(struct jsonx_check *check, json_t *body)
+{
+    enum files_conflict mode = FILES_CONFLICT_FAIL;
+    json_t *c = json_object_get(body, "conflict");
+    if (c && !json_is_null(c) &&
+        (!json_is_string(c) || files_conflict_parse(json_string_value(c), &mode)))
+        jsonx_check_fail(check, "conflict", "must be \"fail\", \"replace\", \"keepBoth\" or \"skip\"");
+    return mode;
+}
+
+static json_t *skipped_json(const struct files_copy_outcome *o)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < o->nskipped; i++)
+        json_array_append_new(a, json_string(o->skipped[i]));
+    return a;
+}
+
 /* ====================================== copy ======================================= */
 
 int api_copy(struct http_req *req)
@@ -132,7 +151,7 @@ int api_copy(struct http_req *req)
     struct jsonx_check check;
     jsonx_check_init(&check);
     static const char *const allowed[] = {
-        "bucket", "sources", "destinationBucket", "destinationPrefix", "move", NULL};
+        "bucket", "sources", "destinationBucket", "destinationPrefix", "move", "conflict", NULL};
     jsonx_reject_unknown(&check, body, allowed);
     struct files_copy_request q = {.dst_prefix = "",
                                    .actor = api_principal(req)->user.id,
@@ -161,6 +180,7 @@ int api_copy(struct http_req *req)
             q.dst_prefix = s;
     }
     (void)jsonx_get_bool(&check, body, "move", &q.move);
+    q.conflict = conflict_field(&check, body);
     const char **sources = sources_list(&check, body, &q.nsources);
     q.sources = sources;
     if (!jsonx_check_ok(&check)) {
@@ -191,8 +211,8 @@ int api_copy(struct http_req *req)
         files_copy_outcome_done(&out);
         return rc;
     }
-    json_t *reply = json_pack("{s:o, s:o}", "copied", pairs_json(&out, SIZE_MAX), "errors",
-                              failures_json(&out, SIZE_MAX));
+    json_t *reply = json_pack("{s:o, s:o, s:o}", "copied", pairs_json(&out, SIZE_MAX), "errors",
+                              failures_json(&out, SIZE_MAX), "skipped", skipped_json(&out));
     files_copy_outcome_done(&out);
     return http_reply_json(req, 200, reply);
 }
@@ -207,12 +227,13 @@ int api_rename(struct http_req *req)
     int rc = 0;
     struct jsonx_check check;
     jsonx_check_init(&check);
-    static const char *const allowed[] = {"bucket", "key", "newKey", NULL};
+    static const char *const allowed[] = {"bucket", "key", "newKey", "conflict", NULL};
     jsonx_reject_unknown(&check, body, allowed);
     const char *bucket = NULL;
     int brc = bucket_field(&check, body, "bucket", env.buckets, env.nbuckets, &bucket);
     const char *key = key_field(&check, body, "key");
     const char *new_key = key_field(&check, body, "newKey");
+    enum files_conflict conflict = conflict_field(&check, body);
     if (!jsonx_check_ok(&check))
         return api_reply_invalid(req, &check);
     if (brc) {
@@ -226,9 +247,9 @@ int api_rename(struct http_req *req)
     struct files_renamed r;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    rc =
-        files_rename_audited(&env, who, &actor.actor, bucket, key, new_key,
-                             (uint64_t)api_app(req)->cfg->multipart_copy_threshold, &check, &r, &e);
+    rc = files_rename_with_audited(&env, who, &actor.actor, bucket, key, new_key, conflict,
+                                   (uint64_t)api_app(req)->cfg->multipart_copy_threshold, &check,
+                                   &r, &e);
     if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(&check)) {
         files_renamed_done(&r);
         return api_reply_invalid(req, &check);
@@ -250,6 +271,8 @@ int api_rename(struct http_req *req)
         return api_reply_s3_failure(req, rc, &e);
     }
     json_t *out = json_pack("{s:o}", "file", object_json(&r.object));
+    if (out && r.skipped)
+        json_object_set_new(out, "skipped", json_true());
     if (out && r.folder) {
         /* A folder has no size of its own: size is the bytes moved, moved how many objects. */
         json_t *f = json_object_get(out, "file");

@@ -173,9 +173,11 @@ void api_completed(struct http_req *req, double seconds)
     /* Never the query string, a header value, a cookie or a body: they may hold secrets. */
     char method[16], path[1024];
     str_utf8_copy_lossy(method, sizeof(method), req->method);
-    /* A share link's path is its secret token (api/shares.c): log the pattern instead. */
+    /* A share or upload link's path holds its secret token: log the pattern instead. */
     str_utf8_copy_lossy(path, sizeof(path),
-                        strncmp(req->path, "/s/", 3) == 0 ? "/s/{token}" : req->path);
+                        strncmp(req->path, "/s/", 3) == 0   ? "/s/{token}"
+                        : strncmp(req->path, "/u/", 3) == 0 ? "/u/{token}"
+                                                            : req->path);
     struct log_request line = {
         .request_id = req->request_id,
         .method = method,

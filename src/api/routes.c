@@ -92,6 +92,16 @@ const struct http_route api_routes[] = {
     {"POST", "/api/tokens", api_tokens_create, HTTP_USER, 4 * KiB, HTTP_JSON_BODY},
     {"DELETE", "/api/tokens/{id}", api_tokens_revoke, HTTP_USER, 0, 0},
     {"GET", "/api/access/explain", api_access_explain, HTTP_ADMIN, 0, 0},
+    /* Upload links (api/upload_links.c, api/upload_link_page.c): managed by managers and
+     * admins; the page and its form are public, authenticated by the link's token. */
+    {"POST", "/api/upload-links", api_upload_links_create, HTTP_MANAGER, 16 * KiB,
+     HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/upload-links", api_upload_links_list, HTTP_MANAGER, 0, HTTP_LOADS_CALLER},
+    {"DELETE", "/api/upload-links/{id}", api_upload_links_revoke, HTTP_MANAGER, 0,
+     HTTP_LOADS_CALLER},
+    {"GET", "/u/{token}", api_upload_link_page, HTTP_PUBLIC, 0, 0},
+    {"POST", "/u/{token}/upload", api_upload_link_upload, HTTP_PUBLIC, HTTP_BODY_STREAMED,
+     HTTP_NEEDS_S3},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

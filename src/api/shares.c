@@ -28,14 +28,14 @@
 
 /* The cookie that remembers a correct password, scoped to the link's own path. */
 #define SHARE_COOKIE     "seau_share"
-#define SHARE_ORIGIN_MAX 512
+#define SHARE_ORIGIN_MAX API_LINK_ORIGIN_MAX
 
 /*
  * The origin links are made on: the configured public URL's, else the
  * request's own (scheme and Host). A Host that is not a plain host[:port]
  * gives "" (the URL is then a path), so nothing odd is echoed into a link.
  */
-static void link_origin(struct http_req *req, char out[SHARE_ORIGIN_MAX])
+void api_link_origin(struct http_req *req, char out[API_LINK_ORIGIN_MAX])
 {
     const struct cfg *cfg = api_app(req)->cfg;
     out[0] = '\0';
@@ -154,7 +154,7 @@ int api_shares_create(struct http_req *req)
         return api_reply_s3_failure(req, rc, &e);
     }
     char origin[SHARE_ORIGIN_MAX], url[SHARE_ORIGIN_MAX + AUTH_TOKEN_LEN + 8];
-    link_origin(req, origin);
+    api_link_origin(req, origin);
     snprintf(url, sizeof(url), "%s/s/%s", origin, token);
     json_t *out = json_pack("{s:s, s:s, s:o}", "id", s->id, "url", url, "expiresAt",
                             api_time_json(s->expires_at));

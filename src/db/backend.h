@@ -124,6 +124,20 @@ struct db_ops {
     int (*share_count_download)(struct db *db, const char *id, int64_t now,
                                 struct db_audit_entry *audit);
 
+    /* Upload links (db.h). */
+    int (*upload_link_insert)(struct db *db, struct db_upload_link *l,
+                              struct db_audit_entry *audit);
+    int (*upload_link_get)(struct db *db, const char *id, struct db_upload_link *ret);
+    int (*upload_link_get_by_token)(struct db *db, const unsigned char *token_hash,
+                                    struct db_upload_link *ret);
+    int (*upload_link_list)(struct db *db, const struct db_upload_link_filter *f,
+                            struct db_upload_link **ret, size_t *ret_n);
+    int (*upload_link_revoke)(struct db *db, const char *id, int64_t now,
+                              struct db_audit_entry *audit);
+    int (*upload_link_take)(struct db *db, const char *id, int64_t now, int64_t files,
+                            int64_t bytes);
+    int (*upload_link_give_back)(struct db *db, const char *id, int64_t files, int64_t bytes);
+
     int (*notifications_insert)(struct db *db, struct db_notification *n, size_t count,
                                 int64_t claim_since, bool *ret_claimed);
     int (*notification_list)(struct db *db, const struct db_notification_query *q,

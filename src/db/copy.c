@@ -75,6 +75,10 @@ static const struct copy_table {
      NULL, 15, true},
     {"s3_events_seen", "bucket, key, dedupe, sequencer, time", NULL, 5, false},
     {"index_sync", "bucket, walk_started, after_key, listed, completed_at", NULL, 5, false},
+    {"upload_links",
+     "seq, id, token_hash, bucket, prefix, created_by, created_at, expires_at, password_hash, "
+     "max_files, max_bytes, message, files, bytes, revoked_at",
+     NULL, 15, true},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -208,7 +212,8 @@ static int copy__table(sqlite3 *h, struct pg__conn *c, const struct copy_table *
         pg__exec_text(c, "DEALLOCATE copy_row");
     if (rc == 0 && t->seq) {
         /* Past the highest id copied and the highest SQLite ever gave (AUTOINCREMENT). */
-        const char *idcol = strcmp(t->name, "shares") == 0 ? "seq" : "id";
+        const char *idcol =
+            strcmp(t->name, "shares") == 0 || strcmp(t->name, "upload_links") == 0 ? "seq" : "id";
         int64_t top = 0, hw = 0;
         char q[160];
         snprintf(q, sizeof(q), "SELECT max(%s) FROM %s",
@@ -264,7 +269,7 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
         rc = pg__exec_text(c, "LOCK TABLE users, sessions, mfa, mfa_recovery, mfa_challenges, "
                               "tokens, grants, audit_log, login_throttle, objects, "
                               "upload_sessions, shares, notifications, s3_events_seen, "
-                              "index_sync IN EXCLUSIVE MODE");
+                              "index_sync, upload_links IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)
         rc = copy__pg_empty(c, &empty);

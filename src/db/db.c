@@ -367,6 +367,46 @@ int db_audit_active_users(struct db *db, int64_t since, const char *bucket, int6
     return db->ops->audit_active_users(db, since, bucket, ret);
 }
 
+/* ------------------------------------------------------------ upload links */
+
+int db_upload_link_insert(struct db *db, struct db_upload_link *l, struct db_audit_entry *audit)
+{
+    return db->ops->upload_link_insert(db, l, audit);
+}
+
+int db_upload_link_get(struct db *db, const char *id, struct db_upload_link *ret)
+{
+    return db->ops->upload_link_get(db, id, ret);
+}
+
+int db_upload_link_get_by_token(struct db *db, const unsigned char *token_hash,
+                                struct db_upload_link *ret)
+{
+    return db->ops->upload_link_get_by_token(db, token_hash, ret);
+}
+
+int db_upload_link_list(struct db *db, const struct db_upload_link_filter *f,
+                        struct db_upload_link **ret, size_t *ret_n)
+{
+    return db->ops->upload_link_list(db, f, ret, ret_n);
+}
+
+int db_upload_link_revoke(struct db *db, const char *id, int64_t now,
+                          struct db_audit_entry *audit)
+{
+    return db->ops->upload_link_revoke(db, id, now, audit);
+}
+
+int db_upload_link_take(struct db *db, const char *id, int64_t now, int64_t files, int64_t bytes)
+{
+    return db->ops->upload_link_take(db, id, now, files, bytes);
+}
+
+int db_upload_link_give_back(struct db *db, const char *id, int64_t files, int64_t bytes)
+{
+    return db->ops->upload_link_give_back(db, id, files, bytes);
+}
+
 /* ------------------------------------------------------------ share links */
 
 int db_share_insert(struct db *db, struct db_share *s, struct db_audit_entry *audit)

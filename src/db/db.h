@@ -282,6 +282,40 @@ struct db_share_filter {
     size_t limit;       /* rows wanted, 1 to 1001 */
 };
 
+/* ------------------------------------------------------------ upload links */
+
+#define DB_UPLOAD_LINK_MESSAGE_MAX 2000 /* bytes of the creator's message */
+
+/*
+ * One upload link ("file request", files/upload_links.c): anyone holding
+ * its token may upload files under bucket/prefix, within its limits. As
+ * for shares, only the token's SHA-256 is stored; id names it in the API.
+ */
+struct db_upload_link {
+    int64_t seq; /* set by the store; newer links have larger values */
+    char id[DB_SHARE_ID_MAX + 1];
+    unsigned char token_hash[DB_TOKEN_HASH_LEN];
+    char bucket[DB_BUCKET_MAX + 1];
+    char prefix[DB_PREFIX_MAX + 1]; /* "" or a folder ending with '/' */
+    int64_t created_by;
+    char created_by_email[DB_EMAIL_MAX + 1]; /* filled by reads */
+    int64_t created_at;
+    int64_t expires_at;                  /* 0: never */
+    char password_hash[DB_HASH_MAX + 1]; /* "": no password */
+    int64_t max_files;                   /* 0: no limit */
+    int64_t max_bytes;                   /* 0: no limit */
+    char message[DB_UPLOAD_LINK_MESSAGE_MAX + 1];
+    int64_t files; /* files counted (taken) so far */
+    int64_t bytes; /* bytes counted so far */
+    int64_t revoked_at; /* 0: live */
+};
+
+struct db_upload_link_filter {
+    int64_t before_seq; /* 0: from the newest */
+    int64_t created_by; /* 0: anyone's */
+    size_t limit;       /* rows wanted, 1 to 1001 */
+};
+
 /* ------------------------------------------------------------ notifications */
 
 /*
@@ -628,6 +662,36 @@ int db_share_list(struct db *db, const struct db_share_filter *f, struct db_shar
 int db_share_revoke(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
 int db_share_count_download(struct db *db, const char *id, int64_t now,
                             struct db_audit_entry *audit);
+
+/*
+ * Upload links (files/upload_links.c). Contracts:
+ * upload_link_insert: stores l (its seq is assigned) with its audit entry;
+ *   SEAU_E_CONFLICT when the id or token hash exists.
+ * upload_link_get / upload_link_get_by_token: the link, revoked or not,
+ *   with created_by_email; SEAU_E_NOT_FOUND when there is none.
+ * upload_link_list: live (not revoked) links matching f, newest first, in
+ *   a new array (free()).
+ * upload_link_revoke: sets revoked_at = now with its audit entry;
+ *   SEAU_E_NOT_FOUND when absent or already revoked (no entry then).
+ * upload_link_take: counts files and bytes more against the link in one
+ *   guarded UPDATE, only while it is live at now (not revoked, not
+ *   expired) and the new totals stay within max_files and max_bytes, so
+ *   concurrent uploads (threads or replicas) never pass the limits;
+ *   SEAU_E_GONE when the guard does not hold (nothing counted),
+ *   SEAU_E_NOT_FOUND when absent.
+ * upload_link_give_back: uncounts files and bytes taken for uploads that
+ *   did not happen (never below zero); 0 also when the link is gone.
+ */
+int db_upload_link_insert(struct db *db, struct db_upload_link *l, struct db_audit_entry *audit);
+int db_upload_link_get(struct db *db, const char *id, struct db_upload_link *ret);
+int db_upload_link_get_by_token(struct db *db, const unsigned char *token_hash,
+                                struct db_upload_link *ret);
+int db_upload_link_list(struct db *db, const struct db_upload_link_filter *f,
+                        struct db_upload_link **ret, size_t *ret_n);
+int db_upload_link_revoke(struct db *db, const char *id, int64_t now,
+                          struct db_audit_entry *audit);
+int db_upload_link_take(struct db *db, const char *id, int64_t now, int64_t files, int64_t bytes);
+int db_upload_link_give_back(struct db *db, const char *id, int64_t files, int64_t bytes);
 
 /*
  * Notifications (events/). Contracts:

@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "events/bus.h"
 #include "files/index.h"
+#include "files/owner.h"
 #include "s3/client.h"
 #include "s3/listing.h"
 
@@ -31,7 +32,45 @@ void files_copy_outcome_done(struct files_copy_outcome *o)
         free(o->errors[i].message);
     }
     free(o->errors);
+    for (size_t i = 0; i < o->nskipped; i++)
+        free(o->skipped[i]);
+    free(o->skipped);
     memset(o, 0, sizeof(*o));
+}
+
+int files_conflict_parse(const char *s, enum files_conflict *ret)
+{
+    static const struct {
+        const char *name;
+        enum files_conflict mode;
+    } modes[] = {{"fail", FILES_CONFLICT_FAIL},
+                 {"replace", FILES_CONFLICT_REPLACE},
+                 {"keepBoth", FILES_CONFLICT_KEEP_BOTH},
+                 {"skip", FILES_CONFLICT_SKIP}};
+    for (size_t i = 0; s && i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(s, modes[i].name) == 0) {
+            *ret = modes[i].mode;
+            return 0;
+        }
+    }
+    return SEAU_E_VALIDATION;
+}
+
+static int add_skipped(struct files_copy_outcome *o, const char *key)
+{
+    if (o->nskipped == o->skipped_cap) {
+        size_t cap = o->skipped_cap ? 2 * o->skipped_cap : 16;
+        char **p = realloc(o->skipped, cap * sizeof(*p));
+        if (!p)
+            return SEAU_E_NOMEM;
+        o->skipped = p;
+        o->skipped_cap = cap;
+    }
+    char *k = str_dup(key);
+    if (!k)
+        return SEAU_E_NOMEM;
+    o->skipped[o->nskipped++] = k;
+    return 0;
 }
 
 static int add_pair(struct files_copy_outcome *o, const char *from, const char *to)
@@ -394,6 +433,7 @@ struct run {
     bool move;
     int64_t actor;
     uint64_t threshold;
+    enum files_conflict conflict;
     struct files_copy_outcome *out;
     struct pending pending[S3_MAX_DELETE_BATCH]; /* moved: copied, source not deleted yet */
     size_t npending;
@@ -500,8 +540,60 @@ static int check_item(struct run *r, const struct item *it, const struct db_obje
     return rc;
 }
 
+/*
+ * The destination of one object as the conflict mode and the ownership
+ * rule decide: 0 to copy to it->dst (maybe renumbered), *ret_skip when it
+ * is left out, or a refusal described in msg (SEAU_E_CONFLICT,
+ * SEAU_E_FORBIDDEN) or S3's failure (*e).
+ */
+static int settle_dst(struct run *r, struct item *it, bool *ret_skip, char *msg, size_t msglen,
+                      struct s3_error *e)
+{
+    *ret_skip = false;
+    bool user = r->who->subject.role == AUTH_ROLE_USER;
+    if (r->conflict == FILES_CONFLICT_REPLACE && !user)
+        return 0; /* nothing to ask: the copy replaces whatever is there */
+    bool exists = false;
+    int rc = user ? files_owner_check(r->env->s3, r->env->db, r->dst_bucket, it->dst,
+                                      r->who->subject.user_id, &exists, e)
+                  : files_key_exists(r->env->s3, r->dst_bucket, it->dst, &exists, e);
+    if (rc == SEAU_E_FORBIDDEN && r->conflict == FILES_CONFLICT_REPLACE) {
+        snprintf(msg, msglen, "%s belongs to someone else; it was not replaced.", it->dst);
+        return rc;
+    }
+    if (rc && rc != SEAU_E_FORBIDDEN)
+        return rc;
+    if (!exists || r->conflict == FILES_CONFLICT_REPLACE)
+        return 0;
+    switch (r->conflict) {
+    case FILES_CONFLICT_SKIP:
+        *ret_skip = true;
+        return 0;
+    case FILES_CONFLICT_KEEP_BOTH: {
+        char *name = malloc(DB_KEY_MAX + 1);
+        if (!name)
+            return SEAU_E_NOMEM;
+        rc = files_name_free(r->env->s3, r->dst_bucket, it->dst, name, DB_KEY_MAX + 1, e);
+        if (rc == 0) {
+            free(it->dst);
+            it->dst = name;
+            return 0;
+        }
+        free(name);
+        if (rc == SEAU_E_CONFLICT || rc == SEAU_E_VALIDATION) {
+            snprintf(msg, msglen, "No free name was found next to %s.", it->dst);
+            return SEAU_E_CONFLICT;
+        }
+        return rc;
+    }
+    default:
+        snprintf(msg, msglen, "%s already exists.", it->dst);
+        return SEAU_E_CONFLICT;
+    }
+}
+
 /* Copies one planned object, records it, and queues or reports it. */
-static int do_item(struct run *r, const struct item *it)
+static int do_item(struct run *r, struct item *it)
 {
     if (r->stopped)
         return add_failure(r->out, it->src, r->stopped, r->why);
@@ -515,6 +607,24 @@ static int do_item(struct run *r, const struct item *it)
     if (rc)
         return rc;
     char msg[1200];
+
+    bool skip = false;
+    struct s3_error se;
+    memset(&se, 0, sizeof(se));
+    rc = settle_dst(r, it, &skip, msg, sizeof(msg), &se);
+    if (rc == SEAU_E_NOMEM)
+        return rc;
+    if (rc == SEAU_E_CONFLICT || rc == SEAU_E_FORBIDDEN)
+        return add_failure(r->out, it->src, rc, msg);
+    if (rc) {
+        describe(rc, &se, msg, sizeof(msg));
+        if (per_object(rc))
+            return add_failure(r->out, it->src, rc, msg);
+        stop(r, rc, &se);
+        return add_failure(r->out, it->src, rc, r->why);
+    }
+    if (skip)
+        return add_skipped(r->out, it->src);
 
     struct db_object made;
     memset(&made, 0, sizeof(made));
@@ -577,7 +687,7 @@ static int precheck(struct run *r, struct item *it)
 
 static int run_plan(const struct files_env *env, const struct files_who *who, const char *bucket,
                     const char *dst_bucket, bool move, int64_t actor, uint64_t threshold,
-                    struct plan *p, struct files_copy_outcome *out)
+                    enum files_conflict conflict, struct plan *p, struct files_copy_outcome *out)
 {
     struct run *r = calloc(1, sizeof(*r));
     if (!r)
@@ -589,6 +699,7 @@ static int run_plan(const struct files_env *env, const struct files_who *who, co
                       .move = move,
                       .actor = actor,
                       .threshold = threshold,
+                      .conflict = conflict,
                       .out = out};
     /* Every refusal first, so that objects refused do not count as clashing with others. */
     int rc = 0;
@@ -690,7 +801,7 @@ int files_copy(const struct files_env *env, const struct files_who *who,
     }
     if (rc == 0)
         rc = run_plan(env, who, q->bucket, q->dst_bucket, q->move, q->actor, q->multipart_threshold,
-                      &p, ret);
+                      q->conflict, &p, ret);
     plan_done(&p);
     return rc;
 }
@@ -706,8 +817,8 @@ void files_renamed_done(struct files_renamed *r)
 }
 
 static int rename_file(const struct files_env *env, const struct files_who *who, const char *bucket,
-                       const char *key, const char *new_key, uint64_t threshold,
-                       struct files_renamed *ret, struct s3_error *ret_err)
+                       const char *key, const char *new_key, enum files_conflict conflict,
+                       uint64_t threshold, struct files_renamed *ret, struct s3_error *ret_err)
 {
     struct db_object row;
     bool known = false;
@@ -732,6 +843,7 @@ static int rename_file(const struct files_env *env, const struct files_who *who,
     set_field(o->content_type, sizeof(o->content_type), h.content_type);
     o->uploaded_by = known ? row.uploaded_by : 0;
     int64_t size = h.content_length < 0 ? 0 : h.content_length;
+    set_field(o->etag, sizeof(o->etag), h.etag); /* replaced by the copy's */
     if (strcmp(key, new_key) == 0) {
         /* Nothing to do: the object as it is. */
         o->size = size;
@@ -741,32 +853,82 @@ static int rename_file(const struct files_env *env, const struct files_who *who,
         return 0;
     }
     s3_object_head_done(&h);
-    rc = s3_head_object(env->s3, bucket, new_key, NULL, &h, ret_err);
-    s3_object_head_done(&h);
-    if (rc == 0)
-        return SEAU_E_CONFLICT;
-    if (rc != SEAU_E_NOT_FOUND)
-        return rc;
-    if (ret_err)
-        memset(ret_err, 0, sizeof(*ret_err));
-    rc = copy_object(env, bucket, key, bucket, new_key, size, threshold, o, ret_err);
+    bool taken = false;
+    rc = files_key_exists(env->s3, bucket, new_key, &taken, ret_err);
     if (rc)
         return rc;
+    char *numbered = NULL;
+    if (taken) {
+        switch (conflict) {
+        case FILES_CONFLICT_FAIL:
+            return SEAU_E_CONFLICT;
+        case FILES_CONFLICT_SKIP:
+            /* Nothing changes: the object as it is, under its own name. */
+            ret->skipped = true;
+            set_field(o->key, sizeof(o->key), key);
+            o->size = size;
+            o->last_modified = h.last_modified_ms;
+            return 0;
+        case FILES_CONFLICT_REPLACE:
+            rc = files_owner_may_overwrite(env, who, bucket, new_key, ret_err);
+            break;
+        case FILES_CONFLICT_KEEP_BOTH:
+            numbered = malloc(DB_KEY_MAX + 1);
+            rc = numbered ? files_name_free(env->s3, bucket, new_key, numbered, DB_KEY_MAX + 1,
+                                            ret_err)
+                          : SEAU_E_NOMEM;
+            if (rc == SEAU_E_VALIDATION)
+                rc = SEAU_E_CONFLICT;
+            if (rc == 0) {
+                new_key = numbered;
+                set_field(o->key, sizeof(o->key), new_key);
+            }
+            break;
+        }
+        if (rc) {
+            free(numbered);
+            return rc;
+        }
+    }
+    rc = copy_object(env, bucket, key, bucket, new_key, size, threshold, o, ret_err);
+    if (rc) {
+        free(numbered);
+        return rc;
+    }
     rc = s3_delete_object(env->s3, bucket, key, NULL, NULL, ret_err);
     if (rc) {
-        /* Undo the copy: the rename did not happen. */
-        (void)s3_delete_object(env->s3, bucket, new_key, NULL, NULL, NULL);
+        /* Undo the copy: the rename did not happen. (An object it replaced is not brought
+         * back: in a versioned bucket its version stays.) */
+        if (!(taken && conflict == FILES_CONFLICT_REPLACE))
+            (void)s3_delete_object(env->s3, bucket, new_key, NULL, NULL, NULL);
+        free(numbered);
         return rc;
     }
     (void)files_index_forget(env->db, bucket, key);
     (void)files_index_record(env->db, bucket, new_key, o->size, o->etag, o->last_modified,
                              o->content_type, o->uploaded_by, time_now_ms());
+    free(numbered);
     return 0;
 }
 
+/* Whether anything lies under prefix in bucket (one listing request). */
+static int folder_taken(const struct files_env *env, const char *bucket, const char *prefix,
+                        bool *ret_taken, struct s3_error *ret_err)
+{
+    struct s3_list_params lp = {.prefix = prefix, .max_keys = 1};
+    struct s3_xml_answer a;
+    memset(&a, 0, sizeof(a));
+    int rc = s3_list_objects_v2(env->s3, bucket, &lp, &a, ret_err);
+    if (rc == 0)
+        *ret_taken = a.objects.object_count > 0;
+    s3_xml_answer_done(&a);
+    return rc;
+}
+
 static int rename_folder(const struct files_env *env, const struct files_who *who,
-                         const char *bucket, const char *key, const char *new_key, int64_t actor,
-                         uint64_t threshold, struct jsonx_check *check, struct files_renamed *ret,
+                         const char *bucket, const char *key, const char *new_key,
+                         enum files_conflict conflict, int64_t actor, uint64_t threshold,
+                         struct jsonx_check *check, struct files_renamed *ret,
                          struct s3_error *ret_err)
 {
     ret->folder = true;
@@ -785,16 +947,35 @@ static int rename_folder(const struct files_env *env, const struct files_who *wh
     if (rc)
         return rc;
     /* Anything under the new name already: a conflict, never a merge. */
-    struct s3_list_params lp = {.prefix = new_key, .max_keys = 1};
-    struct s3_xml_answer a;
-    memset(&a, 0, sizeof(a));
-    rc = s3_list_objects_v2(env->s3, bucket, &lp, &a, ret_err);
+    bool taken = false;
+    rc = folder_taken(env, bucket, new_key, &taken, ret_err);
     if (rc)
         return rc;
-    bool taken = a.objects.object_count > 0;
-    s3_xml_answer_done(&a);
-    if (taken)
-        return SEAU_E_CONFLICT;
+    char numbered[DB_KEY_MAX + 1];
+    if (taken) {
+        if (conflict == FILES_CONFLICT_SKIP) {
+            ret->skipped = true;
+            set_field(ret->object.key, sizeof(ret->object.key), key);
+            return 0;
+        }
+        if (conflict == FILES_CONFLICT_REPLACE) {
+            jsonx_check_fail(check, "newKey",
+                             "names an existing folder: folders are not merged (choose keepBoth)");
+            return SEAU_E_VALIDATION;
+        }
+        if (conflict != FILES_CONFLICT_KEEP_BOTH)
+            return SEAU_E_CONFLICT;
+        for (unsigned i = 1; taken; i++) {
+            if (i > FILES_NAME_TRIES || files_name_numbered(new_key, i, numbered, sizeof(numbered)))
+                return SEAU_E_CONFLICT;
+            if ((rc = folder_taken(env, bucket, numbered, &taken, ret_err)))
+                return rc;
+        }
+        new_key = numbered;
+        set_field(ret->object.key, sizeof(ret->object.key), new_key);
+        if ((rc = may(who, AUTH_OBJECT_WRITE, bucket, new_key)))
+            return rc;
+    }
 
     struct plan p;
     memset(&p, 0, sizeof(p));
@@ -825,7 +1006,8 @@ static int rename_folder(const struct files_env *env, const struct files_who *wh
             rc = may_delete(who, bucket, p.items[i].src, known ? &row : NULL);
     }
     if (rc == 0) {
-        rc = run_plan(env, who, bucket, bucket, true, actor, threshold, &p, &ret->moved);
+        rc = run_plan(env, who, bucket, bucket, true, actor, threshold, FILES_CONFLICT_REPLACE, &p,
+                      &ret->moved);
         if (rc == 0 && ret->moved.nerrors > 0)
             rc = ret->moved.errors[0].err;
     }
@@ -837,6 +1019,16 @@ int files_rename(const struct files_env *env, const struct files_who *who, const
                  const char *key, const char *new_key, int64_t actor, uint64_t multipart_threshold,
                  struct jsonx_check *check, struct files_renamed *ret, struct s3_error *ret_err)
 {
+    return files_rename_with(env, who, bucket, key, new_key, FILES_CONFLICT_FAIL, actor,
+                             multipart_threshold, check, ret, ret_err);
+}
+
+int files_rename_with(const struct files_env *env, const struct files_who *who,
+                      const char *bucket, const char *key, const char *new_key,
+                      enum files_conflict conflict, int64_t actor, uint64_t multipart_threshold,
+                      struct jsonx_check *check, struct files_renamed *ret,
+                      struct s3_error *ret_err)
+{
     memset(ret, 0, sizeof(*ret));
     if (!env->s3)
         return SEAU_E_UNAVAILABLE;
@@ -847,9 +1039,10 @@ int files_rename(const struct files_env *env, const struct files_who *who, const
         return SEAU_E_VALIDATION;
     }
     return is_folder(key)
-               ? rename_folder(env, who, bucket, key, new_key, actor, multipart_threshold, check,
-                               ret, ret_err)
-               : rename_file(env, who, bucket, key, new_key, multipart_threshold, ret, ret_err);
+               ? rename_folder(env, who, bucket, key, new_key, conflict, actor, multipart_threshold,
+                               check, ret, ret_err)
+               : rename_file(env, who, bucket, key, new_key, conflict, multipart_threshold, ret,
+                             ret_err);
 }
 
 /* ===================================== folders ===================================== */
@@ -972,8 +1165,18 @@ int files_rename_audited(const struct files_env *env, const struct files_who *wh
                          struct jsonx_check *check, struct files_renamed *ret,
                          struct s3_error *ret_err)
 {
-    int rc = files_rename(env, who, bucket, key, new_key, actor->user_id, multipart_threshold,
-                          check, ret, ret_err);
+    return files_rename_with_audited(env, who, actor, bucket, key, new_key, FILES_CONFLICT_FAIL,
+                                     multipart_threshold, check, ret, ret_err);
+}
+
+int files_rename_with_audited(const struct files_env *env, const struct files_who *who,
+                              const struct audit_actor *actor, const char *bucket,
+                              const char *key, const char *new_key, enum files_conflict conflict,
+                              uint64_t multipart_threshold, struct jsonx_check *check,
+                              struct files_renamed *ret, struct s3_error *ret_err)
+{
+    int rc = files_rename_with(env, who, bucket, key, new_key, conflict, actor->user_id,
+                               multipart_threshold, check, ret, ret_err);
     if (rc == SEAU_E_VALIDATION && !jsonx_check_ok(check))
         return rc; /* malformed: answered as such, not recorded */
     json_t *d = json_pack("{s:s, s:I, s:I}", "newKey", new_key, "count",
@@ -981,13 +1184,17 @@ int files_rename_audited(const struct files_env *env, const struct files_who *wh
                           (json_int_t)ret->moved.nerrors);
     if (d && rc)
         json_object_set_new(d, "error", json_string(err_api_code(rc)));
+    if (d && rc == 0 && ret->skipped)
+        json_object_set_new(d, "skipped", json_true());
+    if (d && rc == 0 && strcmp(ret->object.key, new_key) != 0 && !ret->skipped)
+        json_object_set_new(d, "storedAs", json_string(ret->object.key));
     audit_change(env, actor, "object.rename", bucket, key, rc == 0, d);
-    if (rc)
+    if (rc || ret->skipped)
         return rc;
     events_publish(env->events,
                    &(struct event){.type = EVENTS_RENAME,
                                    .bucket = bucket,
-                                   .key = new_key,
+                                   .key = ret->object.key,
                                    .from_key = key,
                                    .size = ret->folder ? ret->moved.bytes : ret->object.size,
                                    .actor = actor->email,

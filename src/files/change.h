@@ -15,7 +15,8 @@
  * CopyObject; a larger one part by part (s3_copy_multipart, parts of the
  * threshold clamped to 5 MiB .. 512 MiB), as S3 requires above 5 GiB. A copy
  * keeps the source's content type and metadata. An existing destination
- * object is replaced, as an upload would replace it.
+ * object is handled as the request's conflict mode says (enum
+ * files_conflict); a `user` never replaces another's object.
  *
  * Moves. Each source is deleted only after its copy succeeded, in batches
  * (DeleteObjects); a source S3 refuses to delete stays, its copy too, and
@@ -68,11 +69,30 @@ struct files_change_failure {
 struct files_copy_outcome {
     struct files_copy_pair *copied; /* in the order done */
     size_t ncopied, copied_cap;
+    char **skipped; /* sources not copied because their destination exists (FILES_CONFLICT_SKIP) */
+    size_t nskipped, skipped_cap;
     struct files_change_failure *errors;
     size_t nerrors, errors_cap;
     int64_t bytes; /* of the objects copied */
 };
 void files_copy_outcome_done(struct files_copy_outcome *o);
+
+/*
+ * What to do when a destination key is already taken (API.md's "conflict"
+ * of POST /api/copy and POST /api/rename). The zero value is the services'
+ * historical behaviour; the API's default is FILES_CONFLICT_FAIL. With every
+ * mode a `user` never replaces someone else's object (files/owner.h):
+ * SEAU_E_FORBIDDEN for that object.
+ */
+enum files_conflict {
+    FILES_CONFLICT_REPLACE = 0, /* the copy replaces it (a versioned bucket keeps the old one) */
+    FILES_CONFLICT_FAIL,        /* the object is refused with SEAU_E_CONFLICT */
+    FILES_CONFLICT_KEEP_BOTH,   /* the copy takes a numbered name: "report (1).pdf" */
+    FILES_CONFLICT_SKIP,        /* the object is left out (outcome's skipped) */
+};
+
+/* "fail", "replace", "keepBoth", "skip" → 0 and *ret; SEAU_E_VALIDATION otherwise. Pure. */
+int files_conflict_parse(const char *s, enum files_conflict *ret);
 
 struct files_copy_request {
     const char *bucket;         /* of the sources: configured */
@@ -83,6 +103,7 @@ struct files_copy_request {
     bool move;
     int64_t actor;                /* the account acting: the uploader of copies */
     uint64_t multipart_threshold; /* larger objects are copied part by part */
+    enum files_conflict conflict; /* an existing destination object (one HeadObject each) */
 };
 
 /*
@@ -119,6 +140,7 @@ int files_copy(const struct files_env *env, const struct files_who *who,
 /* What a rename produced. */
 struct files_renamed {
     bool folder;
+    bool skipped; /* FILES_CONFLICT_SKIP met a taken name: nothing changed, object is the source */
     struct db_object object;         /* a file: the new object as S3 and the index know it */
     struct files_copy_outcome moved; /* a folder: each object moved, and each failure */
 };
@@ -150,6 +172,20 @@ void files_renamed_done(struct files_renamed *r);
 int files_rename(const struct files_env *env, const struct files_who *who, const char *bucket,
                  const char *key, const char *new_key, int64_t actor, uint64_t multipart_threshold,
                  struct jsonx_check *check, struct files_renamed *ret, struct s3_error *ret_err);
+
+/*
+ * files_rename with a conflict mode for a taken new_key (a file: HeadObject;
+ * a folder: anything under it): FILES_CONFLICT_FAIL is files_rename's
+ * SEAU_E_CONFLICT; KEEP_BOTH takes the first free numbered name
+ * (ret->object.key says which); SKIP changes nothing (ret->skipped);
+ * REPLACE replaces a file (a `user`: only its own, else SEAU_E_FORBIDDEN)
+ * and is SEAU_E_VALIDATION for a folder ("newKey": folders are not merged).
+ */
+int files_rename_with(const struct files_env *env, const struct files_who *who,
+                      const char *bucket, const char *key, const char *new_key,
+                      enum files_conflict conflict, int64_t actor, uint64_t multipart_threshold,
+                      struct jsonx_check *check, struct files_renamed *ret,
+                      struct s3_error *ret_err);
 
 /*
  * Creates the folder prefix (ending with '/', valid by the key rules) in
@@ -192,6 +228,13 @@ int files_rename_audited(const struct files_env *env, const struct files_who *wh
                          const char *new_key, uint64_t multipart_threshold,
                          struct jsonx_check *check, struct files_renamed *ret,
                          struct s3_error *ret_err);
+
+/* files_rename_audited with a conflict mode (files_rename_with). */
+int files_rename_with_audited(const struct files_env *env, const struct files_who *who,
+                              const struct audit_actor *actor, const char *bucket,
+                              const char *key, const char *new_key, enum files_conflict conflict,
+                              uint64_t multipart_threshold, struct jsonx_check *check,
+                              struct files_renamed *ret, struct s3_error *ret_err);
 
 /*
  * files_folder_create with actor->user_id as the uploader, then one audit

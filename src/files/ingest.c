@@ -9,6 +9,7 @@
 #include "core/timeutil.h"
 #include "files/clamav.h"
 #include "files/index.h"
+#include "files/owner.h"
 #include "files/rules.h"
 
 #include <pthread.h>
@@ -173,10 +174,44 @@ static void drop_file(struct files_ingest *in)
     in->sniffed = false;
 }
 
+/* The ownership rule and numbered names (files/owner.h), before any byte goes to S3. */
+static int settle_key(struct files_ingest *in)
+{
+    struct s3_error e;
+    memset(&e, 0, sizeof(e));
+    int rc = 0;
+    if (in->o.existing == FILES_INGEST_OWN_ONLY) {
+        rc = files_owner_check(in->o.s3, in->o.db, in->bucket, in->key, in->o.uploaded_by, NULL,
+                               &e);
+        if (rc == SEAU_E_FORBIDDEN)
+            fail(in, rc, "%.300s belongs to someone else; it was not replaced.", in->key);
+    } else if (in->o.existing == FILES_INGEST_NUMBER) {
+        char *free_key = malloc(DB_KEY_MAX + 1);
+        rc = free_key ? files_name_free(in->o.s3, in->bucket, in->key, free_key, DB_KEY_MAX + 1, &e)
+                      : SEAU_E_NOMEM;
+        if (rc == 0) {
+            free(in->key);
+            in->key = free_key;
+            free_key = NULL;
+        } else if (rc == SEAU_E_CONFLICT || rc == SEAU_E_VALIDATION) {
+            fail(in, rc, "No free name was found for %.300s.", in->key);
+        }
+        free(free_key);
+    }
+    if (rc && rc != SEAU_E_FORBIDDEN && rc != SEAU_E_CONFLICT && rc != SEAU_E_VALIDATION)
+        s3_fail(in, rc, &e);
+    return rc;
+}
+
 static int start_file(struct files_ingest *in, char *key)
 {
     drop_file(in);
     in->key = key;
+    if (in->o.existing != FILES_INGEST_REPLACE) {
+        int rc = settle_key(in);
+        if (rc)
+            return rc;
+    }
     if (in->o.clamav) {
         int rc = clamav_scan_start(in->o.clamav, &in->scan);
         if (rc) {

@@ -32,6 +32,13 @@ struct db;
 #define FILES_INGEST_PART_MIN (8 * 1024 * 1024)
 #define FILES_INGEST_MESSAGE_MAX 512
 
+/* What happens when a file's key is already taken in the bucket (files/owner.h). */
+enum files_ingest_existing {
+    FILES_INGEST_REPLACE = 0, /* the new bytes replace the object (managers, admins) */
+    FILES_INGEST_OWN_ONLY,    /* only the uploader's own object; else SEAU_E_FORBIDDEN */
+    FILES_INGEST_NUMBER,      /* never replace: the file takes a numbered name (upload links) */
+};
+
 struct files_ingest_opts {
     struct s3_client *s3;
     struct db *db;
@@ -40,6 +47,7 @@ struct files_ingest_opts {
     const char *clamav;        /* SEAU_CLAMAV or NULL: borrowed */
     int64_t uploaded_by;       /* the account, for the object index */
     uint64_t part_size;        /* bytes per part, at least FILES_INGEST_PART_MIN */
+    enum files_ingest_existing existing; /* asked when each file starts */
     /* Called from the worker (with an internal lock held: only wake, never call back). */
     void (*wake)(void *arg);
     void *wake_arg;
@@ -47,7 +55,7 @@ struct files_ingest_opts {
 
 /* A stored file. */
 struct files_ingested {
-    char *key;
+    char *key; /* where it went: with FILES_INGEST_NUMBER, maybe a numbered name */
     int64_t size;
     int64_t stored_at_ms;
     char etag[S3_ETAG_SIZE];

@@ -6,7 +6,9 @@
 #include "core/jsonx.h"
 #include "core/str.h"
 #include "events/bus.h"
+#include "files/clamav.h"
 #include "files/index.h"
+#include "files/owner.h"
 #include "files/rules.h"
 #include "metrics/metrics.h"
 #include "s3/client.h"
@@ -167,6 +169,9 @@ int files_upload_start(const struct files_env *env, const struct cfg *cfg,
     struct auth_resource res = {.bucket = r->bucket, .key = r->key};
     int rc = auth_can(&who->subject, AUTH_OBJECT_WRITE, &res);
     if (rc)
+        return rc;
+    /* Someone else's object is not the caller's to replace (asked again at complete). */
+    if ((rc = files_owner_may_overwrite(env, who, r->bucket, r->key, ret_err)))
         return rc;
     if (r->size < 0 || (uint64_t)r->size > S3_MAX_OBJECT_SIZE)
         return SEAU_E_TOO_LARGE;
@@ -367,6 +372,41 @@ static int sample_write(void *ctx, const void *data, size_t len)
     return 0;
 }
 
+/* Streams an object's bytes to clamd as S3 sends them: nothing is held whole. */
+static int scan_write(void *ctx, const void *data, size_t len)
+{
+    /* A failed send is not final: clamd may have closed to say why; finish reads it. */
+    (void)clamav_scan_data(ctx, data, len);
+    return 0;
+}
+
+/*
+ * Scans bucket/key at etag with the configured clamd. Returns 0 (clean),
+ * SEAU_E_MALWARE with the signature's name in name, SEAU_E_UNAVAILABLE
+ * (scanner unreachable or refusing: fail closed), or S3's failure.
+ */
+static int scan_object(const struct files_env *env, const struct cfg *cfg, const struct db_upload *u,
+                       const char *etag, char name[CLAMAV_VERDICT_MAX], struct s3_error *ret_err)
+{
+    struct clamav_scan *scan = NULL;
+    name[0] = '\0';
+    int rc = clamav_scan_start(cfg->clamav, &scan);
+    if (rc) {
+        snprintf(name, CLAMAV_VERDICT_MAX, "the scanner is unreachable");
+        return SEAU_E_UNAVAILABLE;
+    }
+    struct s3_get_options opt = {.if_match = etag && etag[0] ? etag : NULL};
+    struct s3_sink sink = {.write = scan_write, .ctx = scan};
+    struct s3_object_head gh;
+    memset(&gh, 0, sizeof(gh));
+    rc = s3_get_object(env->s3, u->bucket, u->key, &opt, &sink, &gh, ret_err);
+    s3_object_head_done(&gh);
+    if (rc == 0)
+        rc = clamav_scan_finish(scan, name);
+    clamav_scan_free(scan);
+    return rc;
+}
+
 /* What the checks found; why is the sentence for a refusal. */
 struct verdict {
     struct s3_object_head head;
@@ -425,6 +465,25 @@ static int inspect(const struct files_env *env, const struct cfg *cfg, const str
         snprintf(v->why, sizeof(v->why),
                  "The file's content is %s, which is not an accepted type; it was removed.",
                  v->type);
+        return 0;
+    }
+    if (cfg->clamav) {
+        char name[CLAMAV_VERDICT_MAX];
+        rc = scan_object(env, cfg, u, v->head.etag, name, ret_err);
+        if (rc == SEAU_E_MALWARE) {
+            v->refused = rc;
+            snprintf(v->why, sizeof(v->why),
+                     "The malware scanner found %.100s in the file; it was removed.", name);
+            return 0;
+        }
+        if (rc == SEAU_E_UNAVAILABLE) {
+            v->refused = rc;
+            snprintf(v->why, sizeof(v->why),
+                     "The malware scanner could not check the file (%.100s); it was removed.",
+                     name);
+            return 0;
+        }
+        return rc;
     }
     return 0;
 }
@@ -476,6 +535,27 @@ static void set_why(char *why, size_t whylen, const char *s)
 {
     if (why && whylen)
         snprintf(why, whylen, "%s", s);
+}
+
+/*
+ * The ownership rule at completion, for the session's owner: the role is
+ * asked afresh (a `user` may not replace another's object), so an admin
+ * completing someone's session acts with that person's rights.
+ */
+static int owner_recheck(const struct files_env *env, const struct db_upload *u,
+                         struct s3_error *ret_err)
+{
+    struct db_user *owner = malloc(sizeof(*owner));
+    if (!owner)
+        return SEAU_E_NOMEM;
+    int rc = db_user_get(env->db, u->user_id, owner);
+    bool user = rc == 0 && auth_role_parse(owner->role) == AUTH_ROLE_USER;
+    free(owner);
+    if (rc)
+        return rc == SEAU_E_NOT_FOUND ? SEAU_E_FORBIDDEN : rc;
+    if (!user)
+        return 0;
+    return files_owner_check(env->s3, env->db, u->bucket, u->key, u->user_id, NULL, ret_err);
 }
 
 int files_upload_complete(const struct files_env *env, const struct cfg *cfg,
@@ -540,6 +620,17 @@ int files_upload_complete(const struct files_env *env, const struct cfg *cfg,
         set_why(why, whylen, "Nothing has been uploaded yet: PUT the file to the URL first.");
     } else if (rc == 0) {
         rc = match_parts(&u, parts, n, held, nheld, check, list);
+    }
+    /* Someone may have uploaded onto the key since start: ask again before it is replaced. */
+    if (rc == 0 && (rc = owner_recheck(env, &u, ret_err)) == SEAU_E_FORBIDDEN) {
+        free(list);
+        free(held);
+        set_why(why, whylen,
+                "Someone else has uploaded a file with this name meanwhile; it was not replaced.");
+        (void)s3_abort_multipart_upload(env->s3, u.bucket, u.key, u.s3_upload_id, NULL);
+        int frc = forget(env->db, &u, actor, "object.upload", false,
+                         json_pack("{s:s}", "error", "forbidden"), now);
+        return frc ? frc : SEAU_E_FORBIDDEN;
     }
     struct s3_put_result put;
     memset(&put, 0, sizeof(put));

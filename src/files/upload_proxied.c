@@ -106,8 +106,12 @@ int files_upload_proxied_target(struct files_upload_proxied *u, const char *buck
         .bucket = u->bucket,
         .allowed_types = u->o.allowed_types,
         .clamav = u->o.clamav,
-        .uploaded_by = u->o.who->subject.user_id,
+        .uploaded_by = u->o.uploaded_by ? u->o.uploaded_by : u->o.who->subject.user_id,
         .part_size = u->part_size,
+        /* A `user` replaces only its own objects (API.md roles): asked as each file starts. */
+        .existing = u->o.never_replace                         ? FILES_INGEST_NUMBER
+                    : u->o.who->subject.role == AUTH_ROLE_USER ? FILES_INGEST_OWN_ONLY
+                                                               : FILES_INGEST_REPLACE,
         .wake = u->o.wake,
         .wake_arg = u->o.wake_arg,
     };
@@ -142,6 +146,8 @@ int files_upload_proxied_begin(struct files_upload_proxied *u, const char *filen
     struct auth_resource res = {.bucket = u->bucket, .key = u->key};
     int rc = auth_can(&u->o.who->subject, AUTH_OBJECT_WRITE, &res);
     if (rc)
+        return refuse(u, rc, NULL, NULL);
+    if (u->o.before_file && (rc = u->o.before_file(u->o.before_file_arg)))
         return refuse(u, rc, NULL, NULL);
     u->in_file = true;
     u->file_bytes = 0;
@@ -223,7 +229,7 @@ static void audit_upload(struct files_upload_proxied *u, const char *key, int64_
 {
     json_t *d = failure ? json_pack("{s:s}", "error", err_api_code(failure))
                         : json_pack("{s:I, s:s, s:s}", "size", (json_int_t)size, "contentType",
-                                    type, "via", "proxy");
+                                    type, "via", u->o.via ? u->o.via : "proxy");
     char *text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(d);
     struct db_audit_entry e;
@@ -252,6 +258,12 @@ static void record_stored(struct files_upload_proxied *u)
                                                       .actor_id = u->o.actor->user_id});
     }
     u->recorded = n;
+}
+
+void files_upload_proxied_stop(struct files_upload_proxied *u)
+{
+    if (u && u->ingest)
+        files_ingest_stop(u->ingest);
 }
 
 void files_upload_proxied_free(struct files_upload_proxied *u, int failure)

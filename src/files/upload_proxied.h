@@ -38,6 +38,15 @@ struct files_upload_proxied_opts {
     const char *clamav;              /* SEAU_CLAMAV or NULL: borrowed */
     int64_t max_file_bytes;          /* SEAU_MAX_UPLOAD_BYTES */
     int64_t content_length;          /* the request's, or 0 when unknown: sizes the parts */
+    /* Upload links (files/upload_links.h): a taken name gets a number instead of being
+     * replaced; uploaded_by (not 0) is recorded as the uploader instead of who's account;
+     * via names the path in the audit entries ("proxy" when NULL); before_file (when set)
+     * is asked as each file begins and may refuse it with its code. */
+    bool never_replace;
+    int64_t uploaded_by;
+    const char *via;
+    int (*before_file)(void *arg);
+    void *before_file_arg;
     /* Called from the ingest worker when it can take more (files_ingest_opts.wake). */
     void (*wake)(void *arg);
     void *wake_arg;
@@ -94,6 +103,9 @@ const char *files_upload_proxied_refusal(const struct files_upload_proxied *u,
 const char *files_upload_proxied_bucket(const struct files_upload_proxied *u);
 const struct files_ingested *files_upload_proxied_results(struct files_upload_proxied *u,
                                                           size_t *ret_n);
+
+/* Stops the worker (files_ingest_stop): the results are final after it. NULL is fine. */
+void files_upload_proxied_stop(struct files_upload_proxied *u);
 
 /*
  * Ends the upload: stops the worker (a file not yet stored is abandoned and

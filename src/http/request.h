@@ -51,6 +51,7 @@ struct http_req {
     int status;
     uint64_t bytes_out;
     bool api; /* an /api/ path: strict CSP, JSON errors */
+    bool own_csp; /* the handler sends the one Content-Security-Policy (a public page's) */
     struct http_header extra[HTTP_MAX_EXTRA_HEADERS];
     size_t nextra;
     const char *log_user; /* email for the access log; borrowed from principal */

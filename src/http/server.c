@@ -72,7 +72,7 @@ static void apply_headers(struct http_server *s, struct http_req *req)
      * server's would block what the page's allows. One that only adds a
      * directive ("sandbox") narrows the server's and goes beside it.
      */
-    bool own_csp = false;
+    bool own_csp = req->own_csp;
     for (size_t i = 0; i < req->nextra && !own_csp; i++)
         own_csp = str_ieq(req->extra[i].name, "Content-Security-Policy") &&
                   strstr(req->extra[i].value, "default-src") != NULL;

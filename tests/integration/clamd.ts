@@ -35,13 +35,18 @@ function ping(port: number): Promise<boolean> {
 
 const CLAMD = '/usr/sbin/clamd';
 
-export async function startClamd(opts: { streamMaxLength?: string } = {}): Promise<Clamd> {
+/** The EICAR test file's string: every antivirus reports it; clamd does with startClamd({ eicar: true }). */
+export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+export const EICAR_SIGNATURE = 'Seau.Test.Eicar';
+
+export async function startClamd(opts: { streamMaxLength?: string; eicar?: boolean } = {}): Promise<Clamd> {
     requirePrograms(CLAMD);
     const dir = tempDir('seau-clamd-');
     const db = path.join(dir, 'db');
     mkdirSync(db);
     writeFileSync(path.join(db, 'seau.ndb'),
-        `${CLAMD_SIGNATURE}:0:*:${Buffer.from(CLAMD_TEST_PATTERN).toString('hex')}\n`);
+        `${CLAMD_SIGNATURE}:0:*:${Buffer.from(CLAMD_TEST_PATTERN).toString('hex')}\n` +
+        (opts.eicar ? `${EICAR_SIGNATURE}:0:*:${Buffer.from(EICAR).toString('hex')}\n` : ''));
     const port = await freePort();
     writeFileSync(path.join(dir, 'clamd.conf'), [
         'Foreground yes',

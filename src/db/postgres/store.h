@@ -32,6 +32,7 @@ enum pg__domain {
     PG__NOTIFICATIONS,
     PG__OIDC,
     PG__IDENTITY,
+    PG__UPLOAD_LINKS,
     PG__DOMAINS
 };
 
@@ -259,6 +260,17 @@ int pg__upload_release(struct db *db, const char *id);
 int pg__upload_delete(struct db *db, const char *id, struct db_audit_entry *audit);
 int pg__upload_list_stale(struct db *db, int64_t created_before, int64_t now, size_t limit,
                           struct db_upload **ret, size_t *ret_n);
+
+int pg__upload_link_insert(struct db *db, struct db_upload_link *l, struct db_audit_entry *audit);
+int pg__upload_link_get(struct db *db, const char *id, struct db_upload_link *ret);
+int pg__upload_link_get_by_token(struct db *db, const unsigned char *token_hash,
+                                 struct db_upload_link *ret);
+int pg__upload_link_list(struct db *db, const struct db_upload_link_filter *f,
+                         struct db_upload_link **ret, size_t *ret_n);
+int pg__upload_link_revoke(struct db *db, const char *id, int64_t now,
+                           struct db_audit_entry *audit);
+int pg__upload_link_take(struct db *db, const char *id, int64_t now, int64_t files, int64_t bytes);
+int pg__upload_link_give_back(struct db *db, const char *id, int64_t files, int64_t bytes);
 
 int pg__share_insert(struct db *db, struct db_share *s, struct db_audit_entry *audit);
 int pg__share_get(struct db *db, const char *id, struct db_share *ret);

@@ -32,6 +32,7 @@ enum sqlite__domain {
     SQLITE__NOTIFICATIONS,
     SQLITE__OIDC,
     SQLITE__IDENTITY,
+    SQLITE__UPLOAD_LINKS,
     SQLITE__DOMAINS
 };
 
@@ -235,6 +236,19 @@ int sqlite__share_list(struct db *db, const struct db_share_filter *f, struct db
 int sqlite__share_revoke(struct db *db, const char *id, int64_t now, struct db_audit_entry *audit);
 int sqlite__share_count_download(struct db *db, const char *id, int64_t now,
                                  struct db_audit_entry *audit);
+
+int sqlite__upload_link_insert(struct db *db, struct db_upload_link *l,
+                               struct db_audit_entry *audit);
+int sqlite__upload_link_get(struct db *db, const char *id, struct db_upload_link *ret);
+int sqlite__upload_link_get_by_token(struct db *db, const unsigned char *token_hash,
+                                     struct db_upload_link *ret);
+int sqlite__upload_link_list(struct db *db, const struct db_upload_link_filter *f,
+                             struct db_upload_link **ret, size_t *ret_n);
+int sqlite__upload_link_revoke(struct db *db, const char *id, int64_t now,
+                               struct db_audit_entry *audit);
+int sqlite__upload_link_take(struct db *db, const char *id, int64_t now, int64_t files,
+                             int64_t bytes);
+int sqlite__upload_link_give_back(struct db *db, const char *id, int64_t files, int64_t bytes);
 
 int sqlite__notifications_insert(struct db *db, struct db_notification *n, size_t count,
                                  int64_t claim_since, bool *ret_claimed);

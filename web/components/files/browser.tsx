@@ -19,12 +19,15 @@ import { controlClass } from '@/components/ui/field';
 import { useToast } from '@/components/ui/toast';
 import { fromDrop, fromInput, type Picked } from '@/components/upload/collect';
 import { useOnUploaded, useUploadManager } from '@/components/upload/provider';
-import { files as api, type Bucket, type Entry, type FileItem, type Notification, type SearchFilters, type SortKey } from '@/lib/api';
+import { ApiError, files as api, type Bucket, type Entry, type FileItem, type Notification, type SearchFilters, type SortKey } from '@/lib/api';
 import { useI18n } from '@/lib/i18n';
+import { freeName } from '@/lib/names';
 import { destinationKey } from '@/lib/upload/planner';
 import type { UploadTask } from '@/lib/upload/engine';
 
 import { Breadcrumbs } from './breadcrumbs';
+import { useConflictDialog } from './conflict-dialog';
+import { CopyDialog, useCopyFlow } from './copy-dialog';
 import { MoveDialog, NewFolderDialog } from './dialogs';
 import { FileRow, GRID_COLS, ROW_HEIGHT, type RowActions } from './row';
 import { SearchBar } from './search-bar';
@@ -62,6 +65,9 @@ export function FileBrowser() {
     const [sharing, setSharing] = useState<Entry | null>(null);
     const [confirmDelete, setConfirmDelete] = useState<Entry[] | null>(null);
     const [moving, setMoving] = useState<Entry[] | null>(null);
+    const [copying, setCopying] = useState<Entry[] | null>(null);
+    const copyFlow = useCopyFlow();
+    const conflicts = useConflictDialog();
     const [newFolder, setNewFolder] = useState(false);
     const [dragging, setDragging] = useState(false);
     const [gotoPath, setGotoPath] = useState('');
@@ -143,11 +149,36 @@ export function FileBrowser() {
 
     /* ---------------------------------------------------------------- uploads */
     const enqueue = useCallback(
-        (picked: Picked[]) => {
+        async (picked: Picked[]) => {
             if (!bucket || picked.length === 0) return;
-            uploads.add(picked.map((p) => ({ file: p.file, key: destinationKey(prefix, p.path) })), bucket);
+            /* Same name, asked first: the client checks each key (GET /api/object) before sending. */
+            let items = picked.map((p) => ({ file: p.file, key: destinationKey(prefix, p.path) }));
+            const exists = (k: string) => api.exists(bucket, k).catch(() => false);
+            const taken: string[] = [];
+            for (let i = 0; i < items.length; i += 8) {
+                const part = items.slice(i, i + 8);
+                const found = await Promise.all(part.map((x) => exists(x.key)));
+                part.forEach((x, j) => found[j] && taken.push(x.key));
+            }
+            if (taken.length) {
+                const choices = await conflicts.resolve(taken, buckets?.find((b) => b.name === bucket)?.versioning);
+                if (!choices) return;
+                const next: typeof items = [];
+                for (const x of items) {
+                    const c = choices.get(x.key);
+                    if (c === 'skip') continue;
+                    if (c === 'keepBoth') {
+                        const k = await freeName(x.key, exists);
+                        if (k) next.push({ ...x, key: k });
+                        continue;
+                    }
+                    next.push(x);
+                }
+                items = next;
+            }
+            if (items.length) uploads.add(items, bucket);
         },
-        [bucket, prefix, uploads],
+        [bucket, prefix, uploads, buckets, conflicts],
     );
 
     function onDragEnter(e: DragEvent) {
@@ -164,7 +195,7 @@ export function FileBrowser() {
         e.preventDefault();
         dragDepth.current = 0;
         setDragging(false);
-        enqueue(await fromDrop(e.dataTransfer));
+        void enqueue(await fromDrop(e.dataTransfer));
     }
 
     /* ---------------------------------------------------------------- actions */
@@ -211,7 +242,14 @@ export function FileBrowser() {
         const from = entryId(e);
         const to = parentOf(from) + name + (e.kind === 'folder' ? '/' : '');
         try {
-            await api.rename(bucket, from, to);
+            try {
+                await api.rename(bucket, from, to);
+            } catch (err) {
+                if (!(err instanceof ApiError) || err.code !== 'conflict') throw err;
+                const choice = (await conflicts.resolve([to], buckets?.find((b) => b.name === bucket)?.versioning))?.get(to);
+                if (!choice || choice === 'skip') return;
+                await api.rename(bucket, from, to, choice);
+            }
             toast(t('files.renamed', { name }), 'success');
             void listing.reload();
         } catch (err) {
@@ -224,9 +262,24 @@ export function FileBrowser() {
         setMoving(null);
         try {
             const p = destPrefix && !destPrefix.endsWith('/') ? destPrefix + '/' : destPrefix;
-            const r = await api.copy({ bucket, sources: items.map(entryId), destinationBucket: destBucket, destinationPrefix: p, move: true });
-            if (r.errors.length) toast(t('files.partial', { ok: r.copied.length, failed: r.errors.length, first: r.errors[0]!.message || r.errors[0]!.code }), 'error');
-            else toast(t('files.moved', { count: items.length }), 'success');
+            const r = await copyFlow.run({ bucket, sources: items.map(entryId), destinationBucket: destBucket, destinationPrefix: p, move: true }, buckets ?? []);
+            if (r.errors.length) toast(t('files.partial', { ok: r.copied, failed: r.errors.length, first: r.errors[0]!.message || r.errors[0]!.code }), 'error');
+            else toast(r.skipped ? t('links.doneSkipped', { count: r.copied, skipped: r.skipped }) : t('files.moved', { count: items.length }), 'success');
+            setSelected(new Set());
+            void listing.reload();
+        } catch (e) {
+            toast(errorText(e), 'error');
+        }
+    }
+
+    async function doCopy(items: Entry[], destBucket: string, destPrefix: string) {
+        if (!bucket) return;
+        setCopying(null);
+        try {
+            const p = destPrefix && !destPrefix.endsWith('/') ? destPrefix + '/' : destPrefix;
+            const r = await copyFlow.run({ bucket, sources: items.map(entryId), destinationBucket: destBucket, destinationPrefix: p, move: false }, buckets ?? []);
+            if (r.errors.length) toast(t('files.partial', { ok: r.copied, failed: r.errors.length, first: r.errors[0]!.message || r.errors[0]!.code }), 'error');
+            else toast(t('links.copied', { count: r.copied, skipped: r.skipped }), 'success');
             setSelected(new Set());
             void listing.reload();
         } catch (e) {
@@ -414,11 +467,11 @@ export function FileBrowser() {
                     <Button onClick={() => folderInput.current?.click()}>{t('files.uploadFolder')}</Button>
                     <Button onClick={() => setNewFolder(true)}>{t('files.newFolder')}</Button>
                     <input ref={fileInput} type="file" multiple hidden data-testid="file-input" onChange={(e) => {
-                        enqueue(fromInput(e.target.files));
+                        void enqueue(fromInput(e.target.files));
                         e.target.value = '';
                     }} />
                     <input ref={folderInput} type="file" multiple hidden {...{ webkitdirectory: '' }} onChange={(e) => {
-                        enqueue(fromInput(e.target.files));
+                        void enqueue(fromInput(e.target.files));
                         e.target.value = '';
                     }} />
                     {selected.size > 0 ? (
@@ -428,6 +481,7 @@ export function FileBrowser() {
                                 {t('files.delete')}
                             </Button>
                             <Button onClick={() => setMoving(selectedEntries)}>{t('files.move')}</Button>
+                            <Button onClick={() => setCopying(selectedEntries)} data-testid="copy-selected">{t('links.copy')}</Button>
                             <Button onClick={() => downloadZip(selectedEntries)}>{t('files.downloadZip')}</Button>
                             <Button variant="ghost" onClick={() => setSelected(new Set())}>
                                 {t('files.clearSelection')}
@@ -511,6 +565,9 @@ export function FileBrowser() {
             </Dialog>
 
             <NewFolderDialog open={newFolder} onClose={() => setNewFolder(false)} onCreate={(n) => void doNewFolder(n)} />
+            <CopyDialog items={copying} buckets={buckets} bucket={bucket} prefix={prefix} onClose={() => setCopying(null)} onCopy={(b, p) => copying && void doCopy(copying, b, p)} />
+            {copyFlow.dialog}
+            {conflicts.dialog}
             <MoveDialog items={moving} buckets={buckets} bucket={bucket} prefix={prefix} onClose={() => setMoving(null)} onMove={(b, p) => moving && void doMove(moving, b, p)} />
             {sharing ? <ShareDialog bucket={bucket} entry={sharing} onClose={() => setSharing(null)} /> : null}
             {preview ? (

@@ -26,6 +26,7 @@ function Header() {
         ['/shares', 'nav.shares'],
     ];
     if (canManage(user)) links.push(['/admin/users', 'nav.users'], ['/admin/activity', 'nav.activity']);
+    if (canManage(user)) links.push(['/upload-links', 'links.nav']);
     const linkClass = (href: string) =>
         `rounded-md px-2.5 py-1.5 text-sm font-medium ${pathname?.startsWith(href) ? 'bg-slate-200 text-slate-950 dark:bg-slate-700 dark:text-white' : 'text-slate-800 hover:bg-slate-200 dark:text-slate-200 dark:hover:bg-slate-800'}`;
     async function signOut() {

@@ -12,9 +12,9 @@ function Row({ v }: { v: TaskView }) {
     const { t, lang, errorText } = useI18n();
     const m = useUploadManager();
     const pct = v.size > 0 ? Math.round((v.loaded / v.size) * 100) : v.status === 'done' ? 100 : 0;
-    const statusText = t(`upload.${v.status}`);
+    const statusText = v.status === 'running' && v.scanning ? t('links.scanning') : t(`upload.${v.status}`);
     return (
-        <li className="flex flex-col gap-1 border-b border-slate-200 px-3 py-2 text-sm last:border-0 dark:border-slate-700" data-upload={v.name} data-status={v.status}>
+        <li className="flex flex-col gap-1 border-b border-slate-200 px-3 py-2 text-sm last:border-0 dark:border-slate-700" data-upload={v.name} data-status={v.status} data-scanning={v.scanning ? '1' : undefined}>
             <div className="flex items-center gap-2">
                 <span className="min-w-0 flex-1 truncate font-medium" title={v.key}>
                     {v.name}

@@ -75,18 +75,36 @@ export async function remove(bucket: string, keys: string[], prefixes: string[])
     });
 }
 
-export async function copy(p: { bucket: string; sources: string[]; destinationBucket: string; destinationPrefix: string; move: boolean }) {
+/** What to do with a destination name that is taken (API.md's "conflict"). */
+export type Conflict = 'fail' | 'replace' | 'keepBoth' | 'skip';
+
+export async function copy(p: { bucket: string; sources: string[]; destinationBucket: string; destinationPrefix: string; move: boolean; conflict?: Conflict }) {
     return request('POST', '/api/copy', {
         body: p,
         decode: obj({
             copied: withDefault(arr(obj({ from: str, to: str })), []),
             errors: withDefault(arr(obj({ key: optional(str), source: optional(str), code: withDefault(str, 'error'), message: withDefault(str, '') })), []),
+            skipped: withDefault(arr(str), []),
         }),
     });
 }
 
-export async function rename(bucket: string, key: string, newKey: string): Promise<void> {
-    await request('POST', '/api/rename', { body: { bucket, key, newKey }, decode: record });
+/** Renames key; resolves with the key it has now (a numbered one with keepBoth, the old one when skipped). */
+export async function rename(bucket: string, key: string, newKey: string, conflict?: Conflict): Promise<string> {
+    const r = await request('POST', '/api/rename', { body: { bucket, key, newKey, conflict }, decode: obj({ file: withDefault(obj({ key: withDefault(str, newKey) }), { key: newKey }) }) });
+    return r.file.key;
+}
+
+/**
+ * Whether bucket/key names an object: a one-row listing with the key as the
+ * prefix (200 whatever the answer, so the browser logs no 404 for a free name).
+ */
+export async function exists(bucket: string, key: string): Promise<boolean> {
+    const r = await request('GET', '/api/list', {
+        query: { bucket, prefix: key, limit: 1 },
+        decode: obj({ files: withDefault(arr(obj({ key: str })), []) }),
+    });
+    return r.files.some((f) => f.key === key);
 }
 
 export async function createFolder(bucket: string, prefix: string): Promise<void> {

@@ -34,6 +34,8 @@ export interface TaskView {
     error: unknown;
     resumedParts: number;
     viaServer: boolean;
+    /** The bytes are sent and the server is checking the file (complete: sniffing, malware scan). */
+    scanning: boolean;
 }
 
 let nextId = 1;
@@ -59,6 +61,7 @@ export class UploadTask {
     speed = 0;
     resumedParts = 0;
     viaServer = false;
+    scanning = false;
     result: FileItem | null = null;
     private doneBytes = 0;
     private inflight = new Map<number, number>();
@@ -93,6 +96,7 @@ export class UploadTask {
             error: this.error,
             resumedParts: this.resumedParts,
             viaServer: this.viaServer,
+            scanning: this.scanning,
         };
     }
 
@@ -209,7 +213,7 @@ export class UploadTask {
                 }, signal);
                 this.anySent = true;
                 /* Name the one part: S3s without ListParts (s3rver) cannot find it otherwise. */
-                this.result = await uploads.completeUpload(s.uploadId, [{ partNumber: 1, etag }]);
+                this.result = await this.complete(s.uploadId, [{ partNumber: 1, etag }]);
                 return;
             }
             partSize = s.partSize;
@@ -265,8 +269,20 @@ export class UploadTask {
         });
         await Promise.all(workers);
         const parts = [...done].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }));
-        this.result = await uploads.completeUpload(uploadId, parts);
+        this.result = await this.complete(uploadId, parts);
         removeRecord(uploadId);
+    }
+
+    /** complete, shown as "scanning" while the server checks the file (it may stream it to clamd). */
+    private async complete(uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<FileItem> {
+        this.scanning = true;
+        this.changed();
+        try {
+            return await uploads.completeUpload(uploadId, parts);
+        } finally {
+            this.scanning = false;
+            this.changed();
+        }
     }
 }
 

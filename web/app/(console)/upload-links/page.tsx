@@ -1,0 +1,5 @@
+import { UploadLinks } from '@/components/links/upload-links';
+
+export default function UploadLinksPage() {
+    return <UploadLinks />;
+}

@@ -1,0 +1,129 @@
+'use client';
+/*
+ * Copy (and move) with names that are taken: the destination dialog, and a
+ * flow that first asks the server not to replace anything (conflict
+ * "fail"), then asks the person about each name that was taken
+ * (conflict-dialog.tsx) and sends those again with the chosen mode.
+ */
+import { useEffect, useState, type ReactNode } from 'react';
+
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { Field, inputClass } from '@/components/ui/field';
+import { files as api, type Bucket, type Conflict, type Entry } from '@/lib/api';
+import { useI18n } from '@/lib/i18n';
+
+import { useConflictDialog } from './conflict-dialog';
+
+export function CopyDialog({ items, buckets, bucket, prefix, onClose, onCopy }: { items: Entry[] | null; buckets: Bucket[]; bucket: string; prefix: string; onClose(): void; onCopy(bucket: string, prefix: string): void }) {
+    const { t } = useI18n();
+    const [dest, setDest] = useState(bucket);
+    const [p, setP] = useState(prefix);
+    useEffect(() => {
+        setDest(bucket);
+        setP(prefix);
+    }, [bucket, prefix, items]);
+    return (
+        <Dialog open={!!items} onClose={onClose} title={t('links.copyTo', { count: items?.length ?? 0 })}>
+            <form
+                className="flex flex-col gap-3"
+                data-testid="copy-dialog"
+                onSubmit={(e) => {
+                    e.preventDefault();
+                    onCopy(dest, p);
+                }}
+            >
+                <label className="flex flex-col gap-1 text-sm font-medium">
+                    {t('files.destBucket')}
+                    <select value={dest} onChange={(e) => setDest(e.target.value)} className={inputClass}>
+                        {buckets.map((b) => (
+                            <option key={b.name}>{b.name}</option>
+                        ))}
+                    </select>
+                </label>
+                <Field label={t('files.destPrefix')} value={p} onChange={(e) => setP(e.target.value)} placeholder={t('files.gotoHint')} data-testid="copy-prefix" />
+                <div className="flex justify-end gap-2">
+                    <Button onClick={onClose}>{t('common.cancel')}</Button>
+                    <Button type="submit" variant="primary" data-testid="copy-submit">
+                        {t('links.copy')}
+                    </Button>
+                </div>
+            </form>
+        </Dialog>
+    );
+}
+
+function nameOf(key: string): string {
+    const k = key.endsWith('/') ? key.slice(0, -1) : key;
+    return key.slice(k.lastIndexOf('/') + 1);
+}
+
+/** Where the server put (or would put) key, copied as part of sources to destPrefix: its folder there. */
+export function destinationFolder(key: string, sources: string[], destPrefix: string): string {
+    for (const s of sources) {
+        if (s === key) return destPrefix;
+        if (s.endsWith('/') && key.startsWith(s)) {
+            const rest = key.slice(s.length);
+            return destPrefix + nameOf(s) + rest.slice(0, rest.lastIndexOf('/') + 1);
+        }
+    }
+    return destPrefix;
+}
+
+export interface CopyOutcome {
+    copied: number;
+    skipped: number;
+    errors: { key?: string; code: string; message: string }[];
+    cancelled: boolean;
+}
+
+export interface CopyFlow {
+    dialog: ReactNode;
+    run(p: { bucket: string; sources: string[]; destinationBucket: string; destinationPrefix: string; move: boolean }, buckets: Bucket[]): Promise<CopyOutcome>;
+}
+
+export function useCopyFlow(): CopyFlow {
+    const conflicts = useConflictDialog();
+    async function run(p: { bucket: string; sources: string[]; destinationBucket: string; destinationPrefix: string; move: boolean }, buckets: Bucket[]): Promise<CopyOutcome> {
+        const first = await api.copy({ ...p, conflict: 'fail' });
+        const taken = first.errors.filter((e) => e.code === 'conflict' && e.key);
+        const out: CopyOutcome = {
+            copied: first.copied.length,
+            skipped: first.skipped.length,
+            errors: first.errors.filter((e) => !(e.code === 'conflict' && e.key)),
+            cancelled: false,
+        };
+        if (taken.length === 0) return out;
+        const keys = taken.map((e) => e.key!);
+        const shown = keys.map((k) => destinationFolder(k, p.sources, p.destinationPrefix) + nameOf(k));
+        const versioning = buckets.find((b) => b.name === p.destinationBucket)?.versioning;
+        const choices = await conflicts.resolve(shown, versioning);
+        if (!choices) {
+            out.skipped += keys.length;
+            out.cancelled = true;
+            return out;
+        }
+        /* Again, grouped by mode and destination folder (a folder's objects keep their place). */
+        const groups = new Map<string, { mode: Conflict; folder: string; keys: string[] }>();
+        keys.forEach((k, i) => {
+            const mode = choices.get(shown[i]!) ?? 'skip';
+            if (mode === 'skip') {
+                out.skipped++;
+                return;
+            }
+            const folder = destinationFolder(k, p.sources, p.destinationPrefix);
+            const id = `${mode}\u0000${folder}`;
+            const g = groups.get(id) ?? { mode, folder, keys: [] };
+            g.keys.push(k);
+            groups.set(id, g);
+        });
+        for (const g of groups.values()) {
+            const r = await api.copy({ ...p, sources: g.keys, destinationPrefix: g.folder, conflict: g.mode });
+            out.copied += r.copied.length;
+            out.skipped += r.skipped.length;
+            out.errors.push(...r.errors);
+        }
+        return out;
+    }
+    return { dialog: conflicts.dialog, run };
+}
