@@ -1,3 +1,4 @@
+#include "files/recovery.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/err.h"
@@ -28,6 +29,8 @@ int cli__load_config(int argc, char **argv, struct cfg *c)
         cfg_done(c);
         return 2;
     }
+    /* The recycle bin's prefixes, read by every service from now on (files/recovery.h). */
+    files_trash_configure(c->trash, c->ntrash);
     return 0;
 }
 

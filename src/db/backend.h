@@ -102,6 +102,19 @@ struct db_ops {
                                   struct db_notification *n, enum db_s3_outcome *ret);
     int (*notification_purge)(struct db *db, int64_t before, int64_t *ret_n);
 
+    /* Recycle bin and tags (db.h "recycle bin, tags"). */
+    int (*trash_insert)(struct db *db, struct db_trash *t, struct db_audit_entry *audit);
+    int (*trash_get)(struct db *db, int64_t id, struct db_trash *ret);
+    int (*trash_find_marker)(struct db *db, const char *bucket, const char *version_id,
+                             struct db_trash *ret);
+    int (*trash_list)(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                      size_t *ret_n);
+    int (*trash_delete)(struct db *db, int64_t id, struct db_audit_entry *audit);
+    int (*tags_set)(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                    size_t n, struct db_audit_entry *audit);
+    int (*tags_get)(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                    size_t *ret_n);
+
     /* Replicas (db.h): NULL in a store that is not shared (db.c answers for it). */
     int (*notifications_since)(struct db *db, int64_t after_id, size_t limit,
                                struct db_notification **ret, size_t *ret_n);
@@ -164,5 +177,12 @@ size_t db__scopes_normalize(struct db_object_scope *s, size_t n);
  */
 const struct embedded_file *db__migration_find(const char *dir, int64_t version,
                                                const char **ret_name);
+
+/*
+ * The highest version embedded under dir (0: none). Migration numbers are
+ * reserved per feature, so a build may lack some below it: the runners skip
+ * a missing number rather than stop there.
+ */
+int64_t db__migration_last(const char *dir);
 
 #endif

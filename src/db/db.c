@@ -60,6 +60,24 @@ const struct embedded_file *db__migration_find(const char *dir, int64_t version,
     return found;
 }
 
+int64_t db__migration_last(const char *dir)
+{
+    size_t dl = strlen(dir);
+    int64_t last = 0;
+    for (const struct embedded_file *f = embedded_files; f->path; f++) {
+        if (strncmp(f->path, dir, dl) != 0)
+            continue;
+        const char *v = f->path + dl;
+        int64_t n = 0;
+        size_t i = 0;
+        for (; i < 4 && v[i] >= '0' && v[i] <= '9'; i++)
+            n = n * 10 + (v[i] - '0');
+        if (i == 4 && v[4] == '_' && n > last)
+            last = n;
+    }
+    return last;
+}
+
 bool db__prefix_successor(const char *prefix, char *out, size_t outlen)
 {
     size_t n = strlen(prefix);
@@ -476,4 +494,47 @@ void db_leader_free(struct db_leader *l)
         l->ops->leader_free(l);
     else
         free(l);
+}
+
+/* ------------------------------------------------------------ recycle bin, tags */
+
+int db_trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit)
+{
+    return db->ops->trash_insert(db, t, audit);
+}
+
+int db_trash_get(struct db *db, int64_t id, struct db_trash *ret)
+{
+    return db->ops->trash_get(db, id, ret);
+}
+
+int db_trash_find_marker(struct db *db, const char *bucket, const char *version_id,
+                         struct db_trash *ret)
+{
+    return db->ops->trash_find_marker(db, bucket, version_id, ret);
+}
+
+int db_trash_list(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                  size_t *ret_n)
+{
+    return db->ops->trash_list(db, f, ret, ret_n);
+}
+
+int db_trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit)
+{
+    return db->ops->trash_delete(db, id, audit);
+}
+
+int db_tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                size_t n, struct db_audit_entry *audit)
+{
+    if (n > DB_TAGS_MAX)
+        return SEAU_E_VALIDATION;
+    return db->ops->tags_set(db, bucket, key, tags, n, audit);
+}
+
+int db_tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                size_t *ret_n)
+{
+    return db->ops->tags_get(db, bucket, key, ret, ret_n);
 }

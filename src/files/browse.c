@@ -5,6 +5,7 @@
 #include "core/jsonx.h"
 #include "core/s3name.h"
 #include "core/str.h"
+#include "files/recovery.h"
 #include "s3/client.h"
 #include "s3/listing.h"
 
@@ -359,7 +360,8 @@ static int entry_set(struct files_entry *e, const char *key, bool folder, const 
  */
 typedef int (*entry_fn)(void *ctx, const char *name, bool folder, const struct s3_object *o);
 
-static int walk_page(const struct s3_object_list *l, const char *prefix, entry_fn fn, void *ctx)
+static int walk_page(const struct s3_object_list *l, const char *bucket, const char *prefix,
+                     entry_fn fn, void *ctx)
 {
     size_t i = 0, j = 0;
     while (i < l->object_count || j < l->common_prefix_count) {
@@ -369,11 +371,15 @@ static int walk_page(const struct s3_object_list *l, const char *prefix, entry_f
         int rc;
         if (take_obj) {
             const struct s3_object *o = &l->objects[i++];
-            if (*prefix && strcmp(o->key, prefix) == 0)
+            if ((*prefix && strcmp(o->key, prefix) == 0) || files_trash_hides(bucket, o->key))
                 continue;
             rc = fn(ctx, o->key, false, o);
         } else {
-            rc = fn(ctx, l->common_prefixes[j++], true, NULL);
+            const char *f = l->common_prefixes[j++];
+            /* The recycle bin's folder is not shown (files/recovery.h). */
+            if (files_trash_hides(bucket, f))
+                continue;
+            rc = fn(ctx, f, true, NULL);
         }
         if (rc)
             return rc;
@@ -438,7 +444,7 @@ static int list_full_asc(const struct files_env *env, const struct files_list_pa
         return rc;
     }
     struct collect c = {.entries = calloc(p->limit, sizeof(struct files_entry)), .cap = p->limit};
-    rc = c.entries ? walk_page(l, p->prefix, collect_asc, &c) : SEAU_E_NOMEM;
+    rc = c.entries ? walk_page(l, p->bucket, p->prefix, collect_asc, &c) : SEAU_E_NOMEM;
     if (rc == 1)
         rc = 0;
     out->entries = c.entries;
@@ -468,7 +474,7 @@ static int list_full_desc(const struct files_env *env, const struct files_list_p
     const struct s3_object_list *l;
     int rc;
     while ((rc = s3_listing_next(&it, &l, ret_err)) == 0 && l) {
-        rc = walk_page(l, p->prefix, collect_desc, &c);
+        rc = walk_page(l, p->bucket, p->prefix, collect_desc, &c);
         if (rc)
             break;
     }
@@ -781,6 +787,8 @@ int files_object_get(const struct files_env *env, const struct files_who *who,
         return SEAU_E_UNAVAILABLE;
     struct auth_resource res = {.bucket = bucket, .key = key};
     int rc = auth_can(&who->subject, AUTH_OBJECT_READ, &res);
+    if (rc == 0 && files_trash_hides(bucket, key))
+        rc = SEAU_E_NOT_FOUND;
     if (rc)
         return rc;
     struct files_object o;

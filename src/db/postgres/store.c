@@ -424,10 +424,7 @@ static int ping(struct db *db)
 /* The highest version this binary embeds. */
 static int64_t embedded_version(void)
 {
-    int64_t v = 0;
-    while (db__migration_find(MIGRATIONS_DIR, v + 1, NULL))
-        v++;
-    return v;
+    return db__migration_last(MIGRATIONS_DIR);
 }
 
 static int current_version(struct pg__conn *c, int64_t *ret)
@@ -466,11 +463,12 @@ static int migrate(struct db *db, int *ret_applied)
         rc = current_version(c, &current);
     if (rc == 0 && current > embedded_version())
         rc = SEAU_E_SCHEMA_NEWER;
-    for (int64_t version = current + 1; rc == 0; version++) {
+    int64_t last = embedded_version();
+    for (int64_t version = current + 1; rc == 0 && version <= last; version++) {
         const char *name = NULL;
         const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
         if (!mig)
-            break;
+            continue; /* a number reserved for a feature this build lacks */
         rc = pg__exec_text(c, "BEGIN");
         if (rc == 0)
             rc = pg__exec_text(c, mig->data);
@@ -553,6 +551,13 @@ static const struct db_ops pg_ops = {
     .upload_release = pg__upload_release,
     .upload_delete = pg__upload_delete,
     .upload_list_stale = pg__upload_list_stale,
+    .trash_insert = pg__trash_insert,
+    .trash_get = pg__trash_get,
+    .trash_find_marker = pg__trash_find_marker,
+    .trash_list = pg__trash_list,
+    .trash_delete = pg__trash_delete,
+    .tags_set = pg__tags_set,
+    .tags_get = pg__tags_get,
     .share_insert = pg__share_insert,
     .share_get = pg__share_get,
     .share_get_by_token = pg__share_get_by_token,

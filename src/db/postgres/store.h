@@ -30,6 +30,7 @@ enum pg__domain {
     PG__UPLOADS,
     PG__SHARES,
     PG__NOTIFICATIONS,
+    PG__RECOVERY,
     PG__DOMAINS
 };
 
@@ -256,5 +257,19 @@ void pg__listen_close(struct db_listener *l);
 int pg__leader_new(struct db *db, int64_t key, struct db_leader **ret);
 int pg__leader_try(struct db_leader *l, bool *ret_leader);
 void pg__leader_free(struct db_leader *l);
+
+/* ------------------------------------------------------------ recovery.c */
+
+int pg__trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit);
+int pg__trash_get(struct db *db, int64_t id, struct db_trash *ret);
+int pg__trash_find_marker(struct db *db, const char *bucket, const char *version_id,
+                          struct db_trash *ret);
+int pg__trash_list(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                   size_t *ret_n);
+int pg__trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit);
+int pg__tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                 size_t n, struct db_audit_entry *audit);
+int pg__tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                 size_t *ret_n);
 
 #endif

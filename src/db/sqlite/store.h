@@ -30,6 +30,7 @@ enum sqlite__domain {
     SQLITE__UPLOADS,
     SQLITE__SHARES,
     SQLITE__NOTIFICATIONS,
+    SQLITE__RECOVERY,
     SQLITE__DOMAINS
 };
 
@@ -211,5 +212,19 @@ int sqlite__notification_s3_check(struct db *db, const struct db_s3_event *e,
 int sqlite__notification_s3_ingest(struct db *db, const struct db_s3_event *e,
                                    struct db_notification *n, enum db_s3_outcome *ret);
 int sqlite__notification_purge(struct db *db, int64_t before, int64_t *ret_n);
+
+/* ------------------------------------------------------------ recovery.c */
+
+int sqlite__trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit);
+int sqlite__trash_get(struct db *db, int64_t id, struct db_trash *ret);
+int sqlite__trash_find_marker(struct db *db, const char *bucket, const char *version_id,
+                              struct db_trash *ret);
+int sqlite__trash_list(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                       size_t *ret_n);
+int sqlite__trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit);
+int sqlite__tags_set(struct db *db, const char *bucket, const char *key,
+                     const struct db_tag *tags, size_t n, struct db_audit_entry *audit);
+int sqlite__tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                     size_t *ret_n);
 
 #endif
