@@ -254,6 +254,26 @@ static int head_written(const struct files_env *env, const char *bucket, const c
     return rc;
 }
 
+/* Whether version_id of key is a delete marker (one ListObjectVersions page from the key). */
+static bool is_delete_marker(const struct files_env *env, const char *bucket, const char *key,
+                             const char *version_id)
+{
+    struct s3_xml_answer a;
+    memset(&a, 0, sizeof(a));
+    if (s3_list_object_versions(env->s3, bucket,
+                                &(struct s3_list_versions_params){.prefix = key, .max_keys = 1000},
+                                &a, NULL) != 0)
+        return false;
+    bool marker = false;
+    for (size_t i = 0; i < a.versions.version_count; i++) {
+        const struct s3_object_version *v = &a.versions.versions[i];
+        if (strcmp(v->key, key) == 0 && strcmp(v->version_id, version_id) == 0)
+            marker = v->is_delete_marker;
+    }
+    s3_xml_answer_done(&a);
+    return marker;
+}
+
 int files_version_restore_audited(const struct files_env *env, const struct files_who *who,
                                   const struct audit_actor *actor, const char *bucket,
                                   const char *key, const char *version_id,
@@ -279,6 +299,8 @@ int files_version_restore_audited(const struct files_env *env, const struct file
             hrc = SEAU_E_VALIDATION;
         else if (hrc && ret_err && ret_err->http_status == 400)
             hrc = SEAU_E_NOT_FOUND; /* an id S3 cannot read is no version of this key */
+        else if (hrc == SEAU_E_NOT_FOUND && is_delete_marker(env, bucket, key, version_id))
+            hrc = SEAU_E_VALIDATION; /* RGW answers a marker's HEAD with 404 */
         s3_object_head_done(&h);
         rc = hrc;
     }
