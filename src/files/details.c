@@ -143,8 +143,15 @@ int files_tags_set_audited(const struct files_env *env, const struct files_who *
         snprintf(dt[i].name, sizeof(dt[i].name), "%s", tags[i].name);
         snprintf(dt[i].value, sizeof(dt[i].value), "%s", tags[i].value);
     }
-    if (rc == 0)
+    if (rc == 0) {
         rc = s3_put_object_tagging(env->s3, bucket, key, NULL, m, n, ret_err);
+        /* Ceph RGW counts a tag's bytes where AWS counts characters: its refusal is the
+         * caller's input, not an outage. */
+        if (rc && ret_err && strcmp(ret_err->code, "InvalidTag") == 0) {
+            rc = SEAU_E_VALIDATION;
+            *ret_field = "tags";
+        }
+    }
     json_t *names = json_array();
     for (size_t i = 0; names && i < n; i++)
         json_array_append_new(names, json_string(tags[i].name));
