@@ -66,6 +66,9 @@ static const struct copy_table {
      "target_user_id, message, s3_created, s3_removed",
      NULL, 15, true},
     {"s3_events_seen", "bucket, key, dedupe, sequencer, time", NULL, 5, false},
+    {"trash", "id, bucket, key, trash_key, version_id, size, deleted_by, deleted_at", NULL, 8,
+     true},
+    {"object_tags", "bucket, key, name, value", NULL, 4, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -251,8 +254,8 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
     /* No other writer may slip a row in between the check and the copy. */
     if (rc == 0)
         rc = pg__exec_text(c, "LOCK TABLE users, sessions, grants, audit_log, login_throttle, "
-                              "objects, upload_sessions, shares, notifications, s3_events_seen "
-                              "IN EXCLUSIVE MODE");
+                              "objects, upload_sessions, shares, notifications, s3_events_seen, "
+                              "trash, object_tags IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)
         rc = copy__pg_empty(c, &empty);
