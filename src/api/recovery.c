@@ -83,15 +83,15 @@ int api_versions_list(struct http_req *req)
     json_t *vs = json_array();
     for (size_t i = 0; vs && i < pg.n; i++) {
         const struct files_version_entry *v = &pg.entries[i];
-        json_array_append_new(
-            vs, json_pack("{s:s, s:I, s:o, s:o, s:b, s:b, s:o}", "versionId", v->version_id,
-                          "size", (json_int_t)v->size, "lastModified",
-                          api_time_json(v->last_modified_ms), "etag", api_etag_json(v->etag),
-                          "isLatest", v->is_latest, "isDeleteMarker", v->is_delete_marker,
-                          "uploadedBy", user_or_null(v->uploaded_by)));
+        json_array_append_new(vs, json_pack("{s:s, s:I, s:o, s:o, s:b, s:b, s:o}", "versionId",
+                                            v->version_id, "size", (json_int_t)v->size,
+                                            "lastModified", api_time_json(v->last_modified_ms),
+                                            "etag", api_etag_json(v->etag), "isLatest",
+                                            v->is_latest, "isDeleteMarker", v->is_delete_marker,
+                                            "uploadedBy", user_or_null(v->uploaded_by)));
     }
-    json_t *out = json_pack("{s:o, s:o}", "versions", vs, "nextCursor",
-                            next_cursor_json(pg.next_cursor));
+    json_t *out =
+        json_pack("{s:o, s:o}", "versions", vs, "nextCursor", next_cursor_json(pg.next_cursor));
     files_version_page_done(&pg);
     return http_reply_json(req, 200, out);
 }
@@ -128,8 +128,8 @@ int api_versions_restore(struct http_req *req)
     struct files_written w;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    int rc = files_version_restore_audited(&env, api_who(req), &actor.actor, bucket, key, vid, &w,
-                                           &e);
+    int rc =
+        files_version_restore_audited(&env, api_who(req), &actor.actor, bucket, key, vid, &w, &e);
     if (rc == SEAU_E_VALIDATION) {
         jsonx_check_init(&check);
         jsonx_check_fail(&check, "versionId", "names a delete marker, which holds no file");
@@ -137,8 +137,8 @@ int api_versions_restore(struct http_req *req)
     }
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
-    json_t *out = json_pack("{s:o, s:s}", "file", written_json(bucket, key, &w), "versionId",
-                            w.version_id);
+    json_t *out =
+        json_pack("{s:o, s:s}", "file", written_json(bucket, key, &w), "versionId", w.version_id);
     return http_reply_json(req, 200, out);
 }
 
@@ -186,7 +186,8 @@ int api_buckets_versioning(struct http_req *req)
     int days = 0;
     if (d && !json_is_null(d)) {
         if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 36500)
-            jsonx_check_fail(&check, "noncurrentDays", "must be a whole number of days, 1 to 36500");
+            jsonx_check_fail(&check, "noncurrentDays",
+                             "must be a whole number of days, 1 to 36500");
         else
             days = (int)json_integer_value(d);
     }
@@ -201,8 +202,8 @@ int api_buckets_versioning(struct http_req *req)
     api_actor_init(&actor, req);
     struct s3_error e;
     memset(&e, 0, sizeof(e));
-    int rc = files_versioning_set_audited(&env, api_who(req), &actor.actor, bucket, enabled, days,
-                                          &e);
+    int rc =
+        files_versioning_set_audited(&env, api_who(req), &actor.actor, bucket, enabled, days, &e);
     if (rc == SEAU_E_CONFLICT)
         return http_reply_error(req, rc,
                                 "The bucket already has lifecycle rules; Seau would replace them. "
@@ -211,11 +212,11 @@ int api_buckets_versioning(struct http_req *req)
                                 NULL);
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
-    json_t *out = json_pack("{s:s, s:s, s:o}", "bucket", bucket, "versioning",
-                            enabled ? "enabled" : "suspended", "lifecycle",
-                            days ? json_pack("{s:s, s:i}", "id", FILES_LIFECYCLE_RULE_ID,
-                                             "noncurrentDays", days)
-                                 : json_null());
+    json_t *out = json_pack(
+        "{s:s, s:s, s:o}", "bucket", bucket, "versioning", enabled ? "enabled" : "suspended",
+        "lifecycle",
+        days ? json_pack("{s:s, s:i}", "id", FILES_LIFECYCLE_RULE_ID, "noncurrentDays", days)
+             : json_null());
     return http_reply_json(req, 200, out);
 }
 
@@ -257,12 +258,12 @@ int api_trash_list(struct http_req *req)
     json_t *files = json_array();
     for (size_t i = 0; files && i < pg.n; i++) {
         const struct files_trash_item *it = &pg.items[i];
-        json_array_append_new(
-            files, json_pack("{s:s, s:s, s:I, s:o, s:o, s:s?, s:s}", "bucket", bucket, "key",
-                             it->key, "size", (json_int_t)it->size, "deletedAt",
-                             api_time_json(it->deleted_at), "deletedBy",
-                             user_or_null(it->deleted_by), "deletedByEmail",
-                             it->deleted_by_email, "restoreId", it->restore_id));
+        json_array_append_new(files,
+                              json_pack("{s:s, s:s, s:I, s:o, s:o, s:s?, s:s}", "bucket", bucket,
+                                        "key", it->key, "size", (json_int_t)it->size, "deletedAt",
+                                        api_time_json(it->deleted_at), "deletedBy",
+                                        user_or_null(it->deleted_by), "deletedByEmail",
+                                        it->deleted_by_email, "restoreId", it->restore_id));
     }
     json_t *out = json_pack("{s:o, s:o, s:s?}", "files", files, "nextCursor",
                             next_cursor_json(pg.next_cursor), "mode",
@@ -294,7 +295,8 @@ static struct files_trash_ref *trash_items(struct jsonx_check *check, json_t *bo
         if (!json_is_object(it) || !json_is_string(k) || !json_is_string(r) ||
             s3name_key_problem(json_string_value(k)) || !version_id_ok(json_string_value(r))) {
             char msg[96];
-            snprintf(msg, sizeof(msg), "entry %zu must be {\"key\": a key, \"restoreId\": text}", i);
+            snprintf(msg, sizeof(msg), "entry %zu must be {\"key\": a key, \"restoreId\": text}",
+                     i);
             jsonx_check_fail(check, "items", msg);
             free(v);
             return NULL;
@@ -312,9 +314,9 @@ static int reply_outcome(struct http_req *req, const char *field, struct files_t
     for (size_t i = 0; done && i < o->ndone; i++)
         json_array_append_new(done, json_string(o->done[i]));
     for (size_t i = 0; errors && i < o->nerrors; i++)
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "key", o->errors[i].key, "code",
-                                                o->errors[i].code, "message",
-                                                o->errors[i].message));
+        json_array_append_new(errors,
+                              json_pack("{s:s, s:s, s:s}", "key", o->errors[i].key, "code",
+                                        o->errors[i].code, "message", o->errors[i].message));
     files_trash_outcome_done(o);
     return http_reply_json(req, 200, json_pack("{s:o, s:o}", field, done, "errors", errors));
 }
@@ -344,8 +346,8 @@ static int trash_act(struct http_req *req, bool purge)
     if (purge && json_object_get(body, "all"))
         jsonx_get_bool(&check, body, "all", &all);
     if (jsonx_check_ok(&check) && !items && !prefix && !all)
-        jsonx_check_fail(&check, "items", purge ? "name the items, or all: true"
-                                                : "name the items, or a prefix");
+        jsonx_check_fail(&check, "items",
+                         purge ? "name the items, or all: true" : "name the items, or a prefix");
     if (!jsonx_check_ok(&check)) {
         free(items);
         return api_reply_invalid(req, &check);
@@ -360,8 +362,8 @@ static int trash_act(struct http_req *req, bool purge)
     struct files_trash_outcome o;
     int rc = purge ? files_trash_purge_audited(&env, api_who(req), &actor.actor, bucket, items, n,
                                                all, &o)
-                   : files_trash_restore_audited(&env, api_who(req), &actor.actor, bucket, items,
-                                                 n, prefix, &o);
+                   : files_trash_restore_audited(&env, api_who(req), &actor.actor, bucket, items, n,
+                                                 prefix, &o);
     free(items);
     if (rc) {
         files_trash_outcome_done(&o);

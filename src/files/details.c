@@ -31,9 +31,8 @@ static int may_read(const struct files_who *who, const char *bucket, const char 
     return rc;
 }
 
-int files_details_get(const struct files_env *env, const struct files_who *who,
-                      const char *bucket, const char *key, struct files_details *ret,
-                      struct s3_error *ret_err)
+int files_details_get(const struct files_env *env, const struct files_who *who, const char *bucket,
+                      const char *key, struct files_details *ret, struct s3_error *ret_err)
 {
     if (!env->s3)
         return SEAU_E_UNAVAILABLE;
@@ -195,11 +194,10 @@ static bool meta_value_ok(const char *s)
 }
 
 int files_metadata_set_audited(const struct files_env *env, const struct files_who *who,
-                               const struct audit_actor *actor, const char *bucket,
-                               const char *key, const char *content_type,
-                               const struct files_pair *meta, size_t nmeta, bool replace_meta,
-                               const char **ret_field, struct files_written *ret,
-                               struct s3_error *ret_err)
+                               const struct audit_actor *actor, const char *bucket, const char *key,
+                               const char *content_type, const struct files_pair *meta,
+                               size_t nmeta, bool replace_meta, const char **ret_field,
+                               struct files_written *ret, struct s3_error *ret_err)
 {
     if (!env->s3)
         return SEAU_E_UNAVAILABLE;

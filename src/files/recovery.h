@@ -111,8 +111,7 @@ int files_version_restore_audited(const struct files_env *env, const struct file
 /* Deletes one version for good (admins). Audited "version.delete"; a delete event. */
 int files_version_delete_audited(const struct files_env *env, const struct files_who *who,
                                  const struct audit_actor *actor, const char *bucket,
-                                 const char *key, const char *version_id,
-                                 struct s3_error *ret_err);
+                                 const char *key, const char *version_id, struct s3_error *ret_err);
 
 /*
  * Turns versioning on (enabled true) or suspends it, and when noncurrent_days
@@ -130,10 +129,10 @@ int files_versioning_set_audited(const struct files_env *env, const struct files
 struct files_trash_item {
     char *key;
     int64_t size;
-    int64_t deleted_at;  /* ms; 0 when unknown */
-    int64_t deleted_by;  /* account id; 0 when unknown */
+    int64_t deleted_at;     /* ms; 0 when unknown */
+    int64_t deleted_by;     /* account id; 0 when unknown */
     char *deleted_by_email; /* NULL when unknown */
-    char *restore_id;    /* the delete marker's version id, or the trash row's id */
+    char *restore_id;       /* the delete marker's version id, or the trash row's id */
 };
 
 struct files_trash_page {
@@ -149,8 +148,8 @@ void files_trash_page_done(struct files_trash_page *p);
  * the keys whose latest version is a delete marker. A `user` sees only what
  * it deleted through Seau. limit 1 to 1000.
  */
-int files_trash_list(const struct files_env *env, const struct files_who *who,
-                     const char *bucket, const char *prefix, const char *cursor, size_t limit,
+int files_trash_list(const struct files_env *env, const struct files_who *who, const char *bucket,
+                     const char *prefix, const char *cursor, size_t limit,
                      struct files_trash_page *ret, struct s3_error *ret_err);
 
 /* One item of a restore or purge request. */
@@ -166,7 +165,7 @@ struct files_trash_outcome {
         char *key;
         const char *code; /* an API.md error code, static */
         char *message;
-    } *errors;
+    } * errors;
     size_t nerrors;
 };
 void files_trash_outcome_done(struct files_trash_outcome *o);
@@ -198,8 +197,8 @@ int files_trash_purge_audited(const struct files_env *env, const struct files_wh
  * Returns 0, or the S3 / store failure (nothing is lost: the copy is
  * removed again when the delete fails).
  */
-int files_trash_move(const struct files_env *env, const struct files_who *who,
-                     const char *bucket, const char *key, struct s3_error *ret_err);
+int files_trash_move(const struct files_env *env, const struct files_who *who, const char *bucket,
+                     const char *key, struct s3_error *ret_err);
 
 /* Called by the delete service when S3 reports a delete marker it made. */
 void files_trash_record_marker(const struct files_env *env, const struct files_who *who,
@@ -230,9 +229,8 @@ struct files_details {
 };
 
 /* System metadata and uploader of an object (HeadObject and the index). */
-int files_details_get(const struct files_env *env, const struct files_who *who,
-                      const char *bucket, const char *key, struct files_details *ret,
-                      struct s3_error *ret_err);
+int files_details_get(const struct files_env *env, const struct files_who *who, const char *bucket,
+                      const char *key, struct files_details *ret, struct s3_error *ret_err);
 
 /* A tag or metadata pair (owned strings when returned). */
 struct files_pair {
@@ -262,11 +260,10 @@ int files_tags_set_audited(const struct files_env *env, const struct files_who *
  * itself. The uploader stays. Audited "object.metadata".
  */
 int files_metadata_set_audited(const struct files_env *env, const struct files_who *who,
-                               const struct audit_actor *actor, const char *bucket,
-                               const char *key, const char *content_type,
-                               const struct files_pair *meta, size_t nmeta, bool replace_meta,
-                               const char **ret_field, struct files_written *ret,
-                               struct s3_error *ret_err);
+                               const struct audit_actor *actor, const char *bucket, const char *key,
+                               const char *content_type, const struct files_pair *meta,
+                               size_t nmeta, bool replace_meta, const char **ret_field,
+                               struct files_written *ret, struct s3_error *ret_err);
 
 /* ============================ shared by the three files ============================ */
 
@@ -275,8 +272,7 @@ int files__may_overwrite(const struct files_env *env, const struct files_who *wh
                          const char *bucket, const char *key, int64_t *ret_owner);
 /* Appends one audit entry (failure when rc, its API code in details); details is taken. */
 struct json_t;
-void files__audit(const struct files_env *env, const struct audit_actor *actor,
-                  const char *action, const char *bucket, const char *key, int rc,
-                  struct json_t *details);
+void files__audit(const struct files_env *env, const struct audit_actor *actor, const char *action,
+                  const char *bucket, const char *key, int rc, struct json_t *details);
 
 #endif

@@ -179,8 +179,8 @@ static int item_set(struct files_trash_item *it, const char *key, int64_t size, 
 }
 
 /* The moved objects of a trash-prefix bucket, from the store. */
-static int list_moved(const struct files_env *env, const struct files_who *who,
-                      const char *bucket, const char *prefix, const char *cursor, size_t limit,
+static int list_moved(const struct files_env *env, const struct files_who *who, const char *bucket,
+                      const char *prefix, const char *cursor, size_t limit,
                       struct files_trash_page *out)
 {
     int64_t after = 0;
@@ -202,13 +202,12 @@ static int list_moved(const struct files_env *env, const struct files_who *who,
     bool more = false;
     /* Rows outside the caller's grants are skipped: read on until the page is full. */
     while (rc == 0 && out->n < limit && !more) {
-        struct db_trash_filter f = {.bucket = bucket,
-                                    .prefix = prefix,
-                                    .deleted_by = who->subject.role == AUTH_ROLE_USER
-                                                      ? who->subject.user_id
-                                                      : 0,
-                                    .after_id = after,
-                                    .limit = limit + 1};
+        struct db_trash_filter f = {
+            .bucket = bucket,
+            .prefix = prefix,
+            .deleted_by = who->subject.role == AUTH_ROLE_USER ? who->subject.user_id : 0,
+            .after_id = after,
+            .limit = limit + 1};
         struct db_trash *rows = NULL;
         size_t n = 0;
         rc = db_trash_list(env->db, &f, &rows, &n);
@@ -299,9 +298,9 @@ static int list_markers(const struct files_env *env, const struct files_who *who
             if (out->n == limit) {
                 /* The next page starts at this key: the marker before it in S3's order. */
                 done = true;
-                out->next_cursor =
-                    out->n ? cursor_make('m', out->items[out->n - 1].key, out->items[out->n - 1].restore_id)
-                           : NULL;
+                out->next_cursor = out->n ? cursor_make('m', out->items[out->n - 1].key,
+                                                        out->items[out->n - 1].restore_id)
+                                          : NULL;
                 if (!out->next_cursor)
                     rc = SEAU_E_NOMEM;
                 break;
@@ -338,8 +337,8 @@ static int list_markers(const struct files_env *env, const struct files_who *who
     return rc;
 }
 
-int files_trash_list(const struct files_env *env, const struct files_who *who,
-                     const char *bucket, const char *prefix, const char *cursor, size_t limit,
+int files_trash_list(const struct files_env *env, const struct files_who *who, const char *bucket,
+                     const char *prefix, const char *cursor, size_t limit,
                      struct files_trash_page *ret, struct s3_error *ret_err)
 {
     if (!env->s3)
@@ -375,8 +374,8 @@ int files_trash_list(const struct files_env *env, const struct files_who *who,
 
 /* ================================ moving and recording =============================== */
 
-int files_trash_move(const struct files_env *env, const struct files_who *who,
-                     const char *bucket, const char *key, struct s3_error *ret_err)
+int files_trash_move(const struct files_env *env, const struct files_who *who, const char *bucket,
+                     const char *key, struct s3_error *ret_err)
 {
     const struct cfg_trash *t = files_trash_of(bucket);
     if (!t)
@@ -434,8 +433,8 @@ void files_trash_record_marker(const struct files_env *env, const struct files_w
 /* ================================ restore and purge ================================ */
 
 /* Whether the caller may act on a marker row: a `user` only on its own deletes. */
-static int may_touch(const struct files_who *who, const char *bucket, const char *key,
-                     bool known, int64_t deleted_by, bool purge)
+static int may_touch(const struct files_who *who, const char *bucket, const char *key, bool known,
+                     int64_t deleted_by, bool purge)
 {
     struct auth_resource res = {.bucket = bucket, .key = key};
     int rc = auth_can(&who->subject, purge ? AUTH_OBJECT_DELETE : AUTH_OBJECT_WRITE, &res);
@@ -455,9 +454,9 @@ static int purge_versions(const struct files_env *env, const char *bucket, const
     for (int round = 0; rc == 0 && round < 100; round++) {
         struct s3_xml_answer a;
         memset(&a, 0, sizeof(a));
-        rc = s3_list_object_versions(env->s3, bucket,
-                                     &(struct s3_list_versions_params){.prefix = key, .max_keys = 1000},
-                                     &a, NULL);
+        rc = s3_list_object_versions(
+            env->s3, bucket, &(struct s3_list_versions_params){.prefix = key, .max_keys = 1000}, &a,
+            NULL);
         if (rc)
             break;
         struct s3_object_id ids[1000];
@@ -494,8 +493,8 @@ static int act_one(const struct files_env *env, const struct files_who *who, con
         rc = str_to_int64(restore_id, 1, INT64_MAX, &id) ? SEAU_E_NOT_FOUND : 0;
         if (rc == 0)
             rc = db_trash_get(env->db, id, &row);
-        if (rc == 0 && (strcmp(row.bucket, bucket) != 0 || strcmp(row.key, key) != 0 ||
-                        !row.trash_key[0]))
+        if (rc == 0 &&
+            (strcmp(row.bucket, bucket) != 0 || strcmp(row.key, key) != 0 || !row.trash_key[0]))
             rc = SEAU_E_NOT_FOUND;
         if (rc == 0)
             rc = may_touch(who, bucket, key, true, row.deleted_by, purge);
@@ -578,9 +577,8 @@ static json_t *outcome_details(const struct files_trash_outcome *o)
 }
 
 /* Every item listed for the caller under prefix (up to FILES_TRASH_ITEMS_MAX). */
-static int act_listed(const struct files_env *env, const struct files_who *who,
-                      const char *bucket, const char *prefix, bool purge,
-                      struct files_trash_outcome *out)
+static int act_listed(const struct files_env *env, const struct files_who *who, const char *bucket,
+                      const char *prefix, bool purge, struct files_trash_outcome *out)
 {
     struct files_trash_page pg;
     memset(&pg, 0, sizeof(pg));
@@ -593,8 +591,8 @@ static int act_listed(const struct files_env *env, const struct files_who *who,
 
 static int act_audited(const struct files_env *env, const struct files_who *who,
                        const struct audit_actor *actor, const char *bucket,
-                       const struct files_trash_ref *items, size_t n, const char *prefix,
-                       bool all, bool purge, struct files_trash_outcome *ret)
+                       const struct files_trash_ref *items, size_t n, const char *prefix, bool all,
+                       bool purge, struct files_trash_outcome *ret)
 {
     memset(ret, 0, sizeof(*ret));
     if (!env->s3)

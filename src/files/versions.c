@@ -129,7 +129,8 @@ int files_versions_list(const struct files_env *env, const struct files_who *who
         struct s3_list_versions_params lp = {.prefix = key,
                                              .key_marker = key_marker,
                                              .version_id_marker = vid_marker,
-                                             .max_keys = (int)(limit + 1 > 1000 ? 1000 : limit + 1)};
+                                             .max_keys =
+                                                 (int)(limit + 1 > 1000 ? 1000 : limit + 1)};
         struct s3_xml_answer a;
         memset(&a, 0, sizeof(a));
         rc = s3_list_object_versions(env->s3, bucket, &lp, &a, ret_err);
@@ -220,9 +221,8 @@ int files__may_overwrite(const struct files_env *env, const struct files_who *wh
 }
 
 /* One audit entry; details (taken) may be NULL. */
-void files__audit(const struct files_env *env, const struct audit_actor *actor,
-                  const char *action, const char *bucket, const char *key, int rc,
-                  json_t *details)
+void files__audit(const struct files_env *env, const struct audit_actor *actor, const char *action,
+                  const char *bucket, const char *key, int rc, json_t *details)
 {
     if (rc && details)
         json_object_set_new(details, "error", json_string(err_api_code(rc)));
@@ -306,8 +306,7 @@ int files_version_restore_audited(const struct files_env *env, const struct file
     }
     if (rc == 0)
         rc = s3_copy(env->s3, bucket, key, bucket, key,
-                     &(struct s3_copy_options){.source_version_id = version_id}, 0, NULL,
-                     ret_err);
+                     &(struct s3_copy_options){.source_version_id = version_id}, 0, NULL, ret_err);
     if (rc == 0)
         rc = head_written(env, bucket, key, &w, ret_err);
     if (rc == 0) {
@@ -334,8 +333,7 @@ int files_version_restore_audited(const struct files_env *env, const struct file
 
 int files_version_delete_audited(const struct files_env *env, const struct files_who *who,
                                  const struct audit_actor *actor, const char *bucket,
-                                 const char *key, const char *version_id,
-                                 struct s3_error *ret_err)
+                                 const char *key, const char *version_id, struct s3_error *ret_err)
 {
     if (!env->s3)
         return SEAU_E_UNAVAILABLE;

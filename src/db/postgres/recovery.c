@@ -187,7 +187,8 @@ static int tags_set_tx(struct db *db, struct pg__conn *c, void *ctx)
 int pg__tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
                  size_t n, struct db_audit_entry *audit)
 {
-    struct trash_change x = {.bucket = bucket, .key = key, .tags = tags, .ntags = n, .audit = audit};
+    struct trash_change x = {
+        .bucket = bucket, .key = key, .tags = tags, .ntags = n, .audit = audit};
     return pg__tx(db, tags_set_tx, &x);
 }
 

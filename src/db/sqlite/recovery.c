@@ -163,8 +163,8 @@ int sqlite__trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit
     return rc;
 }
 
-int sqlite__tags_set(struct db *db, const char *bucket, const char *key,
-                     const struct db_tag *tags, size_t n, struct db_audit_entry *audit)
+int sqlite__tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                     size_t n, struct db_audit_entry *audit)
 {
     struct sqlite__conn *c = sqlite__acquire(db);
     int rc = sqlite__tx_begin(c);

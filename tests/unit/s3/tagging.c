@@ -87,9 +87,8 @@ static void test_tagging_answers(void **state)
         s3_xml_answer_done(&a);
     }
     struct s3_xml_answer a;
-    assert_int_equal(s3_xml_parse(S3_XML_TAGGING, NULL, TAGGING_RGW_EMPTY,
-                                  strlen(TAGGING_RGW_EMPTY), &a),
-                     0);
+    assert_int_equal(
+        s3_xml_parse(S3_XML_TAGGING, NULL, TAGGING_RGW_EMPTY, strlen(TAGGING_RGW_EMPTY), &a), 0);
     assert_int_equal(a.tagging.count, 0);
     assert_null(a.tagging.tags);
     s3_xml_answer_done(&a);
@@ -104,8 +103,7 @@ static void test_tagging_answers(void **state)
     assert_int_equal(s3_xml_parse(S3_XML_TAGGING, NULL, TAGGING_AWS, strlen(TAGGING_AWS) - 5, &a),
                      SEAU_E_UNAVAILABLE);
     /* An S3 error answers whatever the kind. */
-    static const char err[] =
-        "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>";
+    static const char err[] = "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>";
     assert_int_equal(s3_xml_parse(S3_XML_TAGGING, NULL, err, strlen(err), &a), 0);
     assert_int_equal(a.kind, S3_XML_ERROR);
     assert_string_equal(a.error.code, "NoSuchKey");
