@@ -1,7 +1,7 @@
-#include "files/recovery.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "files/recovery.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -157,8 +157,6 @@ int files_tags_set_audited(const struct files_env *env, const struct files_who *
     json_t *d = json_pack("{s:o}", "tags", names ? names : json_array());
     if (rc == 0) {
         /* The tag index and the audit entry in one transaction. */
-        if (rc == 0 && d)
-            ;
         char *text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         struct db_audit_entry e;
         audit_entry_init(&e, actor, "object.tags", "success", text, time_now_ms());

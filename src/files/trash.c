@@ -231,9 +231,8 @@ static int list_moved(const struct files_env *env, const struct files_who *who, 
             break;
     }
     if (rc == 0 && more && out->n > 0) {
+        /* Resume after the last row shown (its id is its restore id). */
         char id[24];
-        snprintf(id, sizeof(id), "%lld", (long long)after);
-        /* Resume after the last row shown: after - the one that did not fit. */
         snprintf(id, sizeof(id), "%s", out->items[out->n - 1].restore_id);
         out->next_cursor = cursor_make('t', id, NULL);
         if (!out->next_cursor)
