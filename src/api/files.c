@@ -126,6 +126,8 @@ int api_list(struct http_req *req)
         .limit = http_req_query(req, "limit"),
         .cursor = http_req_query(req, "cursor"),
         .sort = http_req_query(req, "sort"),
+        .uploaded_by = http_req_query(req, "uploadedBy"),
+        .tag = http_req_query(req, "tag"),
     };
     struct jsonx_check check;
     jsonx_check_init(&check);

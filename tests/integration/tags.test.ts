@@ -79,6 +79,17 @@ test('tags: S3 limits, rights, the tag index in search, and the audit', async ()
     assert.equal((await req(srv, 'GET', `/api/search?bucket=${A}&tag=project=gemini`, { token: admin })).body.files.length, 0);
     const byUser = await req(srv, 'GET', `/api/search?bucket=${A}&uploadedBy=${bob.id}`, { token: admin });
     assert.deepEqual(byUser.body.files.map((f: Json) => f.key), ['team/other.txt']);
+    /* Listings filter the same way (folders stay). */
+    const lt = await req(srv, 'GET', `/api/list?bucket=${A}&prefix=team/&tag=${encodeURIComponent('project=apollo')}`, { token: admin });
+    assert.equal(lt.status, 200, lt.text);
+    assert.deepEqual(lt.body.files.map((f: Json) => f.key), [key]);
+    const lu = await req(srv, 'GET', `/api/list?bucket=${A}&prefix=team/&uploadedBy=${bob.id}`, { token: admin });
+    assert.deepEqual(lu.body.files.map((f: Json) => f.key), ['team/other.txt']);
+    assert.equal(lu.body.files[0].uploadedBy, bob.id);
+    const root = await req(srv, 'GET', `/api/list?bucket=${A}&uploadedBy=${bob.id}`, { token: admin });
+    assert.deepEqual(root.body.folders, ['team/']);
+    assertFields(await req(srv, 'GET', `/api/list?bucket=${A}&tag=noequals`, { token: admin }), ['tag']);
+    assertFields(await req(srv, 'GET', `/api/list?bucket=${A}&uploadedBy=0`, { token: admin }), ['uploadedBy']);
     assertFields(await req(srv, 'GET', `/api/search?tag=noequals`, { token: admin }), ['tag']);
     assertFields(await req(srv, 'GET', `/api/search?uploadedBy=abc`, { token: admin }), ['uploadedBy']);
 
