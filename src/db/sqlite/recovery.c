@@ -195,9 +195,7 @@ int sqlite__tags_set(struct db *db, const char *bucket, const char *key, const s
 int sqlite__tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
                      size_t *ret_n)
 {
-    struct db_tag *rows = calloc(DB_TAGS_MAX, sizeof(*rows));
-    if (!rows)
-        return SEAU_E_NOMEM;
+    struct db_tag *rows = NULL; /* allocated with the first row: NULL when there is none */
     struct sqlite__conn *c = sqlite__acquire(db);
     sqlite3_stmt *st = stmt(c, STMT_TAGS_GET);
     int rc = SEAU_E_DB;
@@ -205,22 +203,26 @@ int sqlite__tags_get(struct db *db, const char *bucket, const char *key, struct 
     if (st) {
         sqlite__bind_text(st, 1, bucket);
         sqlite__bind_text(st, 2, key);
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW && n < DB_TAGS_MAX) {
+        int r = SQLITE_DONE;
+        rc = 0;
+        while (rc == 0 && n < DB_TAGS_MAX && (r = sqlite3_step(st)) == SQLITE_ROW) {
+            if (!rows && !(rows = calloc(DB_TAGS_MAX, sizeof(*rows)))) {
+                rc = SEAU_E_NOMEM;
+                break;
+            }
             sqlite__copy_col(st, 0, rows[n].name, sizeof(rows[n].name));
             sqlite__copy_col(st, 1, rows[n].value, sizeof(rows[n].value));
             n++;
         }
-        rc = r == SQLITE_DONE || r == SQLITE_ROW ? 0 : sqlite__fail(r);
+        if (rc == 0 && n < DB_TAGS_MAX && r != SQLITE_DONE)
+            rc = sqlite__fail(r);
         sqlite3_reset(st);
     }
     sqlite__release(db, c);
-    if (rc || n == 0) {
+    if (rc) {
         free(rows);
-        rows = NULL;
-    }
-    if (rc)
         return rc;
+    }
     *ret = rows;
     *ret_n = n;
     return 0;
