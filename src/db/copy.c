@@ -66,8 +66,8 @@ static const struct copy_table {
      "target_user_id, message, s3_created, s3_removed",
      NULL, 15, true},
     {"s3_events_seen", "bucket, key, dedupe, sequencer, time", NULL, 5, false},
-    {"trash", "id, bucket, key, trash_key, version_id, size, deleted_by, deleted_at", NULL, 8,
-     true},
+    {"trash", "id, bucket, key, trash_key, version_id, size, deleted_by, deleted_at, uploaded_by",
+     NULL, 9, true},
     {"object_tags", "bucket, key, name, value", NULL, 4, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

@@ -567,6 +567,7 @@ struct db_trash {
     int64_t deleted_by; /* account id; 0 when unknown */
     char deleted_by_email[DB_EMAIL_MAX + 1]; /* filled by reads; "" when unknown */
     int64_t deleted_at;
+    int64_t uploaded_by; /* the object's uploader when it was deleted; 0 when unknown */
 };
 
 /* Which moved objects (trash_key set) a listing returns, by id ascending. */

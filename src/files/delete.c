@@ -210,10 +210,11 @@ static int flush(struct run *r)
     }
     const struct s3_delete_result *d = &a.deleted;
     for (size_t i = 0; rc == 0 && i < d->deleted_count; i++) {
-        (void)files_index_forget(r->env->db, r->bucket, d->deleted[i].key);
+        /* The marker's record first: it keeps the uploader the index still knows. */
         if (d->deleted[i].delete_marker)
             files_trash_record_marker(r->env, r->who, r->bucket, d->deleted[i].key,
                                       d->deleted[i].delete_marker_version_id);
+        (void)files_index_forget(r->env->db, r->bucket, d->deleted[i].key);
         rc = add_deleted(r->out, d->deleted[i].key);
     }
     for (size_t i = 0; rc == 0 && i < d->error_count; i++) {

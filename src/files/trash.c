@@ -373,6 +373,13 @@ int files_trash_list(const struct files_env *env, const struct files_who *who, c
 
 /* ================================ moving and recording =============================== */
 
+/* The uploader the index knows for bucket/key; 0 when unknown. */
+static int64_t uploader_of(const struct files_env *env, const char *bucket, const char *key)
+{
+    struct db_object o;
+    return db_object_get(env->db, bucket, key, &o) == 0 ? o.uploaded_by : 0;
+}
+
 int files_trash_move(const struct files_env *env, const struct files_who *who, const char *bucket,
                      const char *key, struct s3_error *ret_err)
 {
@@ -400,6 +407,7 @@ int files_trash_move(const struct files_env *env, const struct files_who *who, c
     row.size = size;
     row.deleted_by = who->subject.user_id;
     row.deleted_at = time_now_ms();
+    row.uploaded_by = uploader_of(env, bucket, key);
     rc = s3_copy(env->s3, bucket, key, bucket, row.trash_key, NULL, 0, NULL, ret_err);
     if (rc == 0)
         rc = db_trash_insert(env->db, &row, NULL);
@@ -425,6 +433,8 @@ void files_trash_record_marker(const struct files_env *env, const struct files_w
     snprintf(row.version_id, sizeof(row.version_id), "%s", version_id);
     row.deleted_by = who->subject.user_id;
     row.deleted_at = time_now_ms();
+    /* Called before the delete service forgets the key's index row. */
+    row.uploaded_by = uploader_of(env, bucket, key);
     /* The record of who deleted is a convenience: S3 keeps the marker either way. */
     (void)db_trash_insert(env->db, &row, NULL);
 }
@@ -514,7 +524,7 @@ static int act_one(const struct files_env *env, const struct files_who *who, con
                 memset(&w, 0, sizeof(w));
                 if (s3_head_object(env->s3, bucket, key, NULL, &w, NULL) == 0)
                     (void)files_index_record(env->db, bucket, key, w.content_length, w.etag,
-                                             w.last_modified_ms, w.content_type, row.deleted_by,
+                                             w.last_modified_ms, w.content_type, row.uploaded_by,
                                              time_now_ms());
                 s3_object_head_done(&w);
             }
@@ -554,7 +564,7 @@ static int act_one(const struct files_env *env, const struct files_who *who, con
                 if (s3_head_object(env->s3, bucket, key, NULL, &w, NULL) == 0)
                     (void)files_index_record(env->db, bucket, key, w.content_length, w.etag,
                                              w.last_modified_ms, w.content_type,
-                                             known ? row.deleted_by : 0, time_now_ms());
+                                             known ? row.uploaded_by : 0, time_now_ms());
                 s3_object_head_done(&w);
             }
         }

@@ -130,6 +130,25 @@ test('trash prefix: deletes move objects, hidden from listings, search and stats
     assert.equal(again.body.files.length, 2, 'restored files are searchable again');
 });
 
+test('a restore gives the file back to its uploader, not to whoever deleted it', async () => {
+    await upload(srv, alice.token, ON, 'team/owned.txt', 'mine');
+    await upload(srv, alice.token, BIN, 'team/owned.txt', 'mine too');
+    for (const b of [ON, BIN]) {
+        assert.equal((await req(srv, 'DELETE', `/api/delete/team/owned.txt?bucket=${b}`, { token: manager.token })).status, 200);
+        const t = await req(srv, 'GET', `/api/trash?bucket=${b}&prefix=team/`, { token: manager.token });
+        const item = t.body.files.find((f: Json) => f.key === 'team/owned.txt');
+        assert.ok(item, t.text);
+        assert.equal(item.deletedBy, manager.id);
+        const r = await req(srv, 'POST', '/api/trash/restore', { token: manager.token, json: { bucket: b, items: [{ key: 'team/owned.txt', restoreId: item.restoreId }] } });
+        assert.deepEqual(r.body.restored, ['team/owned.txt'], r.text);
+        const s = await req(srv, 'GET', `/api/search?bucket=${b}&q=owned`, { token: admin });
+        assert.equal(s.body.files[0]?.uploadedBy, alice.id, s.text);
+        /* So Alice may still delete her own file, which Bob may not. */
+        assertError(await req(srv, 'DELETE', `/api/delete/team/owned.txt?bucket=${b}`, { token: bob.token }), 403, 'forbidden');
+        assert.equal((await req(srv, 'DELETE', `/api/delete/team/owned.txt?bucket=${b}`, { token: alice.token })).status, 200);
+    }
+});
+
 test('the janitor purges the trash prefix after the retention', async () => {
     await upload(srv, admin, BIN, 'team/old.txt', 'old');
     assert.equal((await req(srv, 'DELETE', `/api/delete/team/old.txt?bucket=${BIN}`, { token: admin })).status, 200);

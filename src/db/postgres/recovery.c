@@ -10,10 +10,10 @@
 
 #define TRASH_COLS                                                                                 \
     "t.id, t.bucket, t.key, t.trash_key, t.version_id, t.size, t.deleted_by, u.email, "            \
-    "t.deleted_at FROM trash t LEFT JOIN users u ON u.id = t.deleted_by "
+    "t.deleted_at, t.uploaded_by FROM trash t LEFT JOIN users u ON u.id = t.deleted_by "
 #define RECOVERY_STATEMENTS(X)                                                                     \
     X(TRASH_INSERT, "INSERT INTO trash (bucket, key, trash_key, version_id, size, deleted_by, "    \
-                    "deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")                \
+                    "deleted_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")                \
     X(TRASH_GET, "SELECT " TRASH_COLS "WHERE t.id = $1")                                           \
     X(TRASH_MARKER, "SELECT " TRASH_COLS "WHERE t.bucket = $1 AND t.version_id = $2 "              \
                     "AND t.version_id <> '' ORDER BY t.id DESC LIMIT 1")                           \
@@ -41,6 +41,7 @@ static void read_trash(const PGresult *r, int row, struct db_trash *t)
     t->deleted_by = pg__i64(r, row, 6);
     pg__copy(r, row, 7, t->deleted_by_email, sizeof(t->deleted_by_email));
     t->deleted_at = pg__i64(r, row, 8);
+    t->uploaded_by = pg__i64(r, row, 9);
 }
 
 struct trash_change {
@@ -64,6 +65,7 @@ static int trash_insert_tx(struct db *db, struct pg__conn *c, void *ctx)
     pg__p_i64(&p, t->size);
     pg__p_i64(&p, t->deleted_by);
     pg__p_i64(&p, t->deleted_at);
+    pg__p_i64(&p, t->uploaded_by);
     PGresult *r = run(c, STMT_TRASH_INSERT, &p);
     int rc = pg__status(c, r);
     if (rc == 0 && PQntuples(r) == 1)

@@ -12,10 +12,10 @@
 
 #define TRASH_COLS                                                                                 \
     "t.id, t.bucket, t.key, t.trash_key, t.version_id, t.size, t.deleted_by, u.email, "            \
-    "t.deleted_at FROM trash t LEFT JOIN users u ON u.id = t.deleted_by "
+    "t.deleted_at, t.uploaded_by FROM trash t LEFT JOIN users u ON u.id = t.deleted_by "
 #define RECOVERY_STATEMENTS(X)                                                                     \
     X(TRASH_INSERT, "INSERT INTO trash (bucket, key, trash_key, version_id, size, deleted_by, "    \
-                    "deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                             \
+                    "deleted_at, uploaded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                             \
     X(TRASH_GET, "SELECT " TRASH_COLS "WHERE t.id = ?1")                                           \
     X(TRASH_MARKER, "SELECT " TRASH_COLS "WHERE t.bucket = ?1 AND t.version_id = ?2 "              \
                     "AND t.version_id <> '' ORDER BY t.id DESC LIMIT 1")                           \
@@ -43,6 +43,7 @@ static void read_trash(sqlite3_stmt *st, struct db_trash *t)
     t->deleted_by = sqlite3_column_int64(st, 6);
     sqlite__copy_col(st, 7, t->deleted_by_email, sizeof(t->deleted_by_email));
     t->deleted_at = sqlite3_column_int64(st, 8);
+    t->uploaded_by = sqlite3_column_int64(st, 9);
 }
 
 int sqlite__trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit)
@@ -59,6 +60,7 @@ int sqlite__trash_insert(struct db *db, struct db_trash *t, struct db_audit_entr
             sqlite3_bind_int64(st, 5, t->size);
             sqlite3_bind_int64(st, 6, t->deleted_by);
             sqlite3_bind_int64(st, 7, t->deleted_at);
+            sqlite3_bind_int64(st, 8, t->uploaded_by);
         }
         rc = sqlite__exec(st);
         int64_t id = rc == 0 ? sqlite3_last_insert_rowid(c->handle) : 0;

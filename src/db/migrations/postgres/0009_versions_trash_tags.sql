@@ -8,7 +8,8 @@ CREATE TABLE trash (
     version_id  text NOT NULL DEFAULT '',
     size        bigint NOT NULL DEFAULT 0,
     deleted_by  bigint NOT NULL DEFAULT 0,
-    deleted_at  bigint NOT NULL
+    deleted_at  bigint NOT NULL,
+    uploaded_by bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX trash_bucket_key ON trash (bucket, key, id);
 CREATE INDEX trash_deleted_at ON trash (deleted_at);

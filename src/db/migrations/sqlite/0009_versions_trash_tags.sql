@@ -8,7 +8,9 @@
 -- (SEAU_TRASH), the object was moved to trash_key and the row is the only
 -- record of where it came from; the janitor purges rows (and their objects)
 -- older than the retention. deleted_by is not a foreign key: the record of
--- who deleted outlives the account, as the audit log does.
+-- who deleted outlives the account, as the audit log does. uploaded_by keeps
+-- the object's uploader (from the object index), so a restore gives the file
+-- back to whoever uploaded it, not to whoever deleted it.
 CREATE TABLE trash (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     bucket      TEXT    NOT NULL,
@@ -17,7 +19,8 @@ CREATE TABLE trash (
     version_id  TEXT    NOT NULL DEFAULT '',
     size        INTEGER NOT NULL DEFAULT 0,
     deleted_by  INTEGER NOT NULL DEFAULT 0,
-    deleted_at  INTEGER NOT NULL
+    deleted_at  INTEGER NOT NULL,
+    uploaded_by INTEGER NOT NULL DEFAULT 0  -- the object's uploader, given back on restore
 );
 CREATE INDEX trash_bucket_key ON trash (bucket, key, id);
 CREATE INDEX trash_deleted_at ON trash (deleted_at);

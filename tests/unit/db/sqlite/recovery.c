@@ -38,6 +38,7 @@ static struct db_trash moved(const char *key, int64_t by, int64_t at)
     t.size = 42;
     t.deleted_by = by;
     t.deleted_at = at;
+    t.uploaded_by = by + 100;
     return t;
 }
 
@@ -110,6 +111,7 @@ static void test_trash_rows(void **state)
 
     assert_int_equal(db_trash_get(t.db, b.id, &got), 0);
     assert_string_equal(got.trash_key, b.trash_key);
+    assert_int_equal(got.uploaded_by, 102);
     struct db_audit_entry d = entry("trash.gone");
     assert_int_equal(db_trash_delete(t.db, b.id, &d), 0);
     struct db_audit_entry d2 = entry("trash.gone");
