@@ -229,5 +229,16 @@ int api_tokens_list(struct http_req *req);
 int api_tokens_create(struct http_req *req);
 int api_tokens_revoke(struct http_req *req);
 int api_access_explain(struct http_req *req);
+/* Versions, recycle bin, tags and metadata (recovery.c). */
+int api_versions_list(struct http_req *req);
+int api_versions_restore(struct http_req *req);
+int api_versions_delete(struct http_req *req);
+int api_buckets_versioning(struct http_req *req);
+int api_trash_list(struct http_req *req);
+int api_trash_restore(struct http_req *req);
+int api_trash_purge(struct http_req *req);
+int api_tags_get(struct http_req *req);
+int api_tags_put(struct http_req *req);
+int api_object_patch(struct http_req *req);
 
 #endif

@@ -13,6 +13,7 @@
 #include "files/delete.h"
 #include "files/browse.h"
 #include "files/index.h"
+#include "files/recovery.h"
 #include "s3/client.h"
 
 #include <sodium.h>
@@ -106,8 +107,10 @@ int api_buckets(struct http_req *req)
         return rc;
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s?, s:s?}", "name", b[i].name, "region",
-                                              b[i].region, "versioning", b[i].versioning));
+        json_array_append_new(list, json_pack("{s:s, s:s?, s:s?, s:s?}", "name", b[i].name,
+                                              "region", b[i].region, "versioning",
+                                              b[i].versioning, "recoverable",
+                                              files_recoverable(b[i].name, b[i].versioning)));
     files_buckets_free(b, n);
     return http_reply_json(req, 200, json_pack("{s:o}", "buckets", list));
 }
@@ -123,6 +126,8 @@ int api_list(struct http_req *req)
         .limit = http_req_query(req, "limit"),
         .cursor = http_req_query(req, "cursor"),
         .sort = http_req_query(req, "sort"),
+        .uploaded_by = http_req_query(req, "uploadedBy"),
+        .tag = http_req_query(req, "tag"),
     };
     struct jsonx_check check;
     jsonx_check_init(&check);
@@ -212,6 +217,22 @@ int api_object(struct http_req *req)
         json_pack("{s:o, s:o}", "file",
                   object_json(bucket, key, o.size, o.last_modified_ms, o.etag, o.content_type),
                   "metadata", meta);
+    /* System metadata and the uploader (files/recovery.h). */
+    struct files_details det;
+    if (out && files_details_get(&env, who, bucket, key, &det, NULL) == 0) {
+        json_object_set_new(
+            out, "system",
+            json_pack("{s:o, s:I, s:o, s:s, s:o, s:o, s:o}", "contentType",
+                      det.content_type[0] ? json_string(det.content_type) : json_null(), "size",
+                      (json_int_t)det.size, "etag", api_etag_json(det.etag), "storageClass",
+                      det.storage_class, "encryption",
+                      det.encryption[0] ? json_string(det.encryption) : json_null(),
+                      "lastModified", api_time_json(det.last_modified_ms), "versionId",
+                      det.version_id[0] ? json_string(det.version_id) : json_null()));
+        if (det.uploaded_by)
+            json_object_set_new(json_object_get(out, "file"), "uploadedBy",
+                                json_integer(det.uploaded_by));
+    }
     if (out && o.versioned) {
         json_t *vs = json_array();
         for (size_t i = 0; vs && i < o.version_count; i++) {
@@ -315,6 +336,24 @@ int api_search(struct http_req *req)
     size_param(req, &check, "maxSize", &s.max_size);
     time_param(req, &check, "modifiedAfter", &s.modified_after);
     time_param(req, &check, "modifiedBefore", &s.modified_before);
+    /* Filters of files/recovery.h: uploadedBy=<account id>, tag=NAME=VALUE. */
+    const char *up = http_req_query(req, "uploadedBy");
+    if (up && str_to_int64(up, 1, INT64_MAX, &s.uploaded_by))
+        jsonx_check_fail(&check, "uploadedBy", "must be an account id");
+    const char *tag = http_req_query(req, "tag");
+    char tag_name[DB_TAG_NAME_MAX + 1];
+    if (tag) {
+        const char *eq = strchr(tag, '=');
+        size_t nl = eq ? (size_t)(eq - tag) : 0;
+        if (!eq || nl == 0 || nl > DB_TAG_NAME_MAX || strlen(eq + 1) > DB_TAG_VALUE_MAX) {
+            jsonx_check_fail(&check, "tag", "must be NAME=VALUE");
+        } else {
+            memcpy(tag_name, tag, nl);
+            tag_name[nl] = '\0';
+            s.tag_name = tag_name;
+            s.tag_value = eq + 1;
+        }
+    }
     char raw[DB_BUCKET_MAX + DB_KEY_MAX + 8];
     const char *cursor = http_req_query(req, "cursor");
     if (cursor && search_cursor_decode(cursor, raw, sizeof(raw), &s.after_bucket, &s.after_key))

@@ -102,6 +102,25 @@ const struct http_route api_routes[] = {
     {"GET", "/u/{token}", api_upload_link_page, HTTP_PUBLIC, 0, 0},
     {"POST", "/u/{token}/upload", api_upload_link_upload, HTTP_PUBLIC, HTTP_BODY_STREAMED,
      HTTP_NEEDS_S3},
+    /* Versions, recycle bin, tags and metadata (recovery.c); files/recovery.h decides rights. */
+    {"GET", "/api/versions", api_versions_list, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"POST", "/api/versions/restore", api_versions_restore, HTTP_USER, 8 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"DELETE", "/api/versions", api_versions_delete, HTTP_ADMIN, 0,
+     HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"PUT", "/api/buckets/versioning", api_buckets_versioning, HTTP_ADMIN, 4 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/trash", api_trash_list, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    /* 1000 items of a key and a version id (up to 1024 bytes each). */
+    {"POST", "/api/trash/restore", api_trash_restore, HTTP_USER, 2112 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"POST", "/api/trash/purge", api_trash_purge, HTTP_MANAGER, 2112 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"GET", "/api/tags", api_tags_get, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    {"PUT", "/api/tags", api_tags_put, HTTP_USER, 16 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    {"PATCH", "/api/object", api_object_patch, HTTP_USER, 16 * KiB,
+     HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

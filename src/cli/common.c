@@ -1,6 +1,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/err.h"
+#include "files/recovery.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,8 @@ int cli__load_config(int argc, char **argv, struct cfg *c)
         cfg_done(c);
         return 2;
     }
+    /* The recycle bin's prefixes, read by every service from now on (files/recovery.h). */
+    files_trash_configure(c->trash, c->ntrash);
     return 0;
 }
 

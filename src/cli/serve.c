@@ -13,6 +13,7 @@
 #include "core/trace.h"
 #include "events/bus.h"
 #include "events/consumer.h"
+#include "files/recovery.h"
 #include "files/reconcile.h"
 #include "files/fetch.h"
 #include "files/rules.h"
@@ -133,6 +134,7 @@ struct singletons {
     struct db_leader *lock;
     bool leading;
     struct files_upload_janitor *janitor;
+    struct files_trash_janitor *trash_janitor;
     struct files_reconciler *reconciler;
     pthread_t thread;
     bool started;
@@ -157,10 +159,14 @@ static void singletons_lead(struct singletons *s, bool lead)
     if (!lead) {
         files_reconcile_stop(s->reconciler);
         files_upload_janitor_stop(s->janitor);
+        files_trash_janitor_stop(s->trash_janitor);
         s->reconciler = NULL;
         s->janitor = NULL;
+        s->trash_janitor = NULL;
         return;
     }
+    if (s->app->s3 && files_trash_janitor_start(s->env, &s->trash_janitor))
+        log_event(LOG_ERROR, "cannot start the recycle bin's janitor", NULL);
     if (s->app->s3 && files_upload_janitor_start(s->env, s->c, janitor_report, NULL, &s->janitor))
         log_event(LOG_ERROR, "cannot start the upload janitor", NULL);
     /* The object index converges with S3 every SEAU_INDEX_RECONCILE_INTERVAL (0: never). */
@@ -235,8 +241,10 @@ static void singletons_stop(struct singletons *s)
     }
     files_reconcile_stop(s->reconciler);
     files_upload_janitor_stop(s->janitor);
+    files_trash_janitor_stop(s->trash_janitor);
     s->reconciler = NULL;
     s->janitor = NULL;
+    s->trash_janitor = NULL;
     db_leader_free(s->lock); /* releases the lock: another replica takes over */
     s->lock = NULL;
     pthread_mutex_destroy(&s->mu);

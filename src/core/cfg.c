@@ -92,6 +92,10 @@ static const struct cfg_option cfg_options[] = {
     OPT("SEAU_CLAMAV", "clamav", clamav, NULL,
         "clamd to scan uploads with: tcp://HOST:PORT or a Unix socket path (unset: no scan)",
         false),
+    OPT("SEAU_TRASH", "trash", trash_text, NULL,
+        "recycle bin for buckets without versioning: bucket:prefix:retention[,...], e.g. "
+        "docs:.trash/:30d (deletes move objects under the prefix, purged after the retention)",
+        false),
     OPT("SEAU_DOWNLOAD_MODE", "download-mode", download_mode_text, "redirect",
         "downloads: redirect (to a presigned S3 URL) or proxy (bytes through Seau)", false),
     OPT("SEAU_PRESIGN_EXPIRY", "presign-expiry", presign_expiry_text, "15m",
@@ -430,6 +434,79 @@ static void check_buckets(struct cfg *c, struct cfg_problems *p)
     }
 }
 
+static void free_trash(struct cfg *c)
+{
+    for (size_t i = 0; c->trash && i < c->ntrash; i++) {
+        free(c->trash[i].bucket);
+        free(c->trash[i].prefix);
+    }
+    free(c->trash);
+    c->trash = NULL;
+    c->ntrash = 0;
+}
+
+/* Splits SEAU_TRASH into bucket:prefix:retention entries on configured buckets. */
+static void check_trash(struct cfg *c, struct cfg_problems *p)
+{
+    free_trash(c);
+    const char *s = c->trash_text ? c->trash_text : "";
+    size_t cap = 1;
+    for (const char *q = s; *q; q++)
+        cap += *q == ',';
+    c->trash = calloc(cap, sizeof(*c->trash));
+    if (!c->trash)
+        return;
+    while (*s) {
+        while (*s == ',' || *s == ' ')
+            s++;
+        size_t n = strcspn(s, ",");
+        if (n == 0)
+            break;
+        char *entry = slice_dup((struct slice){s, n});
+        s += n;
+        if (!entry)
+            return;
+        char *c1 = strchr(entry, ':');
+        char *c2 = c1 ? strrchr(entry, ':') : NULL;
+        if (!c1 || c2 == c1) {
+            problem(p, "SEAU_TRASH: '%s' must be bucket:prefix:retention, e.g. docs:.trash/:30d",
+                    entry);
+            free(entry);
+            continue;
+        }
+        *c1 = '\0';
+        *c2 = '\0';
+        const char *bucket = entry, *prefix = c1 + 1, *retention = c2 + 1;
+        bool known = false, dup = false;
+        for (size_t i = 0; i < c->nbuckets; i++)
+            known = known || strcmp(c->buckets[i], bucket) == 0;
+        for (size_t i = 0; i < c->ntrash; i++)
+            dup = dup || strcmp(c->trash[i].bucket, bucket) == 0;
+        size_t pl = strlen(prefix);
+        const char *why = s3name_prefix_problem(prefix);
+        int64_t ms = 0;
+        if (!known || dup)
+            problem(p, "SEAU_TRASH: bucket '%s' %s", bucket,
+                    dup ? "is listed twice" : "is not one of SEAU_BUCKETS");
+        else if (pl == 0 || prefix[pl - 1] != '/' || why)
+            problem(p, "SEAU_TRASH: the prefix '%s' of '%s' must be a folder ending with '/'",
+                    prefix, bucket);
+        else if (check_duration(p, "SEAU_TRASH", retention, 1000, &ms), ms >= 1000) {
+            struct cfg_trash *t = &c->trash[c->ntrash];
+            t->bucket = str_dup(bucket);
+            t->prefix = str_dup(prefix);
+            t->retention_ms = ms;
+            if (t->bucket && t->prefix)
+                c->ntrash++;
+            else {
+                free(t->bucket);
+                free(t->prefix);
+            }
+        }
+        free(entry);
+    }
+}
+
 /* An endpoint is scheme://host[:port] and nothing more: buckets and keys go after it. */
 static void check_endpoint(const char *e, struct cfg_problems *p)
 {
@@ -599,6 +676,7 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
         problem(p, "SEAU_S3_FORCE_PATH_STYLE='%s' must be true or false",
                 c->s3_force_path_style_text);
     check_buckets(c, p);
+    check_trash(c, p);
     check_files(c, p);
     return p->len > before ? SEAU_E_VALIDATION : 0;
 }
@@ -618,6 +696,7 @@ void cfg_done(struct cfg *c)
     free(c->public_origin);
     c->public_origin = NULL;
     free_buckets(c);
+    free_trash(c);
 }
 
 void cfg_print_help(FILE *f)

@@ -15,6 +15,13 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+/* A bucket whose deletes move objects under a trash prefix (SEAU_TRASH). */
+struct cfg_trash {
+    char *bucket;         /* a configured bucket */
+    char *prefix;         /* ends with '/', e.g. ".trash/" */
+    int64_t retention_ms; /* moved objects older than this are purged */
+};
+
 struct cfg {
     /* Raw values (owned strings; NULL when unset and without default). */
     char *listen;
@@ -64,6 +71,7 @@ struct cfg {
     char *webhook_secret;       /* secret: POST /api/events/s3 bearer; NULL: webhook refused */
     char *notification_retention_text;
     char *events_verify_text;
+    char *trash_text;           /* SEAU_TRASH: bucket:prefix:retention[,...]; NULL: none */
 
     /* Parsed by cfg_validate(). */
     struct sockaddr_storage listen_addr;
@@ -107,6 +115,8 @@ struct cfg {
     bool events_verify; /* HEAD the object of an S3 event before believing it */
     char **buckets; /* NULL-terminated list parsed from buckets_text; never NULL after validate */
     size_t nbuckets;
+    struct cfg_trash *trash; /* parsed from trash_text: at most one per configured bucket */
+    size_t ntrash;
 };
 
 /* A list of human sentences naming configuration problems. */

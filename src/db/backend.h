@@ -155,6 +155,18 @@ struct db_ops {
                            struct db_oidc_login *ret);
     int (*oidc_sign_in)(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
                         struct db_audit_entry *audit, struct db_user *ret);
+    /* Recycle bin and tags (db.h "recycle bin, tags"). */
+    int (*trash_insert)(struct db *db, struct db_trash *t, struct db_audit_entry *audit);
+    int (*trash_get)(struct db *db, int64_t id, struct db_trash *ret);
+    int (*trash_find_marker)(struct db *db, const char *bucket, const char *version_id,
+                             struct db_trash *ret);
+    int (*trash_list)(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                      size_t *ret_n);
+    int (*trash_delete)(struct db *db, int64_t id, struct db_audit_entry *audit);
+    int (*tags_set)(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                    size_t n, struct db_audit_entry *audit);
+    int (*tags_get)(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                    size_t *ret_n);
 
     /* Replicas (db.h): NULL in a store that is not shared (db.c answers for it). */
     int (*notifications_since)(struct db *db, int64_t after_id, size_t limit,

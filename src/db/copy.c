@@ -79,6 +79,9 @@ static const struct copy_table {
      "seq, id, token_hash, bucket, prefix, created_by, created_at, expires_at, password_hash, "
      "max_files, max_bytes, message, files, bytes, revoked_at",
      NULL, 15, true},
+    {"trash", "id, bucket, key, trash_key, version_id, size, deleted_by, deleted_at, uploaded_by",
+     NULL, 9, true},
+    {"object_tags", "bucket, key, name, value", NULL, 4, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -269,7 +272,7 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
         rc = pg__exec_text(c, "LOCK TABLE users, sessions, mfa, mfa_recovery, mfa_challenges, "
                               "tokens, grants, audit_log, login_throttle, objects, "
                               "upload_sessions, shares, notifications, s3_events_seen, "
-                              "index_sync, upload_links IN EXCLUSIVE MODE");
+                              "index_sync, upload_links, trash, object_tags IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)
         rc = copy__pg_empty(c, &empty);

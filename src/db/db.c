@@ -679,3 +679,46 @@ int db_pat_delete(struct db *db, int64_t user_id, const char *id, struct db_audi
 {
     return db->ops->pat_delete(db, user_id, id, audit);
 }
+
+/* ------------------------------------------------------------ recycle bin, tags */
+
+int db_trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit)
+{
+    return db->ops->trash_insert(db, t, audit);
+}
+
+int db_trash_get(struct db *db, int64_t id, struct db_trash *ret)
+{
+    return db->ops->trash_get(db, id, ret);
+}
+
+int db_trash_find_marker(struct db *db, const char *bucket, const char *version_id,
+                         struct db_trash *ret)
+{
+    return db->ops->trash_find_marker(db, bucket, version_id, ret);
+}
+
+int db_trash_list(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                  size_t *ret_n)
+{
+    return db->ops->trash_list(db, f, ret, ret_n);
+}
+
+int db_trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit)
+{
+    return db->ops->trash_delete(db, id, audit);
+}
+
+int db_tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                size_t n, struct db_audit_entry *audit)
+{
+    if (n > DB_TAGS_MAX)
+        return SEAU_E_VALIDATION;
+    return db->ops->tags_set(db, bucket, key, tags, n, audit);
+}
+
+int db_tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                size_t *ret_n)
+{
+    return db->ops->tags_get(db, bucket, key, ret, ret_n);
+}

@@ -173,6 +173,9 @@ struct db_object_query {
     const char *after_key;                /* in (bucket, key) order; NULL: from the start */
     size_t limit;                         /* rows wanted, 1 to 1001 */
     int64_t count_cap;                    /* 0: do not count; else count up to cap + 1 */
+    int64_t uploaded_by;                  /* rows this account uploaded; 0: anyone's */
+    const char *tag_name;                 /* rows carrying this tag (object_tags); NULL: any */
+    const char *tag_value;                /* with tag_name: its value */
 };
 
 /* ------------------------------------------------------------ upload sessions */
@@ -731,6 +734,72 @@ int db_notification_s3_check(struct db *db, const struct db_s3_event *e, struct 
 int db_notification_s3_ingest(struct db *db, const struct db_s3_event *e, struct db_notification *n,
                               enum db_s3_outcome *ret);
 int db_notification_purge(struct db *db, int64_t before, int64_t *ret_n);
+
+/* ------------------------------------------------------------ recycle bin, tags */
+
+#define DB_VERSION_ID_MAX 1024
+#define DB_TAG_NAME_MAX   512  /* 128 characters of UTF-8 */
+#define DB_TAG_VALUE_MAX  1024 /* 256 characters of UTF-8 */
+#define DB_TAGS_MAX       10
+
+/*
+ * One deletion Seau can undo (files/trash.c): a delete marker Seau made in
+ * a versioned bucket (version_id set, trash_key ""), or an object Seau moved
+ * under the bucket's trash prefix (trash_key set, version_id "").
+ */
+struct db_trash {
+    int64_t id; /* assigned by the store */
+    char bucket[DB_BUCKET_MAX + 1];
+    char key[DB_KEY_MAX + 1]; /* the key it had */
+    char trash_key[DB_KEY_MAX + 1];
+    char version_id[DB_VERSION_ID_MAX + 1];
+    int64_t size;
+    int64_t deleted_by; /* account id; 0 when unknown */
+    char deleted_by_email[DB_EMAIL_MAX + 1]; /* filled by reads; "" when unknown */
+    int64_t deleted_at;
+    int64_t uploaded_by; /* the object's uploader when it was deleted; 0 when unknown */
+};
+
+/* Which moved objects (trash_key set) a listing returns, by id ascending. */
+struct db_trash_filter {
+    const char *bucket;
+    const char *prefix;  /* keys (the original ones) starting with it; NULL or "": all */
+    int64_t deleted_by;  /* 0: anyone's */
+    int64_t after_id;    /* cursor: ids above it */
+    int64_t before_time; /* deleted_at below it; 0: no bound (the janitor's expiry) */
+    size_t limit;        /* 1 to 1001 */
+};
+
+struct db_tag {
+    char name[DB_TAG_NAME_MAX + 1];
+    char value[DB_TAG_VALUE_MAX + 1];
+};
+
+/*
+ * Contracts:
+ * trash_insert: stores t (t->id set) with its audit entry.
+ * trash_get: by id; SEAU_E_NOT_FOUND when absent.
+ * trash_find_marker: the row of a delete marker (bucket, version_id);
+ *   SEAU_E_NOT_FOUND when Seau did not make it.
+ * trash_list: moved objects matching f, id ascending, in a new array (free()).
+ * trash_delete: removes the row with its audit entry (audit may be NULL);
+ *   SEAU_E_NOT_FOUND when absent (no entry then).
+ * tags_set: replaces the tags Seau knows of bucket/key (n 0 to
+ *   DB_TAGS_MAX: 0 forgets them) with its audit entry (may be NULL).
+ * tags_get: the tags of bucket/key by name, in a new array (free(); NULL
+ *   and 0 when none).
+ */
+int db_trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit);
+int db_trash_get(struct db *db, int64_t id, struct db_trash *ret);
+int db_trash_find_marker(struct db *db, const char *bucket, const char *version_id,
+                         struct db_trash *ret);
+int db_trash_list(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                  size_t *ret_n);
+int db_trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit);
+int db_tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                size_t n, struct db_audit_entry *audit);
+int db_tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                size_t *ret_n);
 
 /* ------------------------------------------------------------ moving stores */
 

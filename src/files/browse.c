@@ -5,6 +5,7 @@
 #include "core/jsonx.h"
 #include "core/s3name.h"
 #include "core/str.h"
+#include "files/recovery.h"
 #include "s3/client.h"
 #include "s3/listing.h"
 
@@ -229,6 +230,19 @@ int files_list_validate(const struct files_list_query *q, char *const *buckets, 
                              "size and date sorting work with the '/' delimiter only");
         }
     }
+    if (q->uploaded_by && str_to_int64(q->uploaded_by, 1, INT64_MAX, &p.uploaded_by))
+        jsonx_check_fail(check, "uploadedBy", "must be an account id");
+    if (q->tag) {
+        const char *eq = strchr(q->tag, '=');
+        size_t nl = eq ? (size_t)(eq - q->tag) : 0;
+        if (!eq || nl == 0 || nl > DB_TAG_NAME_MAX || strlen(eq + 1) > DB_TAG_VALUE_MAX) {
+            jsonx_check_fail(check, "tag", "must be NAME=VALUE");
+        } else {
+            memcpy(p.tag_name, q->tag, nl);
+            p.tag_name[nl] = '\0';
+            p.tag_value = eq + 1;
+        }
+    }
     if (q->cursor && sort_ok) {
         int rc = files_cursor_decode(q->cursor, p.sort, &p.token);
         if (rc == SEAU_E_NOMEM)
@@ -359,7 +373,8 @@ static int entry_set(struct files_entry *e, const char *key, bool folder, const 
  */
 typedef int (*entry_fn)(void *ctx, const char *name, bool folder, const struct s3_object *o);
 
-static int walk_page(const struct s3_object_list *l, const char *prefix, entry_fn fn, void *ctx)
+static int walk_page(const struct s3_object_list *l, const char *bucket, const char *prefix,
+                     entry_fn fn, void *ctx)
 {
     size_t i = 0, j = 0;
     while (i < l->object_count || j < l->common_prefix_count) {
@@ -369,11 +384,15 @@ static int walk_page(const struct s3_object_list *l, const char *prefix, entry_f
         int rc;
         if (take_obj) {
             const struct s3_object *o = &l->objects[i++];
-            if (*prefix && strcmp(o->key, prefix) == 0)
+            if ((*prefix && strcmp(o->key, prefix) == 0) || files_trash_hides(bucket, o->key))
                 continue;
             rc = fn(ctx, o->key, false, o);
         } else {
-            rc = fn(ctx, l->common_prefixes[j++], true, NULL);
+            const char *f = l->common_prefixes[j++];
+            /* The recycle bin's folder is not shown (files/recovery.h). */
+            if (files_trash_hides(bucket, f))
+                continue;
+            rc = fn(ctx, f, true, NULL);
         }
         if (rc)
             return rc;
@@ -439,7 +458,7 @@ static int list_full_asc(const struct files_env *env, const struct files_list_pa
         return rc;
     }
     struct collect c = {.entries = calloc(p->limit, sizeof(struct files_entry)), .cap = p->limit};
-    rc = c.entries ? walk_page(l, p->prefix, collect_asc, &c) : SEAU_E_NOMEM;
+    rc = c.entries ? walk_page(l, p->bucket, p->prefix, collect_asc, &c) : SEAU_E_NOMEM;
     if (rc == 1)
         rc = 0;
     out->entries = c.entries;
@@ -470,7 +489,7 @@ static int list_full_desc(const struct files_env *env, const struct files_list_p
     const struct s3_object_list *l;
     int rc;
     while ((rc = s3_listing_next(&it, &l, ret_err)) == 0 && l) {
-        rc = walk_page(l, p->prefix, collect_desc, &c);
+        rc = walk_page(l, p->bucket, p->prefix, collect_desc, &c);
         if (rc)
             break;
     }
@@ -654,6 +673,53 @@ static int list_indexed(const struct files_env *env, const struct files_list_par
     return rc;
 }
 
+/*
+ * Keeps the folders and the objects matching the uploader and tag filters,
+ * from the object index and the tag index: two store reads per object of
+ * the page, O(limit).
+ */
+static int filter_entries(const struct files_env *env, const struct files_list_params *p,
+                          struct files_listing *l)
+{
+    size_t kept = 0;
+    int rc = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        struct files_entry *e = &l->entries[i];
+        bool keep = e->is_folder;
+        if (!keep && rc == 0) {
+            keep = true;
+            if (p->uploaded_by) {
+                struct db_object o;
+                int grc = db_object_get(env->db, p->bucket, e->key, &o);
+                if (grc && grc != SEAU_E_NOT_FOUND)
+                    rc = grc;
+                keep = grc == 0 && o.uploaded_by == p->uploaded_by;
+                if (keep)
+                    e->uploaded_by = o.uploaded_by;
+            }
+            if (keep && p->tag_name[0]) {
+                struct db_tag *tags = NULL;
+                size_t n = 0;
+                int trc = db_tags_get(env->db, p->bucket, e->key, &tags, &n);
+                if (trc)
+                    rc = trc;
+                bool found = false;
+                for (size_t k = 0; k < n && !found; k++)
+                    found = strcmp(tags[k].name, p->tag_name) == 0 &&
+                            strcmp(tags[k].value, p->tag_value) == 0;
+                free(tags);
+                keep = found;
+            }
+        }
+        if (keep)
+            l->entries[kept++] = *e;
+        else
+            entry_done(e);
+    }
+    l->count = kept;
+    return rc;
+}
+
 int files_list(const struct files_env *env, const struct files_who *who,
                const struct files_list_params *p, struct jsonx_check *check,
                struct files_listing *ret, struct s3_error *ret_err)
@@ -692,6 +758,8 @@ int files_list(const struct files_env *env, const struct files_who *who,
     } else {
         rc = list_full_asc(env, p, &out, ret_err);
     }
+    if (rc == 0 && (p->uploaded_by || p->tag_name[0]))
+        rc = filter_entries(env, p, &out);
     if (rc) {
         files_listing_done(&out);
         return rc;
@@ -783,6 +851,8 @@ int files_object_get(const struct files_env *env, const struct files_who *who,
         return SEAU_E_UNAVAILABLE;
     struct auth_resource res = {.bucket = bucket, .key = key};
     int rc = auth_can(&who->subject, AUTH_OBJECT_READ, &res);
+    if (rc == 0 && files_trash_hides(bucket, key))
+        rc = SEAU_E_NOT_FOUND;
     if (rc)
         return rc;
     struct files_object o;

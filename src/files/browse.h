@@ -88,12 +88,19 @@ struct files_list_params {
     size_t limit;
     enum files_sort sort;
     char *token; /* decoded from the cursor (owned); NULL on the first page */
+    /* Filters (files/recovery.h): objects this account uploaded (0: any), objects carrying
+     * the tag tag_name=tag_value (tag_name[0] == 0: any). A filtered page may hold fewer
+     * entries than limit; folders are always shown. */
+    int64_t uploaded_by;
+    char tag_name[DB_TAG_NAME_MAX + 1];
+    const char *tag_value;
 };
 void files_list_params_done(struct files_list_params *p);
 
 /* The raw query parameters (NULL when absent), as a client sent them. */
 struct files_list_query {
     const char *bucket, *prefix, *delimiter, *limit, *cursor, *sort;
+    const char *uploaded_by, *tag; /* uploadedBy=<account id>, tag=NAME=VALUE */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "core/timeutil.h"
 #include "events/bus.h"
 #include "files/index.h"
+#include "files/recovery.h"
 #include "s3/client.h"
 #include "s3/listing.h"
 
@@ -39,6 +40,8 @@ static int may_delete(const struct files_env *env, const struct files_who *who,
     /* Grants first: a hidden key costs no store lookup and says nothing more. */
     struct auth_resource res = {.bucket = bucket, .key = key};
     int rc = auth_can(&who->subject, AUTH_OBJECT_DELETE, &res);
+    if (rc == 0 && files_trash_hides(bucket, key))
+        return SEAU_E_NOT_FOUND; /* the recycle bin is purged through its own API */
     if (rc != SEAU_E_FORBIDDEN)
         return rc;
     rc = owner_of(env, who, bucket, key, &res.owner_id);
@@ -55,7 +58,17 @@ int files_delete_one(const struct files_env *env, const struct files_who *who,
     int rc = may_delete(env, who, bucket, key);
     if (rc)
         return rc;
-    rc = s3_delete_object(env->s3, bucket, key, NULL, NULL, ret_err);
+    /* With a trash prefix the object moves there; in a versioned bucket S3 leaves a
+     * delete marker, whose maker the recycle bin records. */
+    if (files_trash_of(bucket)) {
+        rc = files_trash_move(env, who, bucket, key, ret_err);
+    } else {
+        struct s3_delete_info info;
+        memset(&info, 0, sizeof(info));
+        rc = s3_delete_object(env->s3, bucket, key, NULL, &info, ret_err);
+        if (rc == 0 && info.delete_marker)
+            files_trash_record_marker(env, who, bucket, key, info.version_id);
+    }
     if (rc)
         return rc;
     /* The index is a cache of S3: a failure here is healed by the next sync. */
@@ -164,6 +177,22 @@ static int flush(struct run *r)
         batch_clear(r);
         return rc;
     }
+    if (files_trash_of(r->bucket)) {
+        /* Moved one by one: a copy under the trash prefix, then the delete. */
+        for (size_t i = 0; rc == 0 && i < r->nbatch; i++) {
+            struct s3_error e;
+            memset(&e, 0, sizeof(e));
+            int mrc = files_trash_move(r->env, r->who, r->bucket, r->batch[i], &e);
+            if (mrc == 0) {
+                (void)files_index_forget(r->env->db, r->bucket, r->batch[i]);
+                rc = add_deleted(r->out, r->batch[i]);
+            } else {
+                rc = add_refusal(r->out, r->batch[i], mrc);
+            }
+        }
+        batch_clear(r);
+        return rc;
+    }
     struct s3_object_id ids[S3_MAX_DELETE_BATCH];
     for (size_t i = 0; i < r->nbatch; i++)
         ids[i] = (struct s3_object_id){.key = r->batch[i], .version_id = NULL};
@@ -181,6 +210,10 @@ static int flush(struct run *r)
     }
     const struct s3_delete_result *d = &a.deleted;
     for (size_t i = 0; rc == 0 && i < d->deleted_count; i++) {
+        /* The marker's record first: it keeps the uploader the index still knows. */
+        if (d->deleted[i].delete_marker)
+            files_trash_record_marker(r->env, r->who, r->bucket, d->deleted[i].key,
+                                      d->deleted[i].delete_marker_version_id);
         (void)files_index_forget(r->env->db, r->bucket, d->deleted[i].key);
         rc = add_deleted(r->out, d->deleted[i].key);
     }

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "files/fetch.h"
+#include "files/recovery.h"
 #include "files/transfers.h"
 #include "http/disposition.h"
 #include "http/range.h"
@@ -185,6 +186,8 @@ int files_download(const struct files_env *env, const struct files_who *who,
     memset(pb, 0, sizeof(*pb));
     struct auth_resource res = {.bucket = r->bucket, .key = r->key};
     int rc = auth_can(&who->subject, AUTH_OBJECT_READ, &res);
+    if (rc == 0 && files_trash_hides(r->bucket, r->key))
+        rc = SEAU_E_NOT_FOUND; /* the recycle bin is read through its own API */
     if (rc)
         return rc;
     return files_download_open(env, r, ret, pb);

@@ -1,5 +1,6 @@
 /* The object index service: see index.h. */
 #include "files/index.h"
+#include "files/recovery.h"
 
 #include "core/err.h"
 #include "core/str.h"
@@ -105,6 +106,9 @@ static int object_fill(struct db_object *o, const char *bucket, const char *key,
     memset(o, 0, sizeof(*o));
     if (strlen(bucket) >= sizeof(o->bucket) || strlen(key) >= sizeof(o->key) || !*key ||
         size < 0)
+        return SEAU_E_VALIDATION;
+    /* The recycle bin's objects are not files: search and stats never see them. */
+    if (files_trash_hides(bucket, key))
         return SEAU_E_VALIDATION;
     memcpy(o->bucket, bucket, strlen(bucket) + 1);
     memcpy(o->key, key, strlen(key) + 1);
@@ -383,6 +387,9 @@ int files_index_search(struct db *db, char *const *buckets, const struct auth_su
         .max_size = s->max_size,
         .modified_after = s->modified_after,
         .modified_before = s->modified_before,
+        .uploaded_by = s->uploaded_by,
+        .tag_name = s->tag_name,
+        .tag_value = s->tag_value,
         .after_bucket = s->after_bucket,
         .after_key = s->after_key,
         .limit = s->limit + 1, /* one more tells whether there is a next page */

@@ -110,6 +110,8 @@ struct files_search {
     int64_t modified_after, modified_before;  /* ms; 0: no bound */
     size_t limit;                             /* 1 to FILES_SEARCH_LIMIT_MAX */
     const char *after_bucket, *after_key;     /* from the cursor; NULL: first page */
+    int64_t uploaded_by;                      /* uploadedBy=: an account id; 0: anyone */
+    const char *tag_name, *tag_value;         /* tag=NAME=VALUE; NULL: any */
 };
 
 struct files_search_result {

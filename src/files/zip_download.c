@@ -10,6 +10,7 @@
 #include "core/s3name.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "files/recovery.h"
 #include "files/transfers.h"
 #include "files/zip.h"
 #include "s3/listing.h"
@@ -281,7 +282,8 @@ static int walk_one(void *ctx, const struct s3_object *o)
     struct walk_ctx *w = ctx;
     struct auth_resource res = {.bucket = w->bucket, .key = o->key};
     /* Hidden objects and keys Seau's rules or ZIP names refuse are left out quietly. */
-    if (auth_can(&w->who->subject, AUTH_OBJECT_READ, &res) != 0 || s3name_key_problem(o->key) ||
+    if (auth_can(&w->who->subject, AUTH_OBJECT_READ, &res) != 0 ||
+        files_trash_hides(w->bucket, o->key) || s3name_key_problem(o->key) ||
         zip_name_problem(o->key + w->base)) {
         w->p->skipped++;
         return 0;

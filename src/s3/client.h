@@ -312,6 +312,8 @@ struct s3_object_head {
     char cache_control[S3_HEADER_SIZE];
     char version_id[S3_VERSION_ID_SIZE];
     char request_id[S3_REQUEST_ID_SIZE];
+    char storage_class[64]; /* x-amz-storage-class; "" means STANDARD (S3 omits it then) */
+    char sse[64];           /* x-amz-server-side-encryption: "AES256", "aws:kms", ... */
     struct s3_meta *meta; /* x-amz-meta-*, names lowercased; owned by the head */
     size_t meta_count;
 };
@@ -650,6 +652,40 @@ struct s3_cache_stats {
     size_t entries;
 };
 void s3_client_cache_stats(struct s3_client *c, struct s3_cache_stats *ret);
+/* ============================ tagging, lifecycle ============================ */
+/* (s3/tagging.c) */
+
+#define S3_MAX_TAGS      10  /* tags of one object */
+#define S3_MAX_TAG_KEY   128 /* characters of a tag key */
+#define S3_MAX_TAG_VALUE 256 /* characters of a tag value */
+
+/* GetObjectTagging (version_id NULL: the latest). *ret of kind S3_XML_TAGGING. */
+int s3_get_object_tagging(struct s3_client *c, const char *bucket, const char *key,
+                          const char *version_id, struct s3_xml_answer *ret,
+                          struct s3_error *ret_err);
+
+/*
+ * PutObjectTagging with n tags (0 to S3_MAX_TAGS; 0 removes them all),
+ * names and values of at most S3_MAX_TAG_KEY and S3_MAX_TAG_VALUE
+ * characters (checked: SEAU_E_VALIDATION), sent with Content-MD5.
+ */
+int s3_put_object_tagging(struct s3_client *c, const char *bucket, const char *key,
+                          const char *version_id, const struct s3_meta *tags, size_t n,
+                          struct s3_error *ret_err);
+
+/* GetBucketLifecycleConfiguration: *ret of kind S3_XML_LIFECYCLE; SEAU_E_NOT_FOUND
+ * when the bucket has none (NoSuchLifecycleConfiguration). */
+int s3_get_bucket_lifecycle(struct s3_client *c, const char *bucket, struct s3_xml_answer *ret,
+                            struct s3_error *ret_err);
+
+/*
+ * PutBucketLifecycleConfiguration with one rule (id, whole bucket) that
+ * expires noncurrent versions noncurrent_days (1 to 36500) after they stop
+ * being current and removes expired delete markers. It REPLACES the bucket's
+ * whole configuration: callers check there is none first.
+ */
+int s3_put_bucket_lifecycle_noncurrent(struct s3_client *c, const char *bucket, const char *id,
+                                       int noncurrent_days, struct s3_error *ret_err);
 
 /* ================================== presigning ================================== */
 

@@ -424,6 +424,10 @@ static void s3__on_header(struct s3__xfer *x, const char *name, size_t nlen, con
         ok = s3__set_field(h->request_id, sizeof(h->request_id), v, vlen);
     else if (s3__name_is(name, nlen, "x-amz-version-id"))
         ok = s3__set_field(h->version_id, sizeof(h->version_id), v, vlen);
+    else if (s3__name_is(name, nlen, "x-amz-storage-class"))
+        ok = s3__set_field(h->storage_class, sizeof(h->storage_class), v, vlen);
+    else if (s3__name_is(name, nlen, "x-amz-server-side-encryption"))
+        ok = s3__set_field(h->sse, sizeof(h->sse), v, vlen);
     else if (s3__name_is(name, nlen, "x-amz-delete-marker"))
         h->delete_marker = vlen == 4 && strncasecmp(v, "true", 4) == 0;
     else if (nlen > 11 && strncasecmp(name, "x-amz-meta-", 11) == 0)

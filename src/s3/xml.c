@@ -372,6 +372,31 @@ static const struct xml__node xml__copy_nodes[] = {
     XML__TIME("LastModified", s3_copy_result, last_modified_ms),
 };
 
+/* Tagging (GetObjectTagging). */
+static const struct xml__node xml__tagging_nodes[] = {
+    XML__CONTAINER(""),
+    XML__CONTAINER("TagSet"),
+    XML__ITEM("TagSet/Tag", s3_tagging, tags, count, s3_tag),
+    XML__STR("TagSet/Tag/Key", s3_tag, key, XML__F_REQ),
+    XML__STR("TagSet/Tag/Value", s3_tag, value, 0),
+};
+
+/* LifecycleConfiguration (GetBucketLifecycleConfiguration). */
+static const struct xml__node xml__lifecycle_nodes[] = {
+    XML__CONTAINER(""),
+    XML__ITEM("Rule", s3_lifecycle, rules, count, s3_lifecycle_rule),
+    XML__STR("Rule/ID", s3_lifecycle_rule, id, 0),
+    XML__STR("Rule/Status", s3_lifecycle_rule, status, 0),
+    XML__STR("Rule/Prefix", s3_lifecycle_rule, prefix, 0),
+    XML__CONTAINER("Rule/Filter"),
+    XML__STR("Rule/Filter/Prefix", s3_lifecycle_rule, filter_prefix, 0),
+    XML__CONTAINER("Rule/NoncurrentVersionExpiration"),
+    XML__INT_SEEN("Rule/NoncurrentVersionExpiration/NoncurrentDays", s3_lifecycle_rule,
+                  noncurrent_days, 0, INT32_MAX, has_noncurrent_days),
+    XML__CONTAINER("Rule/Expiration"),
+    XML__INT("Rule/Expiration/Days", s3_lifecycle_rule, expiration_days, 0, INT32_MAX),
+};
+
 static int xml__finish_location(struct s3_xml *x);
 
 #define XML__SHAPE(r, n, doc, enc, fin)                                                            \
@@ -409,6 +434,9 @@ static const struct xml__shape xml__shapes[S3_XML_KIND_COUNT] = {
     [S3_XML_COPY_OBJECT] =
         XML__SHAPE("CopyObjectResult", xml__copy_nodes, XML__SMALL, XML__NONE, NULL),
     [S3_XML_COPY_PART] = XML__SHAPE("CopyPartResult", xml__copy_nodes, XML__SMALL, XML__NONE, NULL),
+    [S3_XML_TAGGING] = XML__SHAPE("Tagging", xml__tagging_nodes, XML__SMALL, XML__NONE, NULL),
+    [S3_XML_LIFECYCLE] =
+        XML__SHAPE("LifecycleConfiguration", xml__lifecycle_nodes, XML__SMALL, XML__NONE, NULL),
 };
 
 /* ==================================== small helpers ==================================== */

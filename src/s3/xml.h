@@ -120,6 +120,8 @@ enum s3_xml_kind {
     S3_XML_DELETE_OBJECTS,     /* DeleteResult                -> answer.deleted */
     S3_XML_COPY_OBJECT,        /* CopyObjectResult            -> answer.copy */
     S3_XML_COPY_PART,          /* CopyPartResult              -> answer.copy */
+    S3_XML_TAGGING,            /* Tagging                     -> answer.tagging */
+    S3_XML_LIFECYCLE,          /* LifecycleConfiguration      -> answer.lifecycle */
     S3_XML_KIND_COUNT
 };
 
@@ -314,6 +316,35 @@ struct s3_copy_result {
     int64_t last_modified_ms;
 };
 
+/* GetObjectTagging: TagSet/Tag entries in document order. */
+struct s3_tag {
+    const char *key; /* required */
+    const char *value;
+};
+struct s3_tagging {
+    struct s3_tag *tags;
+    size_t count;
+};
+
+/*
+ * GetBucketLifecycleConfiguration: what Seau reads of each rule (the rest of
+ * a rule, transitions and the like, is skipped). Filter/Prefix and the older
+ * Rule/Prefix are both reported.
+ */
+struct s3_lifecycle_rule {
+    const char *id;
+    const char *status; /* "Enabled" or "Disabled" */
+    const char *prefix; /* Rule/Prefix or Rule/Filter/Prefix, "" when absent */
+    const char *filter_prefix;
+    int64_t noncurrent_days; /* NoncurrentVersionExpiration/NoncurrentDays */
+    bool has_noncurrent_days;
+    int64_t expiration_days; /* Expiration/Days; 0 when absent */
+};
+struct s3_lifecycle {
+    struct s3_lifecycle_rule *rules;
+    size_t count;
+};
+
 /* A parsed answer: kind is S3_XML_ERROR or the parser's kind. */
 struct s3_xml_answer {
     enum s3_xml_kind kind;
@@ -331,6 +362,8 @@ struct s3_xml_answer {
         struct s3_upload_list uploads;
         struct s3_delete_result deleted;
         struct s3_copy_result copy;
+        struct s3_tagging tagging;
+        struct s3_lifecycle lifecycle;
     };
 };
 

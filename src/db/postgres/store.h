@@ -33,6 +33,7 @@ enum pg__domain {
     PG__OIDC,
     PG__IDENTITY,
     PG__UPLOAD_LINKS,
+    PG__RECOVERY,
     PG__DOMAINS
 };
 
@@ -309,5 +310,18 @@ int pg__oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t no
                          struct db_oidc_login *ret);
 int pg__oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
                       struct db_audit_entry *audit, struct db_user *ret);
+/* ------------------------------------------------------------ recovery.c */
+
+int pg__trash_insert(struct db *db, struct db_trash *t, struct db_audit_entry *audit);
+int pg__trash_get(struct db *db, int64_t id, struct db_trash *ret);
+int pg__trash_find_marker(struct db *db, const char *bucket, const char *version_id,
+                          struct db_trash *ret);
+int pg__trash_list(struct db *db, const struct db_trash_filter *f, struct db_trash **ret,
+                   size_t *ret_n);
+int pg__trash_delete(struct db *db, int64_t id, struct db_audit_entry *audit);
+int pg__tags_set(struct db *db, const char *bucket, const char *key, const struct db_tag *tags,
+                 size_t n, struct db_audit_entry *audit);
+int pg__tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
+                 size_t *ret_n);
 
 #endif

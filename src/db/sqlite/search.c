@@ -247,6 +247,15 @@ static void ss_where(struct search_sql *s, const struct search_plan *p,
         ss_int(s, " AND o.last_modified > ?", q->modified_after);
     if (q->modified_before)
         ss_int(s, " AND o.last_modified < ?", q->modified_before);
+    if (q->uploaded_by)
+        ss_int(s, " AND o.uploaded_by = ?", q->uploaded_by);
+    if (q->tag_name) {
+        ss_text(s,
+                " AND EXISTS (SELECT 1 FROM object_tags t WHERE t.bucket = o.bucket "
+                "AND t.key = o.key AND t.name = ?",
+                q->tag_name, -1);
+        ss_text(s, " AND t.value = ?)", q->tag_value ? q->tag_value : "", -1);
+    }
 }
 
 static int ss_prepare(struct sqlite__conn *c, struct search_sql *s, sqlite3_stmt **ret)

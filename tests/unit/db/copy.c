@@ -511,10 +511,84 @@ static void test_copy_into_empty_postgres(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The recycle bin and the tag index (migration 0009) cross too, ids and all. */
+static void test_copy_recycle_bin_and_tags(void **state)
+{
+    (void)state;
+    const char *server = test_db_server();
+    assert_non_null(server);
+    char dir[] = "/tmp/seau-unit-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char surl[128];
+    snprintf(surl, sizeof(surl), "sqlite:%s/seau.db", dir);
+    struct db *src = NULL;
+    int applied = 0;
+    assert_int_equal(db_open(surl, 2, audit_seal, &src), 0);
+    assert_int_equal(db_migrate(src, &applied), 0);
+    int64_t alice = add_user(src, "alice@example.com", "user", 10);
+    struct db_trash moved, marker;
+    memset(&moved, 0, sizeof(moved));
+    snprintf(moved.bucket, sizeof(moved.bucket), "docs");
+    snprintf(moved.key, sizeof(moved.key), "team/a.txt");
+    snprintf(moved.trash_key, sizeof(moved.trash_key), ".trash/0123");
+    moved.size = 5;
+    moved.deleted_by = alice;
+    moved.deleted_at = 11;
+    marker = moved;
+    marker.trash_key[0] = '\0';
+    snprintf(marker.version_id, sizeof(marker.version_id), "m-1");
+    assert_int_equal(db_trash_insert(src, &moved, NULL), 0);
+    assert_int_equal(db_trash_insert(src, &marker, NULL), 0);
+    struct db_tag tag;
+    memset(&tag, 0, sizeof(tag));
+    snprintf(tag.name, sizeof(tag.name), "project");
+    snprintf(tag.value, sizeof(tag.value), "apollo");
+    assert_int_equal(db_tags_set(src, "docs", "team/a.txt", &tag, 1, NULL), 0);
+
+    char name[64], sql[128], durl[512];
+    snprintf(name, sizeof(name), "seau_copy_bin_%ld", (long)getpid());
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
+    test_db_admin(server, sql);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+    test_db_admin(server, sql);
+    test_db_url_with(server, name, durl, sizeof(durl));
+    struct db *dst = NULL;
+    assert_int_equal(db_open(durl, 2, audit_seal, &dst), 0);
+    assert_int_equal(db_migrate(dst, &applied), 0);
+    int64_t rows = 0;
+    assert_int_equal(db_copy(src, dst, &rows), 0);
+
+    struct db_trash got;
+    assert_int_equal(db_trash_get(dst, moved.id, &got), 0);
+    assert_string_equal(got.trash_key, ".trash/0123");
+    assert_string_equal(got.deleted_by_email, "alice@example.com");
+    assert_int_equal(db_trash_find_marker(dst, "docs", "m-1", &got), 0);
+    assert_int_equal(got.id, marker.id);
+    struct db_tag *tags = NULL;
+    size_t n = 0;
+    assert_int_equal(db_tags_get(dst, "docs", "team/a.txt", &tags, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(tags[0].value, "apollo");
+    free(tags);
+    /* New rows continue past the copied ids. */
+    struct db_trash next = moved;
+    assert_int_equal(db_trash_insert(dst, &next, NULL), 0);
+    assert_true(next.id > marker.id);
+
+    db_close(dst);
+    db_close(src);
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    test_db_admin(server, sql);
+    char cmd[96];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copy_into_empty_postgres),
+        cmocka_unit_test(test_copy_recycle_bin_and_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -184,6 +184,18 @@ static void xml_test_dump(const struct s3_xml_answer *a, struct buf *o)
     case S3_XML_COPY_PART:
         buf_printf(o, "%s %lld\n", a->copy.etag, (long long)a->copy.last_modified_ms);
         break;
+    case S3_XML_TAGGING:
+        for (size_t i = 0; i < a->tagging.count; i++)
+            buf_printf(o, "tag %s=%s\n", a->tagging.tags[i].key, a->tagging.tags[i].value);
+        break;
+    case S3_XML_LIFECYCLE:
+        for (size_t i = 0; i < a->lifecycle.count; i++) {
+            const struct s3_lifecycle_rule *r = &a->lifecycle.rules[i];
+            buf_printf(o, "rule %s %s %s %s %lld %d %lld\n", r->id, r->status, r->prefix,
+                       r->filter_prefix, (long long)r->noncurrent_days, r->has_noncurrent_days,
+                       (long long)r->expiration_days);
+        }
+        break;
     case S3_XML_KIND_COUNT:
         fail();
     }

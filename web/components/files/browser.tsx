@@ -6,6 +6,7 @@
  * sharing, and live updates from the notification feed. Where it is (bucket,
  * prefix) lives in the URL, so reloads and the back button work.
  */
+import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 
@@ -13,7 +14,7 @@ import { useLiveEvents } from '@/components/notifications/provider';
 import { PreviewModal } from '@/components/preview/preview';
 import { ShareDialog } from '@/components/shares/share-dialog';
 import { useUser } from '@/components/shell/session';
-import { Button } from '@/components/ui/button';
+import { Button, buttonClass } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { controlClass } from '@/components/ui/field';
 import { useToast } from '@/components/ui/toast';
@@ -28,6 +29,7 @@ import type { UploadTask } from '@/lib/upload/engine';
 import { Breadcrumbs } from './breadcrumbs';
 import { useConflictDialog } from './conflict-dialog';
 import { CopyDialog, useCopyFlow } from './copy-dialog';
+import { DetailsPanel } from './details/details-panel';
 import { MoveDialog, NewFolderDialog } from './dialogs';
 import { FileRow, GRID_COLS, ROW_HEIGHT, type RowActions } from './row';
 import { SearchBar } from './search-bar';
@@ -64,6 +66,7 @@ export function FileBrowser() {
     const [preview, setPreview] = useState<FileItem | null>(null);
     const [sharing, setSharing] = useState<Entry | null>(null);
     const [confirmDelete, setConfirmDelete] = useState<Entry[] | null>(null);
+    const [details, setDetails] = useState<FileItem | null>(null);
     const [moving, setMoving] = useState<Entry[] | null>(null);
     const [copying, setCopying] = useState<Entry[] | null>(null);
     const copyFlow = useCopyFlow();
@@ -372,6 +375,9 @@ export function FileBrowser() {
         cancelRename: () => setRenaming(null),
         share: setSharing,
         remove: (e) => setConfirmDelete([e]),
+        details: (e) => {
+            if (e.kind === 'file') setDetails(e);
+        },
     };
     const [rowActions] = useState<RowActions>(() => ({
         toggle: (e) => latest.current!.toggle(e),
@@ -382,6 +388,7 @@ export function FileBrowser() {
         cancelRename: () => latest.current!.cancelRename(),
         share: (e) => latest.current!.share(e),
         remove: (e) => latest.current!.remove(e),
+        details: (e) => latest.current!.details(e),
     }));
 
     /* ---------------------------------------------------------------- render */
@@ -466,6 +473,9 @@ export function FileBrowser() {
                     </Button>
                     <Button onClick={() => folderInput.current?.click()}>{t('files.uploadFolder')}</Button>
                     <Button onClick={() => setNewFolder(true)}>{t('files.newFolder')}</Button>
+                    <Link href={`/trash?bucket=${encodeURIComponent(bucket)}${prefix ? `&prefix=${encodeURIComponent(prefix)}` : ''}`} className={buttonClass('ghost')} data-testid="deleted-files">
+                        {t('recovery.deletedFiles')}
+                    </Link>
                     <input ref={fileInput} type="file" multiple hidden data-testid="file-input" onChange={(e) => {
                         void enqueue(fromInput(e.target.files));
                         e.target.value = '';
@@ -553,6 +563,9 @@ export function FileBrowser() {
 
             <Dialog open={!!confirmDelete} onClose={() => setConfirmDelete(null)} title={t('files.delete')}>
                 <p className="mb-2">{t('files.deleteConfirm', { count: confirmDelete?.length ?? 0 })}</p>
+                <p className="mb-2 text-sm font-medium" data-testid="delete-recoverability">
+                    {buckets.find((b) => b.name === bucket)?.recoverable ? t('recovery.deleteRecoverable') : t('recovery.deleteFinal')}
+                </p>
                 <ul className="mb-4 max-h-40 list-disc overflow-auto pl-5 text-sm">
                     {confirmDelete?.slice(0, 20).map((e) => <li key={entryId(e)} className="break-all">{e.name}</li>)}
                 </ul>
@@ -569,6 +582,9 @@ export function FileBrowser() {
             {copyFlow.dialog}
             {conflicts.dialog}
             <MoveDialog items={moving} buckets={buckets} bucket={bucket} prefix={prefix} onClose={() => setMoving(null)} onMove={(b, p) => moving && void doMove(moving, b, p)} />
+            {details ? (
+                <DetailsPanel bucket={details.bucket} fileKey={details.key} versioning={buckets.find((b) => b.name === details.bucket)?.versioning ?? null} onClose={() => setDetails(null)} onChanged={() => void listing.reload()} />
+            ) : null}
             {sharing ? <ShareDialog bucket={bucket} entry={sharing} onClose={() => setSharing(null)} /> : null}
             {preview ? (
                 <PreviewModal

@@ -25,6 +25,8 @@ export interface RowActions {
     cancelRename(): void;
     share(e: Entry): void;
     remove(e: Entry): void;
+    /** Opens the details panel (components/files/details). */
+    details(e: Entry): void;
 }
 
 interface Props {
@@ -82,6 +84,7 @@ export const FileRow = memo(function FileRow(props: Props) {
         onCancelRename: () => a.cancelRename(),
         onShare: () => a.share(e),
         onDelete: () => a.remove(e),
+        onDetails: () => a.details(e),
     };
     const kind = e.kind === 'folder' ? 'folder' : fileKind(e.name, e.contentType);
     const location = e.kind === 'file' ? e.key.slice(0, e.key.length - e.name.length) || '/' : '';
@@ -131,6 +134,7 @@ export const FileRow = memo(function FileRow(props: Props) {
                         {e.kind === 'file' ? (
                             <>
                                 <MenuItem onClick={p.onOpen} label={t('files.preview')} close={() => setMenu(false)} />
+                                <MenuItem onClick={p.onDetails} label={t('recovery.details')} close={() => setMenu(false)} />
                                 <li role="none">
                                     <a role="menuitem" className="block px-3 py-1.5 text-sm hover:bg-slate-100 dark:hover:bg-slate-700" href={api.downloadUrl(e.bucket, e.key)} download={e.name} onClick={() => setMenu(false)}>
                                         {t('files.download')}

@@ -9,6 +9,7 @@ export * as shares from './shares';
 export * as uploadLinks from './upload-links';
 export * as admin from './admin';
 export * as notifications from './notifications';
+export * as recovery from './recovery';
 export { stats } from './stats';
 export { indexProgress, type IndexProgress } from './ops';
 export { TransferError, putToUrl } from './transfer';

@@ -84,7 +84,7 @@ export function toFolder(bucket: string, prefix: string): FolderItem {
     return { kind: 'folder', bucket, prefix, name: baseName(prefix) };
 }
 
-export const wireBucket = obj({ name: str, region: nullable(str), versioning: nullable((v, p) => (typeof v === 'boolean' ? String(v) : str(v, p))) });
+export const wireBucket = obj({ name: str, region: nullable(str), versioning: nullable((v, p) => (typeof v === 'boolean' ? String(v) : str(v, p))), recoverable: withDefault(nullable(str), null) });
 export type Bucket = Infer<typeof wireBucket>;
 
 export const NOTIFICATION_TYPES = ['upload', 'delete', 'copy', 'rename', 'share', 'user', 'error'] as const;
