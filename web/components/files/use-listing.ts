@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { files as api, type Entry, type FileItem, type FolderItem, type SearchFilters, type SortKey } from '@/lib/api';
+import { insertSorted } from '@/lib/sort';
 
 /* API.md caps a page at 1000: the fewest round trips for big folders. */
 export const PAGE = 1000;
@@ -28,12 +29,12 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
     const searchKey = search ? JSON.stringify(search) : '';
 
     const load = useCallback(
-        async (cursor: string | null) => {
+        async (cursor: string | null, keep = false) => {
             if (!bucket) return;
             ctrl.current?.abort();
             const c = new AbortController();
             ctrl.current = c;
-            setState((s) => (cursor ? { ...s, loading: true, error: null } : { ...empty }));
+            setState((s) => (cursor || keep ? { ...s, loading: true, error: null } : { ...empty }));
             try {
                 if (search) {
                     const r = await api.search(search, cursor, c.signal);
@@ -64,17 +65,13 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
         if (state.nextCursor && !state.loading) void load(state.nextCursor);
     }, [state.nextCursor, state.loading, load]);
 
-    const upsert = useCallback((f: FileItem) => {
-        setState((s) => {
-            const i = s.files.findIndex((x) => x.key === f.key);
-            if (i >= 0) {
-                const files = s.files.slice();
-                files[i] = f;
-                return { ...s, files };
-            }
-            return { ...s, files: [...s.files, f] };
-        });
-    }, []);
+    /* A new or changed file goes where the server's order puts it. */
+    const upsert = useCallback(
+        (f: FileItem) => {
+            setState((s) => ({ ...s, files: insertSorted(s.files, f, sort, !s.nextCursor) }));
+        },
+        [sort],
+    );
 
     const addFolder = useCallback((f: FolderItem) => {
         setState((s) => (s.folders.some((x) => x.prefix === f.prefix) ? s : { ...s, folders: [...s.folders, f].sort((a, b) => a.name.localeCompare(b.name)) }));
@@ -85,7 +82,9 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
     }, []);
 
     const entries: Entry[] = useMemo(() => [...state.folders, ...state.files], [state.folders, state.files]);
-    return { ...state, entries, loadMore, reload: () => load(null), upsert, addFolder, removeKeys };
+    /* Reload keeping the rows on screen until the answer replaces them. */
+    const refresh = useCallback(() => load(null, true), [load]);
+    return { ...state, entries, loadMore, reload: () => load(null), refresh, upsert, addFolder, removeKeys };
 }
 
 export function entryId(e: Entry): string {

@@ -20,11 +20,13 @@ interface Props {
     label: string;
     activeDescendant?: string;
     rowCount: number;
+    /** Below this width the list scrolls sideways rather than squeeze its columns. */
+    minWidth?: string;
 }
 
 const OVERSCAN = 8;
 
-export const VirtualList = forwardRef<VirtualListHandle, Props>(function VirtualList({ count, rowHeight, renderRow, onEndReached, onKeyDown, header, label, activeDescendant, rowCount }, ref) {
+export const VirtualList = forwardRef<VirtualListHandle, Props>(function VirtualList({ count, rowHeight, renderRow, onEndReached, onKeyDown, header, label, activeDescendant, rowCount, minWidth }, ref) {
     const box = useRef<HTMLDivElement>(null);
     const [scrollTop, setScrollTop] = useState(0);
     const [height, setHeight] = useState(600);
@@ -75,7 +77,7 @@ export const VirtualList = forwardRef<VirtualListHandle, Props>(function Virtual
             className="relative min-h-0 flex-1 overflow-auto focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-blue-600"
         >
             {header}
-            <div role="rowgroup" style={{ position: 'relative', height: count * rowHeight }}>
+            <div role="rowgroup" style={{ position: 'relative', height: count * rowHeight, minWidth }}>
                 {rows}
             </div>
         </div>

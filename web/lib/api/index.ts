@@ -7,6 +7,7 @@ export * as uploads from './uploads';
 export * as shares from './shares';
 export * as admin from './admin';
 export * as notifications from './notifications';
+export * as trust from './trust';
 export { stats } from './stats';
 export { TransferError, putToUrl } from './transfer';
 export type { SortKey, ListPage, SearchFilters } from './files';
