@@ -72,6 +72,9 @@ const struct http_route api_routes[] = {
     {"GET", "/api/notifications/ws", api_notifications_ws, HTTP_USER, 0, HTTP_LOADS_CALLER},
     /* The MinIO / Ceph webhook: public, authenticated by SEAU_WEBHOOK_SECRET in the handler. */
     {"POST", "/api/events/s3", api_events_s3, HTTP_PUBLIC, 1024 * KiB, 0},
+    /* trust: a folder's totals for bulk actions, and what the bucket's store can do */
+    {"GET", "/api/prefix-totals", api_prefix_totals, HTTP_USER, 0, HTTP_LOADS_CALLER},
+    {"GET", "/api/capabilities", api_capabilities, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
