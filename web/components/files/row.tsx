@@ -165,7 +165,7 @@ export const FileRow = memo(function FileRow(props: Props) {
             <div role="gridcell" className="truncate text-slate-700 dark:text-slate-300">
                 {props.showLocation ? location : e.kind === 'file' ? formatDate(e.lastModified, lang) : t('files.folder')}
             </div>
-            <div role="gridcell" className="flex justify-end">
+            <div role="gridcell" className="sticky right-0 flex justify-end">
                 <button
                     ref={more}
                     type="button"
@@ -177,7 +177,7 @@ export const FileRow = memo(function FileRow(props: Props) {
                         a.focus(props.index);
                         a.setMenu(props.menuOpen ? null : e);
                     }}
-                    className="rounded px-2 py-0.5 hover:bg-slate-200 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:bg-slate-700"
+                    className="rounded bg-white/90 px-2 py-0.5 hover:bg-slate-200 focus-visible:outline-2 focus-visible:outline-blue-600 dark:bg-slate-950/90 dark:hover:bg-slate-700"
                     data-testid="row-menu"
                 >
                     ⋯

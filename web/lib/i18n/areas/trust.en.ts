@@ -1,5 +1,15 @@
 /* English strings of one area of the console; en.ts gathers the areas. */
 export const trustEn = {
+    'trust.interrupted': 'Interrupted uploads',
+    'trust.interruptedAt': '{size} to {where}, started {when}',
+    'trust.resume': 'Resume',
+    'trust.resumeNamed': 'Resume the upload of {name}',
+    'trust.forget': 'Forget',
+    'trust.forgetNamed': 'Forget the upload of {name}',
+    'trust.notSameFile.name': 'This is not {name}: pick the same file to resume.',
+    'trust.notSameFile.size': 'This file has another size than {name} had: pick the same file to resume.',
+    'trust.notSameFile.date': 'This file was changed since the upload began: it cannot continue; upload it again.',
+    'trust.cannotResume': 'This storage cannot resume an interrupted upload (it does not list the parts it already has), so the upload began again from the start.',
     'trust.refresh': 'Refresh',
     'trust.moveTo': 'Move to…',
     'trust.copyTo': 'Copy to…',

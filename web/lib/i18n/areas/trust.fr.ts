@@ -2,6 +2,16 @@
 import type { trustEn } from './trust.en';
 
 export const trustFr: Record<keyof typeof trustEn, string> = {
+    'trust.interrupted': 'Envois interrompus',
+    'trust.interruptedAt': '{size} vers {where}, commencé le {when}',
+    'trust.resume': 'Reprendre',
+    'trust.resumeNamed': 'Reprendre l’envoi de {name}',
+    'trust.forget': 'Oublier',
+    'trust.forgetNamed': 'Oublier l’envoi de {name}',
+    'trust.notSameFile.name': 'Ce n’est pas {name} : choisissez le même fichier pour reprendre.',
+    'trust.notSameFile.size': 'Ce fichier n’a pas la taille qu’avait {name} : choisissez le même fichier pour reprendre.',
+    'trust.notSameFile.date': 'Ce fichier a changé depuis le début de l’envoi : il ne peut pas continuer ; envoyez-le à nouveau.',
+    'trust.cannotResume': 'Ce stockage ne sait pas reprendre un envoi interrompu (il ne liste pas les parties déjà reçues) : l’envoi a recommencé depuis le début.',
     'trust.refresh': 'Actualiser',
     'trust.moveTo': 'Déplacer vers…',
     'trust.copyTo': 'Copier vers…',
