@@ -79,3 +79,59 @@ test('capabilities: RGW versions and lists parts, s3rver does neither', async ()
     assert.deepEqual(r.body, { bucket: S, versioning: false, listParts: false });
     assertError(await req(local_srv, 'GET', '/api/capabilities?bucket=tr-zzz', { token: la }), 404, 'not_found');
 }, { skip });
+
+/* ------------------------------------------------------------ the share page */
+
+const HTML = { accept: 'text/html' };
+
+async function link(body: Record<string, unknown>): Promise<string> {
+    const r = await req(srv, 'POST', '/api/shares', { token: admin, json: body });
+    assert.equal(r.status, 201, r.text);
+    return new URL(r.body.url).pathname;
+}
+
+test('the share page speaks the visitor\'s language, in the console\'s size format, dark when asked', async () => {
+    await peer.client.send(new PutObjectCommand({ Bucket: A, Key: 'share/report.bin', Body: Buffer.alloc(15155, 1) }));
+    const path = await link({ bucket: A, key: 'share/report.bin' });
+    const fr = await req(srv, 'GET', path, { headers: { ...HTML, 'accept-language': 'fr-FR,fr;q=0.9,en;q=0.8' } });
+    assert.equal(fr.status, 200, fr.text);
+    assert.match(fr.text, /<html lang="fr">/);
+    assert.match(fr.text, /14,8 Ko/);
+    assert.match(fr.text, />Télécharger<\/a>/);
+    assert.match(fr.text, /prefers-color-scheme:dark/);
+    const en = await req(srv, 'GET', path, { headers: { ...HTML, 'accept-language': 'en-US,en;q=0.9' } });
+    assert.match(en.text, /<html lang="en">/);
+    assert.match(en.text, /14\.8 KB/);
+    /* The stylesheet, dark part included, is what the page's CSP allows. */
+    const css = /<style>([\s\S]*?)<\/style>/.exec(en.text)![1]!;
+    const { createHash } = await import('node:crypto');
+    assert.ok(en.headers.get('content-security-policy')!.includes(`'sha256-${createHash('sha256').update(css).digest('base64')}'`));
+    const gone = await req(srv, 'GET', '/s/not-a-token', { headers: { ...HTML, 'accept-language': 'fr' } });
+    assert.equal(gone.status, 404);
+    assert.match(gone.text, /Lien introuvable/);
+}, { skip });
+
+test('the share page previews images and text; the preview is the file, inline, through Seau', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0e4cc6b0000000049454e44ae426082', 'hex');
+    await peer.client.send(new PutObjectCommand({ Bucket: A, Key: 'share/dot.png', Body: png, ContentType: 'image/png' }));
+    const img = await link({ bucket: A, key: 'share/dot.png' });
+    const page = await req(srv, 'GET', img, { headers: HTML });
+    assert.match(page.text, /<img src="\?download=1&amp;inline=1" alt="dot\.png">/);
+    assert.match(page.headers.get('content-security-policy')!, /img-src 'self'; media-src 'self'/);
+    const inline = await fetch(`${srv.origin}${img}?download=1&inline=1`, { redirect: 'manual' });
+    assert.equal(inline.status, 200, 'streamed, not redirected to S3 (the page allows images from itself only)');
+    assert.match(inline.headers.get('content-disposition') ?? '', /^inline/);
+    assert.deepEqual(Buffer.from(await inline.arrayBuffer()), png);
+
+    const text = '<script>alert(1)</script>\n' + 'é'.repeat(40000);
+    await peer.client.send(new PutObjectCommand({ Bucket: A, Key: 'share/notes.txt', Body: text, ContentType: 'text/plain' }));
+    const t = await req(srv, 'GET', await link({ bucket: A, key: 'share/notes.txt' }), { headers: HTML });
+    assert.match(t.text, /<pre tabindex="0">&lt;script&gt;alert\(1\)&lt;\/script&gt;\né/);
+    assert.doesNotMatch(t.text, /<script/);
+    assert.match(t.text, /Only the beginning of the file is shown\./);
+    const shown = /<pre tabindex="0">([\s\S]*?)<\/pre>/.exec(t.text)![1]!;
+    assert.ok(!shown.includes('\ufffd'), 'cut at a character boundary');
+    /* A link with a download limit shows no preview: looking must not use it up. */
+    const limited = await req(srv, 'GET', await link({ bucket: A, key: 'share/dot.png', maxDownloads: 1 }), { headers: HTML });
+    assert.doesNotMatch(limited.text, /<img/);
+}, { skip });
