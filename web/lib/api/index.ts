@@ -8,6 +8,7 @@ export * as shares from './shares';
 export * as admin from './admin';
 export * as notifications from './notifications';
 export * as trust from './trust';
+export type { PrefixTotals, StoreCapabilities } from './trust';
 export { stats } from './stats';
 export { TransferError, putToUrl } from './transfer';
 export type { SortKey, ListPage, SearchFilters } from './files';

@@ -28,6 +28,7 @@ import type { VirtualListHandle } from '../virtual-list';
 import { BulkBar } from './bulk-bar';
 import { BrowserDialogs, type DeleteTarget } from './dialogs';
 import { FileTable } from './table';
+import { StoreNotice } from './store-notice';
 import { ActionBar, LocationBar } from './toolbar';
 import { useActions, type TransferMode } from './use-actions';
 import { useDropUpload } from './use-drop';
@@ -191,6 +192,7 @@ export function FileBrowser() {
                     <div className="h-8 w-64 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-hidden="true" />
                 )}
                 {bucket ? <SearchBar bucket={bucket} active={!!search} onSearch={setSearch} /> : null}
+                {bucket ? <StoreNotice bucket={bucket} /> : null}
                 <ActionBar
                     enqueue={enqueue}
                     newFolder={() => a.setNewFolder(true)}
