@@ -162,6 +162,14 @@ size_t db__scopes_normalize(struct db_object_scope *s, size_t n);
  * has its own folder, so the versions of two backends advance together but
  * their SQL differs. *ret_name (optional) points at the file name in dir.
  */
+/*
+ * The embedded migration with the lowest version above `after`, or NULL
+ * when none is left; *ret_version gets its version. Versions may have gaps
+ * (numbers are reserved per change), so runners walk with this rather than
+ * counting up until one is missing.
+ */
+const struct embedded_file *db__migration_next(const char *dir, int64_t after,
+                                               int64_t *ret_version, const char **ret_name);
 const struct embedded_file *db__migration_find(const char *dir, int64_t version,
                                                const char **ret_name);
 

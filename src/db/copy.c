@@ -41,7 +41,7 @@ static const struct copy_table {
     {"users", "id, email, name, role, password_hash, disabled, created_at, last_login_at", NULL, 8,
      true},
     {"sessions", "token_hash, user_id, created_at, last_seen_at, expires_at", NULL, 5, false},
-    {"grants", "user_id, bucket, prefix", NULL, 3, false},
+    {"grants", "user_id, bucket, prefix, level", NULL, 4, false},
     {"audit_log",
      "id, time, user_id, user_email, action, bucket, key, ip, user_agent, status, details, "
      "prev_hash, hash",

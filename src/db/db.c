@@ -60,6 +60,34 @@ const struct embedded_file *db__migration_find(const char *dir, int64_t version,
     return found;
 }
 
+const struct embedded_file *db__migration_next(const char *dir, int64_t after,
+                                               int64_t *ret_version, const char **ret_name)
+{
+    size_t dlen = strlen(dir);
+    const struct embedded_file *best = NULL;
+    int64_t best_v = 0;
+    for (const struct embedded_file *f = embedded_files; f->path; f++) {
+        if (strncmp(f->path, dir, dlen) != 0)
+            continue;
+        const char *p = f->path + dlen;
+        int64_t v = 0;
+        size_t i = 0;
+        for (; i < 4 && p[i] >= '0' && p[i] <= '9'; i++)
+            v = v * 10 + (p[i] - '0');
+        if (i != 4 || p[4] != '_' || v <= after)
+            continue;
+        if (!best || v < best_v) {
+            best = f;
+            best_v = v;
+        }
+    }
+    if (best && ret_version)
+        *ret_version = best_v;
+    if (best && ret_name)
+        *ret_name = best->path + dlen;
+    return best;
+}
+
 bool db__prefix_successor(const char *prefix, char *out, size_t outlen)
 {
     size_t n = strlen(prefix);

@@ -425,8 +425,8 @@ static int ping(struct db *db)
 static int64_t embedded_version(void)
 {
     int64_t v = 0;
-    while (db__migration_find(MIGRATIONS_DIR, v + 1, NULL))
-        v++;
+    while (db__migration_next(MIGRATIONS_DIR, v, &v, NULL))
+        ;
     return v;
 }
 
@@ -466,9 +466,9 @@ static int migrate(struct db *db, int *ret_applied)
         rc = current_version(c, &current);
     if (rc == 0 && current > embedded_version())
         rc = SEAU_E_SCHEMA_NEWER;
-    for (int64_t version = current + 1; rc == 0; version++) {
+    for (int64_t version = current; rc == 0;) {
         const char *name = NULL;
-        const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
+        const struct embedded_file *mig = db__migration_next(MIGRATIONS_DIR, version, &version, &name);
         if (!mig)
             break;
         rc = pg__exec_text(c, "BEGIN");

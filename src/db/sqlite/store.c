@@ -199,9 +199,10 @@ static int migrate(struct db *db, int *ret_applied)
                                          "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                                          "applied_at INTEGER NOT NULL)",
                                          NULL, NULL, NULL));
-    for (int64_t version = 1; rc == 0; version++) {
+    int64_t version = 0;
+    while (rc == 0) {
         const char *name = NULL;
-        const struct embedded_file *mig = db__migration_find(MIGRATIONS_DIR, version, &name);
+        const struct embedded_file *mig = db__migration_next(MIGRATIONS_DIR, version, &version, &name);
         if (!mig)
             break;
         rc = sqlite__tx_begin(c);
