@@ -5,6 +5,7 @@
  */
 #include "api/api.h"
 
+#include "auth/policy.h"
 #include "core/err.h"
 #include "core/jsonx.h"
 #include "core/s3name.h"
@@ -72,12 +73,24 @@ int api_capabilities(struct http_req *req)
     const char *bucket = bucket_of(req, &env, &rc);
     if (!bucket)
         return rc;
+    const char *prefix = http_req_query(req, "prefix");
+    if (!prefix)
+        prefix = "";
+    if (*prefix && s3name_prefix_problem(prefix)) {
+        struct jsonx_check check;
+        jsonx_check_init(&check);
+        jsonx_check_fail(&check, "prefix", s3name_prefix_problem(prefix));
+        return api_reply_invalid(req, &check);
+    }
     const struct files_who *who = api_who(req);
     struct files_store_caps caps;
     rc = files_store_capabilities(&env, &who->subject, bucket, time_now_ms(), &caps);
     if (rc)
         return rc;
+    /* What the caller's grants allow in this folder ("none": only folders leading to its grants). */
+    const char *level = auth_level_name(auth_grants_level(&who->subject, bucket, prefix));
     return http_reply_json(req, 200,
-                           json_pack("{s:s, s:b, s:b}", "bucket", bucket, "versioning",
-                                     caps.versioning, "listParts", caps.list_parts));
+                           json_pack("{s:s, s:b, s:b, s:s}", "bucket", bucket, "versioning",
+                                     caps.versioning, "listParts", caps.list_parts, "level",
+                                     level));
 }

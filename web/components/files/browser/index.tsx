@@ -28,7 +28,7 @@ import type { VirtualListHandle } from '../virtual-list';
 import { BulkBar } from './bulk-bar';
 import { BrowserDialogs, type DeleteTarget } from './dialogs';
 import { FileTable } from './table';
-import { StoreNotice } from './store-notice';
+import { StoreNotice, useFolderRights } from './store-notice';
 import { ActionBar, LocationBar } from './toolbar';
 import { useActions, type TransferMode } from './use-actions';
 import { useDropUpload } from './use-drop';
@@ -55,6 +55,9 @@ export function FileBrowser() {
     const [deleteTarget, setDeleteTarget] = useState<DeleteTarget | null>(null);
     const [transferWhole, setTransferWhole] = useState(false);
     const list = useRef<VirtualListHandle>(null);
+    const rights = useFolderRights(bucket, search ? '' : prefix);
+    /* Unknown (still loading, or an older server): let the server decide, as before. */
+    const mayUpload = !rights || rights.level === 'upload' || rights.level === 'full';
 
     useEffect(() => {
         sel.clear();
@@ -79,9 +82,13 @@ export function FileBrowser() {
     const enqueue = useCallback(
         (picked: Picked[]) => {
             if (!bucket || picked.length === 0) return;
+            if (!mayUpload) {
+                toast(t('trust.readOnlyHere'), 'error');
+                return;
+            }
             uploads.add(picked.map((p) => ({ file: p.file, key: destinationKey(prefix, p.path) })), bucket);
         },
-        [bucket, prefix, uploads],
+        [bucket, prefix, uploads, mayUpload, toast, t],
     );
     const drop = useDropUpload(enqueue);
 
@@ -192,9 +199,10 @@ export function FileBrowser() {
                     <div className="h-8 w-64 animate-pulse rounded bg-slate-200 dark:bg-slate-700" aria-hidden="true" />
                 )}
                 {bucket ? <SearchBar bucket={bucket} active={!!search} onSearch={setSearch} /> : null}
-                {bucket ? <StoreNotice bucket={bucket} /> : null}
+                {bucket ? <StoreNotice bucket={bucket} caps={rights} /> : null}
                 <ActionBar
                     enqueue={enqueue}
+                    mayUpload={mayUpload}
                     newFolder={() => a.setNewFolder(true)}
                     refresh={() => void listing.refresh()}
                     refreshing={listing.loading}

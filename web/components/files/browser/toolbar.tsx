@@ -55,6 +55,8 @@ export function LocationBar({ buckets, bucket, prefix, navigate, onDropOnFolder 
 
 export interface ActionBarProps {
     enqueue(picked: Picked[]): void;
+    /** False where the caller's grant is read only: the upload buttons are off. */
+    mayUpload: boolean;
     newFolder(): void;
     refresh(): void;
     refreshing: boolean;
@@ -62,18 +64,22 @@ export interface ActionBarProps {
     bulk: React.ReactNode;
 }
 
-export function ActionBar({ enqueue, newFolder, refresh, refreshing, countText, bulk }: ActionBarProps) {
+export function ActionBar({ enqueue, mayUpload, newFolder, refresh, refreshing, countText, bulk }: ActionBarProps) {
     const { t } = useI18n();
     const fileInput = useRef<HTMLInputElement>(null);
     const folderInput = useRef<HTMLInputElement>(null);
     return (
         <div className="flex flex-col gap-2">
             <div className={rowClass} data-testid="action-bar">
-                <Button variant="primary" onClick={() => fileInput.current?.click()}>
+                <Button variant="primary" onClick={() => fileInput.current?.click()} disabled={!mayUpload} data-testid="upload-button">
                     {t('files.uploadFiles')}
                 </Button>
-                <Button onClick={() => folderInput.current?.click()}>{t('files.uploadFolder')}</Button>
-                <Button onClick={newFolder}>{t('files.newFolder')}</Button>
+                <Button onClick={() => folderInput.current?.click()} disabled={!mayUpload}>
+                    {t('files.uploadFolder')}
+                </Button>
+                <Button onClick={newFolder} disabled={!mayUpload}>
+                    {t('files.newFolder')}
+                </Button>
                 <Button onClick={refresh} disabled={refreshing} data-testid="refresh" aria-label={t('trust.refresh')} title={t('trust.refresh')}>
                     <span aria-hidden="true">↻</span>
                     <span className="hidden sm:inline">{t('trust.refresh')}</span>
