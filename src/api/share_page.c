@@ -298,7 +298,8 @@ static int begin(struct buf *b, enum share_lang lang, const char *title)
                            "initial-scale=1\">\n"
                            "<meta name=\"color-scheme\" content=\"light dark\">\n"
                            "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
-                           "<meta name=\"referrer\" content=\"no-referrer\">\n<title>",
+                           "<meta name=\"referrer\" content=\"no-referrer\">\n"
+                           "<link rel=\"icon\" href=\"/icon.svg\" type=\"image/svg+xml\">\n<title>",
                         lang == SHARE_FR ? "fr" : "en");
     if (rc == 0)
         rc = share_html_escape(b, title);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 
-import { runCli } from '../integration/harness.ts';
+import { createUser, login, req, runCli } from '../integration/harness.ts';
 import { ADMIN, assertNoProblems, axe, newTab, poll, screenshot, signIn, startConsole, test, type Console } from './console.ts';
 
 const T = 'web-trust';
@@ -212,4 +212,81 @@ test('phone: toolbars in one row each, the menu on screen, the table scrolls sid
         assertNoProblems(tab);
         await tab.context.close();
     }
+});
+
+test('levels: where a grant is read only, upload is off and said so, and a drop uploads nothing; the grants editor shows the level', async () => {
+    const admin = (await login(c.server, ADMIN.email, ADMIN.password)).token;
+    await put('ro/seen.txt', 'read me');
+    const u = await createUser(c.server, admin, { email: 'reader@example.com', password: 'reader-password-0123456789', role: 'user' });
+    const g = await req(c.server, 'PUT', `/api/users/${u.id}/grants`, { token: admin, json: { grants: [{ bucket: T, prefix: 'ro/', level: 'read' }] } });
+    assert.equal(g.status, 200, g.text);
+    const tab = await newTab(c);
+    const { page } = tab;
+    await signIn(page, 'reader@example.com', 'reader-password-0123456789', `/files?bucket=${T}&prefix=ro%2F`);
+    await page.locator('[data-name="seen.txt"]').waitFor();
+    await page.locator('[data-testid="folder-level"][data-level="read"]').waitFor();
+    assert.equal(await page.getByTestId('upload-button').isDisabled(), true);
+    const { dropFiles } = await import('./console.ts');
+    await dropFiles(page, '[data-testid="browser"]', [{ name: 'sneaky.txt', size: 10 }]);
+    await page.getByText(/Read only here/).last().waitFor();
+    assert.equal(await page.locator('[data-upload]').count(), 0, 'no upload began');
+    assert.deepEqual(await keys('ro/'), ['ro/seen.txt']);
+    assert.deepEqual(await axe(page), []);
+    await screenshot(page, 'trust-read-only');
+    assertNoProblems(tab);
+    await tab.context.close();
+
+    /* The admin sees the level in the grants editor. */
+    const at = await newTab(c);
+    await signIn(at.page, ADMIN.email, ADMIN.password, '/admin/users');
+    await at.page.getByRole('row').filter({ hasText: 'reader@example.com' }).getByRole('button', { name: /^(Access|Accès)$/ }).first().click();
+    await at.page.getByTestId('grant-level').first().waitFor();
+    assert.equal(await at.page.getByTestId('grant-level').first().inputValue(), 'read');
+    assertNoProblems(at);
+    await at.context.close();
+});
+
+test('activity in French: sentences, the action code as a filter; axe-clean in the dark', async () => {
+    const tab = await newTab(c, { locale: 'fr-FR', colorScheme: 'dark' });
+    const { page } = tab;
+    await signIn(page, ADMIN.email, ADMIN.password, '/admin/activity');
+    const table = page.getByTestId('activity');
+    await table.waitFor();
+    const sentences = await page.getByTestId('activity-sentence').allInnerTexts();
+    assert.ok(sentences.some((s) => s === `${ADMIN.email} s’est connecté`), sentences.slice(0, 5).join(' | '));
+    assert.ok(sentences.some((s) => s.startsWith(`${ADMIN.email} a envoyé kept.bin dans ${T}/resume/`)), sentences.slice(0, 8).join(' | '));
+    await page.getByTestId('action-filter').selectOption('object.upload');
+    await page.getByRole('button', { name: 'Appliquer' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="activity"] code')].every((c) => c.textContent === 'object.upload'));
+    assert.deepEqual(await axe(page), []);
+    await screenshot(page, 'trust-activity-fr-dark');
+    assertNoProblems(tab);
+    await tab.context.close();
+});
+
+test('share page: the recipient sees the image and the text, in French and in the dark, axe-clean', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0e4cc6b0000000049454e44ae426082', 'hex');
+    await c.peer.client.send(new PutObjectCommand({ Bucket: T, Key: 'share/dot.png', Body: png, ContentType: 'image/png' }));
+    await put('share/notes.txt', 'première ligne\n<b>pas du HTML</b>\n');
+    const admin = (await login(c.server, ADMIN.email, ADMIN.password)).token;
+    const make = async (key: string) => (await req(c.server, 'POST', '/api/shares', { token: admin, json: { bucket: T, key } })).body.url as string;
+    const tab = await newTab(c, { locale: 'fr-FR', colorScheme: 'dark' });
+    const { page } = tab;
+    await page.goto(await make('share/dot.png'));
+    const img = page.locator('.preview img');
+    await img.waitFor();
+    await page.waitForFunction(() => (document.querySelector('.preview img') as HTMLImageElement | null)?.naturalWidth === 1);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+    await page.getByRole('link', { name: 'Télécharger' }).waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(13, 17, 23)', 'dark when the visitor asks');
+    assert.deepEqual(await axe(page), []);
+    await screenshot(page, 'trust-share-image-fr-dark');
+    await page.goto(await make('share/notes.txt'));
+    assert.equal((await page.locator('.preview pre').innerText()).trimEnd(), 'première ligne\n<b>pas du HTML</b>');
+    assert.equal(await page.locator('.preview pre b').count(), 0, 'text, not markup');
+    assert.deepEqual(await axe(page), []);
+    await screenshot(page, 'trust-share-text-fr-dark');
+    assertNoProblems(tab);
+    await tab.context.close();
 });
