@@ -5,8 +5,8 @@
 #include "core/err.h"
 
 static const struct db_grant grants[] = {
-    {"team-a", ""},         /* the whole bucket */
-    {"shared", "reports/"}, /* one prefix */
+    {"team-a", "", "full"},       /* the whole bucket */
+    {"shared", "reports/", "full"}, /* one prefix */
 };
 
 static void test_roles(void **state)
