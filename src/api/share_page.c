@@ -68,8 +68,7 @@ static const char *const texts[SHARE_MSG_COUNT][2] = {
     [SHARE_MSG_NOT_FOUND_TEXT] = {"This link does not exist. Check that it was copied whole.",
                                   "Ce lien n’existe pas. Vérifiez qu’il a "
                                   "été copié en entier."},
-    [SHARE_MSG_GONE_TITLE] = {"This link is no longer available",
-                              "Ce lien n’est plus disponible"},
+    [SHARE_MSG_GONE_TITLE] = {"This link is no longer available", "Ce lien n’est plus disponible"},
     [SHARE_MSG_GONE_TEXT] = {"It has expired, was revoked or was used up. Ask the person who "
                              "shared it for a new one.",
                              "Il a expiré, a été révoqué ou a été "
@@ -109,13 +108,13 @@ static int lang_of(const char *tag, size_t n, enum share_lang *ret)
         tag++;
         n--;
     }
-    if (n >= 2 && strncasecmp(tag, "fr", 2) == 0 && (n == 2 || tag[2] == '-' || tag[2] == ';' ||
-                                                     tag[2] == ' ')) {
+    if (n >= 2 && strncasecmp(tag, "fr", 2) == 0 &&
+        (n == 2 || tag[2] == '-' || tag[2] == ';' || tag[2] == ' ')) {
         *ret = SHARE_FR;
         return 0;
     }
-    if (n >= 2 && strncasecmp(tag, "en", 2) == 0 && (n == 2 || tag[2] == '-' || tag[2] == ';' ||
-                                                     tag[2] == ' ')) {
+    if (n >= 2 && strncasecmp(tag, "en", 2) == 0 &&
+        (n == 2 || tag[2] == '-' || tag[2] == ';' || tag[2] == ' ')) {
         *ret = SHARE_EN;
         return 0;
     }
@@ -292,14 +291,15 @@ void share_page_csp(char out[SHARE_PAGE_CSP_MAX])
 
 static int begin(struct buf *b, enum share_lang lang, const char *title)
 {
-    int rc = buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-                           "<meta charset=\"utf-8\">\n"
-                           "<meta name=\"viewport\" content=\"width=device-width, "
-                           "initial-scale=1\">\n"
-                           "<meta name=\"color-scheme\" content=\"light dark\">\n"
-                           "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
-                           "<meta name=\"referrer\" content=\"no-referrer\">\n"
-                           "<link rel=\"icon\" href=\"/icon.svg\" type=\"image/svg+xml\">\n<title>",
+    int rc = buf_printf(b,
+                        "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+                        "<meta charset=\"utf-8\">\n"
+                        "<meta name=\"viewport\" content=\"width=device-width, "
+                        "initial-scale=1\">\n"
+                        "<meta name=\"color-scheme\" content=\"light dark\">\n"
+                        "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
+                        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+                        "<link rel=\"icon\" href=\"/icon.svg\" type=\"image/svg+xml\">\n<title>",
                         lang == SHARE_FR ? "fr" : "en");
     if (rc == 0)
         rc = share_html_escape(b, title);
@@ -348,7 +348,8 @@ static int preview_html(struct buf *b, enum share_lang lang, const char *name,
         if (rc == 0)
             rc = buf_printf(b, "\"></%s>\n", pv->kind);
     } else if (rc == 0 && strcmp(pv->kind, "pdf") == 0) {
-        /* Framing is refused everywhere (frame-ancestors 'none'): the browser's own viewer, in a tab. */
+        /* Framing is refused everywhere (frame-ancestors 'none'): the browser's own viewer, in a
+         * tab. */
         rc = buf_printf(b, "<p><a href=\"%s\" rel=\"nofollow\">%s</a></p>\n", src,
                         share_page_text(lang, SHARE_MSG_OPEN_PDF));
     } else if (rc == 0 && strcmp(pv->kind, "text") == 0 && pv->text) {
@@ -385,7 +386,8 @@ int share_page_file_in(struct buf *b, enum share_lang lang, const char *name, in
     if (rc == 0)
         rc = preview_html(b, lang, name, pv);
     if (rc == 0)
-        rc = buf_printf(b, "<p><a class=\"button\" href=\"?download=1\" rel=\"nofollow\">%s</a></p>\n",
+        rc = buf_printf(b,
+                        "<p><a class=\"button\" href=\"?download=1\" rel=\"nofollow\">%s</a></p>\n",
                         share_page_text(lang, SHARE_MSG_DOWNLOAD));
     if (rc == 0)
         rc = end(b, lang);
@@ -417,9 +419,11 @@ int share_page_folder_in(struct buf *b, enum share_lang lang, const char *name,
     if (rc == 0 && n == 0)
         rc = buf_printf(b, "<p>%s</p>\n", share_page_text(lang, SHARE_MSG_EMPTY));
     if (rc == 0 && n > 0)
-        rc = buf_printf(b, "<table>\n<thead><tr><th>%s</th><th class=\"size\">%s</th>"
-                           "</tr></thead>\n<tbody>\n",
-                        share_page_text(lang, SHARE_MSG_NAME), share_page_text(lang, SHARE_MSG_SIZE));
+        rc = buf_printf(b,
+                        "<table>\n<thead><tr><th>%s</th><th class=\"size\">%s</th>"
+                        "</tr></thead>\n<tbody>\n",
+                        share_page_text(lang, SHARE_MSG_NAME),
+                        share_page_text(lang, SHARE_MSG_SIZE));
     for (size_t i = 0; rc == 0 && i < n; i++) {
         /* Encoded first (for the URL), then escaped (for the attribute). */
         struct buf url;
@@ -476,11 +480,13 @@ int share_page_password_in(struct buf *b, enum share_lang lang, bool wrong)
         rc = buf_printf(b, "<p class=\"error\" role=\"alert\">%s</p>\n",
                         share_page_text(lang, SHARE_MSG_PASSWORD_WRONG));
     if (rc == 0)
-        rc = buf_printf(b, "<form method=\"post\">\n<label for=\"password\">%s</label>\n"
-                           "<input id=\"password\" name=\"password\" type=\"password\" "
-                           "required autocomplete=\"off\" autofocus>\n"
-                           "<button type=\"submit\">%s</button>\n</form>\n",
-                        share_page_text(lang, SHARE_MSG_PASSWORD), share_page_text(lang, SHARE_MSG_OPEN));
+        rc = buf_printf(b,
+                        "<form method=\"post\">\n<label for=\"password\">%s</label>\n"
+                        "<input id=\"password\" name=\"password\" type=\"password\" "
+                        "required autocomplete=\"off\" autofocus>\n"
+                        "<button type=\"submit\">%s</button>\n</form>\n",
+                        share_page_text(lang, SHARE_MSG_PASSWORD),
+                        share_page_text(lang, SHARE_MSG_OPEN));
     if (rc == 0)
         rc = end(b, lang);
     return rc;

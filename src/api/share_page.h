@@ -28,7 +28,8 @@
 enum share_lang { SHARE_EN = 0, SHARE_FR = 1 };
 enum share_lang share_page_lang(const char *accept_language);
 
-/* The page's sentences (share_page_text), so handlers can name a problem in the visitor's language. */
+/* The page's sentences (share_page_text), so handlers can name a problem in the visitor's language.
+ */
 enum share_msg {
     SHARE_MSG_FOOTER,
     SHARE_MSG_NO_EXPIRY,
@@ -100,7 +101,8 @@ void share_size_text_lang(int64_t bytes, const char *lang, char out[32]);
 /* share_size_text_lang() in English. */
 void share_size_text(int64_t bytes, char out[32]);
 
-/* The page's Content-Security-Policy: its own stylesheet, and images and media from itself (the previews); forms post to itself. */
+/* The page's Content-Security-Policy: its own stylesheet, and images and media from itself (the
+ * previews); forms post to itself. */
 void share_page_csp(char out[SHARE_PAGE_CSP_MAX]);
 
 /* The page of a file share: its name, size, expiry (0: never) and a download link. */

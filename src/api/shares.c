@@ -260,8 +260,8 @@ struct visit {
     const char *after; /* ?after=: the folder page after this file */
     char password[FILES_SHARE_PASSWORD_MAX + 2];
     bool has_password;
-    bool inline_;             /* ?inline=1: the page's preview */
-    enum share_lang lang;     /* of the visitor's Accept-Language */
+    bool inline_;         /* ?inline=1: the page's preview */
+    enum share_lang lang; /* of the visitor's Accept-Language */
     struct files_share_outcome out;
 };
 
@@ -506,7 +506,8 @@ int api_share_open(struct http_req *req)
     int rc = 0;
     struct slice t = http_req_param(req, 0);
     if (t.len != AUTH_TOKEN_LEN) {
-        rc = reply_problem(v, SEAU_E_NOT_FOUND, SHARE_MSG_NOT_FOUND_TITLE, SHARE_MSG_NOT_FOUND_TEXT);
+        rc =
+            reply_problem(v, SEAU_E_NOT_FOUND, SHARE_MSG_NOT_FOUND_TITLE, SHARE_MSG_NOT_FOUND_TEXT);
         goto done;
     }
     memcpy(v->token, t.p, t.len);

@@ -55,8 +55,8 @@ int api_prefix_totals(struct http_req *req)
     }
     const struct files_who *who = api_who(req);
     struct files_prefix_totals t;
-    rc = files_prefix_totals(app->db, env.buckets, &who->subject, bucket, prefix, time_now_ms(),
-                             &t);
+    rc =
+        files_prefix_totals(app->db, env.buckets, &who->subject, bucket, prefix, time_now_ms(), &t);
     if (rc)
         return rc;
     return http_reply_json(req, 200,
@@ -87,7 +87,8 @@ int api_capabilities(struct http_req *req)
     rc = files_store_capabilities(&env, &who->subject, bucket, time_now_ms(), &caps);
     if (rc)
         return rc;
-    /* What the caller's grants allow in this folder ("none": only folders leading to its grants). */
+    /* What the caller's grants allow in this folder ("none": only folders leading to its grants).
+     */
     const char *level = auth_level_name(auth_grants_level(&who->subject, bucket, prefix));
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:b, s:b, s:s}", "bucket", bucket, "versioning",

@@ -127,7 +127,8 @@ int auth_can(const struct auth_subject *who, enum auth_action action,
     if (who->role == AUTH_ROLE_ADMIN)
         return 0;
     /* Visible, but the grant's level stops short of the action. */
-    if (is_object_action(action) && auth_grants_level(who, what->bucket, what->key) < level_needed(action))
+    if (is_object_action(action) &&
+        auth_grants_level(who, what->bucket, what->key) < level_needed(action))
         return SEAU_E_FORBIDDEN;
     switch (action) {
     case AUTH_USERS_LIST:

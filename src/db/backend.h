@@ -168,8 +168,8 @@ size_t db__scopes_normalize(struct db_object_scope *s, size_t n);
  * (numbers are reserved per change), so runners walk with this rather than
  * counting up until one is missing.
  */
-const struct embedded_file *db__migration_next(const char *dir, int64_t after,
-                                               int64_t *ret_version, const char **ret_name);
+const struct embedded_file *db__migration_next(const char *dir, int64_t after, int64_t *ret_version,
+                                               const char **ret_name);
 const struct embedded_file *db__migration_find(const char *dir, int64_t version,
                                                const char **ret_name);
 

@@ -60,8 +60,8 @@ const struct embedded_file *db__migration_find(const char *dir, int64_t version,
     return found;
 }
 
-const struct embedded_file *db__migration_next(const char *dir, int64_t after,
-                                               int64_t *ret_version, const char **ret_name)
+const struct embedded_file *db__migration_next(const char *dir, int64_t after, int64_t *ret_version,
+                                               const char **ret_name)
 {
     size_t dlen = strlen(dir);
     const struct embedded_file *best = NULL;

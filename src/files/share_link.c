@@ -165,8 +165,8 @@ static void preview_of(const struct files_env *env, const struct db_share *s,
     if (!t.buf)
         return;
     char range[64];
-    int64_t last = (o->file.size < FILES_SHARE_TEXT_PREVIEW ? o->file.size
-                                                            : FILES_SHARE_TEXT_PREVIEW) - 1;
+    int64_t last =
+        (o->file.size < FILES_SHARE_TEXT_PREVIEW ? o->file.size : FILES_SHARE_TEXT_PREVIEW) - 1;
     snprintf(range, sizeof(range), "bytes=0-%lld", (long long)last);
     struct s3_get_options opt = {.range = range};
     struct s3_sink sink = {.write = text_write, .ctx = &t};

@@ -83,7 +83,8 @@ static void caps_keep(const char *bucket, int64_t now, const struct files_store_
     pthread_mutex_lock(&caps_lock);
     size_t slot = 0;
     for (size_t i = 0; i < CAPS_KEPT; i++) {
-        if (strcmp(caps_kept[i].bucket, bucket) == 0 || caps_kept[i].until < caps_kept[slot].until) {
+        if (strcmp(caps_kept[i].bucket, bucket) == 0 ||
+            caps_kept[i].until < caps_kept[slot].until) {
             slot = i;
             if (strcmp(caps_kept[i].bucket, bucket) == 0)
                 break;
@@ -129,8 +130,8 @@ int files_store_capabilities(const struct files_env *env, const struct auth_subj
     memset(&a, 0, sizeof(a));
     memset(&err, 0, sizeof(err));
     /* An upload id no store has given: a store with ListParts answers NoSuchUpload. */
-    rc = s3_list_parts(env->s3, bucket, ".seau-capability-probe", "seau-capability-probe", 0, 1,
-                       &a, &err);
+    rc = s3_list_parts(env->s3, bucket, ".seau-capability-probe", "seau-capability-probe", 0, 1, &a,
+                       &err);
     if (rc == 0)
         s3_xml_answer_done(&a);
     else

@@ -43,11 +43,12 @@
     X(SESSION_DELETE_USER, "DELETE FROM sessions WHERE user_id = $1")                              \
     X(SESSION_DELETE_OTHERS, "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")       \
     X(SESSION_PURGE, "DELETE FROM sessions WHERE last_seen_at < $1 OR expires_at <= $2")           \
-    X(GRANTS_GET,                                                                                   \
+    X(GRANTS_GET,                                                                                  \
       "SELECT bucket, prefix, level FROM grants WHERE user_id = $1 ORDER BY bucket, prefix")       \
     X(GRANTS_DELETE, "DELETE FROM grants WHERE user_id = $1")                                      \
-    X(GRANTS_INSERT, "INSERT INTO grants (user_id, bucket, prefix, level) VALUES ($1, $2, $3, $4) " \
-                     "ON CONFLICT DO NOTHING")                                                     \
+    X(GRANTS_INSERT,                                                                               \
+      "INSERT INTO grants (user_id, bucket, prefix, level) VALUES ($1, $2, $3, $4) "               \
+      "ON CONFLICT DO NOTHING")                                                                    \
     X(THROTTLE_GET, "SELECT failures, window_start FROM login_throttle WHERE key = $1")            \
     /* One atomic statement: concurrent failures of one key on several replicas all count. */      \
     X(THROTTLE_UPSERT,                                                                             \
@@ -390,7 +391,8 @@ int pg__grants_get(struct db *db, int64_t user_id, struct db_grant **ret, size_t
     return 0;
 }
 
-/* The level stored for a grant: as given when it is one, else "full" (grants made before levels). */
+/* The level stored for a grant: as given when it is one, else "full" (grants made before levels).
+ */
 static const char *grant_level(const struct db_grant *g)
 {
     if (strcmp(g->level, "read") == 0 || strcmp(g->level, "upload") == 0)

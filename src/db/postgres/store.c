@@ -468,7 +468,8 @@ static int migrate(struct db *db, int *ret_applied)
         rc = SEAU_E_SCHEMA_NEWER;
     for (int64_t version = current; rc == 0;) {
         const char *name = NULL;
-        const struct embedded_file *mig = db__migration_next(MIGRATIONS_DIR, version, &version, &name);
+        const struct embedded_file *mig =
+            db__migration_next(MIGRATIONS_DIR, version, &version, &name);
         if (!mig)
             break;
         rc = pg__exec_text(c, "BEGIN");

@@ -202,7 +202,8 @@ static int migrate(struct db *db, int *ret_applied)
     int64_t version = 0;
     while (rc == 0) {
         const char *name = NULL;
-        const struct embedded_file *mig = db__migration_next(MIGRATIONS_DIR, version, &version, &name);
+        const struct embedded_file *mig =
+            db__migration_next(MIGRATIONS_DIR, version, &version, &name);
         if (!mig)
             break;
         rc = sqlite__tx_begin(c);
