@@ -108,7 +108,7 @@ static void test_grants_and_last_admin(void **state)
     test_db_open(&t);
     int64_t admin = make_user(t.db, "admin@x.io", "admin");
     int64_t uid = make_user(t.db, "u@x.io", "user");
-    struct db_grant g[3] = {{"b", "z/"}, {"a", ""}, {"b", "z/"}};
+    struct db_grant g[3] = {{"b", "z/", "full"}, {"a", "", "full"}, {"b", "z/", "full"}};
     struct audit_actor actor = {admin, "admin@x.io", "127.0.0.1", "test"};
     struct db_audit_entry e;
     audit_entry_init(&e, &actor, "user.grants", "success", "{}", 5);
