@@ -35,6 +35,9 @@ export function FolderPicker(p: FolderPickerProps) {
     const [folders, setFolders] = useState<FolderItem[] | null>(null);
     const [error, setError] = useState<unknown>(null);
     const [creating, setCreating] = useState<string | null>(null);
+    /* The folder as typed: browsing follows it once it names a folder (ends with "/"). */
+    const [typed, setTyped] = useState(p.prefix);
+    useEffect(() => setTyped(prefix), [prefix]);
 
     useEffect(() => {
         if (!p.open) return;
@@ -82,7 +85,8 @@ export function FolderPicker(p: FolderPickerProps) {
 
     const parts = prefix.split('/').filter(Boolean);
     const excluded = (f: string) => bucket === p.bucket && (p.exclude ?? []).some((x) => f.startsWith(x));
-    const here = excluded(prefix) || (bucket === p.bucket && prefix === p.prefix);
+    const chosen = typed && !typed.endsWith('/') ? `${typed}/` : typed;
+    const here = excluded(chosen) || (bucket === p.bucket && chosen === p.prefix);
     return (
         <Dialog open={p.open} onClose={p.onClose} title={p.title}>
             <div className="flex flex-col gap-3" data-testid="folder-picker">
@@ -100,6 +104,20 @@ export function FolderPicker(p: FolderPickerProps) {
                             <option key={b.name}>{b.name}</option>
                         ))}
                     </select>
+                </label>
+                <label className="flex flex-col gap-1 text-sm font-medium">
+                    {t('files.destPrefix')}
+                    <input
+                        className={inputClass}
+                        value={typed}
+                        placeholder={t('files.gotoHint')}
+                        data-testid="picker-path"
+                        onChange={(e) => {
+                            const v = e.target.value.replace(/^\/+/, '');
+                            setTyped(v);
+                            if (v === '' || v.endsWith('/')) setPrefix(v);
+                        }}
+                    />
                 </label>
                 <nav aria-label={t('trust.pickerPath')}>
                     <ol className="flex flex-wrap items-center gap-0.5 text-sm">
@@ -172,11 +190,11 @@ export function FolderPicker(p: FolderPickerProps) {
                     </div>
                 )}
                 <p className="text-sm" aria-live="polite">
-                    {t('trust.pickerInto', { place: `${bucket}/${prefix}` })}
+                    {t('trust.pickerInto', { place: `${bucket}/${chosen}` })}
                 </p>
                 <div className="flex justify-end gap-2">
                     <Button onClick={p.onClose}>{t('common.cancel')}</Button>
-                    <Button variant="primary" disabled={here} onClick={() => p.onPick(bucket, prefix)} data-testid="picker-confirm">
+                    <Button variant="primary" disabled={here} onClick={() => p.onPick(bucket, chosen)} data-testid="picker-confirm">
                         {p.confirm}
                     </Button>
                 </div>

@@ -19,9 +19,11 @@ export interface Listing {
     loading: boolean;
     error: unknown;
     total: number | null;
+    /** The folder ("bucket|prefix") whose answer this is; null until one came. */
+    listed: string | null;
 }
 
-const empty: Listing = { folders: [], files: [], nextCursor: null, loading: true, error: null, total: null };
+const empty: Listing = { folders: [], files: [], nextCursor: null, loading: true, error: null, total: null, listed: null };
 
 export function useListing(bucket: string | null, prefix: string, sort: SortKey, search: SearchFilters | null) {
     const [state, setState] = useState<Listing>(empty);
@@ -38,13 +40,13 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
             try {
                 if (search) {
                     const r = await api.search(search, cursor, c.signal);
-                    setState((s) => ({ folders: [], files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: r.total }));
+                    setState((s) => ({ folders: [], files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: r.total, listed: null }));
                 } else {
                     const r = await api.list({ bucket, prefix, sort, cursor, limit: PAGE }, c.signal);
                     setState((s) => {
                         const seen = new Set(cursor ? s.folders.map((f) => f.prefix) : []);
                         const folders = cursor ? [...s.folders, ...r.folders.filter((f) => !seen.has(f.prefix))] : r.folders;
-                        return { folders, files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: null };
+                        return { folders, files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: null, listed: `${bucket}|${prefix}` };
                     });
                 }
             } catch (e) {

@@ -22,11 +22,13 @@ interface Props {
     rowCount: number;
     /** Below this width the list scrolls sideways rather than squeeze its columns. */
     minWidth?: string;
+    /** Shown under the header while there are no rows yet (skeleton rows): the grid, and its focus, stay. */
+    placeholder?: ReactNode;
 }
 
 const OVERSCAN = 8;
 
-export const VirtualList = forwardRef<VirtualListHandle, Props>(function VirtualList({ count, rowHeight, renderRow, onEndReached, onKeyDown, header, label, activeDescendant, rowCount, minWidth }, ref) {
+export const VirtualList = forwardRef<VirtualListHandle, Props>(function VirtualList({ count, rowHeight, renderRow, onEndReached, onKeyDown, header, label, activeDescendant, rowCount, minWidth, placeholder }, ref) {
     const box = useRef<HTMLDivElement>(null);
     const [scrollTop, setScrollTop] = useState(0);
     const [height, setHeight] = useState(600);
@@ -80,6 +82,7 @@ export const VirtualList = forwardRef<VirtualListHandle, Props>(function Virtual
             <div role="rowgroup" style={{ position: 'relative', height: count * rowHeight, minWidth }}>
                 {rows}
             </div>
+            {count === 0 ? placeholder : null}
         </div>
     );
 });

@@ -55,7 +55,7 @@ export function FileBrowser() {
     const [deleteTarget, setDeleteTarget] = useState<DeleteTarget | null>(null);
     const [transferWhole, setTransferWhole] = useState(false);
     const list = useRef<VirtualListHandle>(null);
-    const rights = useFolderRights(bucket, search ? '' : prefix);
+    const rights = useFolderRights(bucket, prefix, !search && !listing.error && listing.listed === `${bucket}|${prefix}`);
     /* Unknown (still loading, or an older server): let the server decide, as before. */
     const mayUpload = !rights || rights.level === 'upload' || rights.level === 'full';
 

@@ -11,17 +11,18 @@ import { trust, type StoreCapabilities } from '@/lib/api';
 import { useI18n } from '@/lib/i18n';
 
 /** The store's capabilities and the caller's level in bucket/prefix; null until known (or when unknown). */
-export function useFolderRights(bucket: string | null, prefix: string): StoreCapabilities | null {
+export function useFolderRights(bucket: string | null, prefix: string, listed: boolean): StoreCapabilities | null {
     const [caps, setCaps] = useState<StoreCapabilities | null>(null);
     useEffect(() => {
         setCaps(null);
-        if (!bucket) return;
+        /* Asked once the folder listed: a missing bucket or an ended session is the listing's to say. */
+        if (!bucket || !listed) return;
         let live = true;
         trust.capabilities(bucket, prefix).then((c) => live && setCaps(c), () => undefined);
         return () => {
             live = false;
         };
-    }, [bucket, prefix]);
+    }, [bucket, prefix, listed]);
     return caps;
 }
 

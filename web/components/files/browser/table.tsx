@@ -41,7 +41,7 @@ const SKELETON_ROWS = 8;
 function Skeleton() {
     const { t } = useI18n();
     return (
-        <div className="min-h-0 flex-1 overflow-hidden" data-testid="skeleton" aria-busy="true">
+        <div className="overflow-hidden" data-testid="skeleton" aria-busy="true">
             <p className="sr-only" role="status">
                 {t('common.loading')}
             </p>
@@ -69,8 +69,7 @@ export function FileTable(p: TableProps) {
                 <Button onClick={p.retry}>{t('common.retry')}</Button>
             </div>
         );
-    if (p.loading && entries.length === 0) return <Skeleton />;
-    if (entries.length === 0)
+    if (entries.length === 0 && !p.loading)
         return (
             <div className="flex flex-1 flex-col items-center justify-center gap-1 p-10 text-center" data-testid="empty">
                 <p className="font-medium">{p.searching ? t('search.none') : t('files.empty')}</p>
@@ -114,6 +113,7 @@ export function FileTable(p: TableProps) {
                 rowCount={entries.length + 1}
                 rowHeight={ROW_HEIGHT}
                 minWidth={TABLE_MIN_WIDTH}
+                placeholder={<Skeleton />}
                 label={t('files.title')}
                 header={header}
                 activeDescendant={entries[p.active] ? `row-${p.active}` : undefined}
