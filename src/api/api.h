@@ -183,6 +183,9 @@ int api_copy(struct http_req *req);
 int api_rename(struct http_req *req);
 int api_folders_create(struct http_req *req);
 int api_stats(struct http_req *req);
+/* trust.c: a folder's totals, the store's capabilities. */
+int api_prefix_totals(struct http_req *req);
+int api_capabilities(struct http_req *req);
 /* Direct uploads (upload_direct.c). */
 int api_uploads_create(struct http_req *req);
 int api_uploads_get(struct http_req *req);

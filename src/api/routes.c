@@ -121,6 +121,9 @@ const struct http_route api_routes[] = {
      HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
     {"PATCH", "/api/object", api_object_patch, HTTP_USER, 16 * KiB,
      HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER},
+    /* trust: a folder's totals for bulk actions, and what the bucket's store can do */
+    {"GET", "/api/prefix-totals", api_prefix_totals, HTTP_USER, 0, HTTP_LOADS_CALLER},
+    {"GET", "/api/capabilities", api_capabilities, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

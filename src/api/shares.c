@@ -260,6 +260,8 @@ struct visit {
     const char *after; /* ?after=: the folder page after this file */
     char password[FILES_SHARE_PASSWORD_MAX + 2];
     bool has_password;
+    bool inline_;         /* ?inline=1: the page's preview */
+    enum share_lang lang; /* of the visitor's Accept-Language */
     struct files_share_outcome out;
 };
 
@@ -283,15 +285,16 @@ static int reply_page(struct http_req *req, int status, struct buf *page)
 }
 
 /* An error as a page for browsers, or in API.md's JSON shape for scripts. */
-static int reply_problem(struct visit *v, int err, const char *title, const char *text)
+static int reply_problem(struct visit *v, int err, enum share_msg title, enum share_msg text)
 {
     if (!v->html) {
         page_headers(v->req);
-        return http_reply_error(v->req, err, text, NULL);
+        return http_reply_error(v->req, err, share_page_text(SHARE_EN, text), NULL);
     }
     struct buf page;
     buf_init(&page, SHARE_PAGE_MAX);
-    int rc = share_page_message(&page, title, text);
+    int rc = share_page_message_in(&page, v->lang, share_page_text(v->lang, title),
+                                   share_page_text(v->lang, text));
     if (rc) {
         buf_done(&page);
         return rc;
@@ -311,6 +314,8 @@ static int read_visit(struct visit *v)
     struct http_req *req = v->req;
     const char *q = http_req_query(req, "download");
     v->download = q && strcmp(q, "1") == 0;
+    const char *in = http_req_query(req, "inline");
+    v->inline_ = v->download && in && strcmp(in, "1") == 0;
     v->rel = http_req_query(req, "key");
     v->after = http_req_query(req, "after");
     const char *pw = http_req_query(req, "password");
@@ -359,9 +364,7 @@ static int reply_rate_limited(struct visit *v)
     char secs[32];
     snprintf(secs, sizeof(secs), "%lld", (long long)retry);
     http_add_header(v->req, "Retry-After", secs);
-    return reply_problem(v, SEAU_E_RATE_LIMITED, "Too many tries",
-                         "Too many wrong passwords were tried for this link from your "
-                         "address. Try again later.");
+    return reply_problem(v, SEAU_E_RATE_LIMITED, SHARE_MSG_TRIES_TITLE, SHARE_MSG_TRIES_TEXT);
 }
 
 static int reply_locked(struct visit *v)
@@ -377,7 +380,7 @@ static int reply_locked(struct visit *v)
     }
     struct buf page;
     buf_init(&page, SHARE_PAGE_MAX);
-    int rc = share_page_password(&page, given);
+    int rc = share_page_password_in(&page, v->lang, given);
     if (rc) {
         buf_done(&page);
         return rc;
@@ -408,8 +411,7 @@ static int reply_bad_key(struct visit *v)
         return http_reply_error(v->req, SEAU_E_VALIDATION, NULL,
                                 json_pack("{s:{s:s}}", "fields", "key", v->out.why));
     }
-    return reply_problem(v, SEAU_E_VALIDATION, "No such file here",
-                         "The file named in this link is not part of the shared folder.");
+    return reply_problem(v, SEAU_E_VALIDATION, SHARE_MSG_BAD_KEY_TITLE, SHARE_MSG_BAD_KEY_TEXT);
 }
 
 static int reply_file_page(struct visit *v)
@@ -419,7 +421,15 @@ static int reply_file_page(struct visit *v)
     buf_init(&page, SHARE_PAGE_MAX);
     int rc;
     if (v->out.answer == FILES_LINK_FILE_PAGE) {
-        rc = share_page_file(&page, v->out.file.rel, v->out.file.size, s->expires_at);
+        struct share_preview pv = {
+            .kind = v->out.preview_kind[0] ? v->out.preview_kind : NULL,
+            .text = v->out.preview_text,
+            .truncated = v->out.preview_truncated,
+        };
+        if (pv.kind && strcmp(pv.kind, "text") == 0 && !pv.text)
+            pv.kind = NULL; /* S3 did not give the beginning: no preview rather than an empty one */
+        rc = share_page_file_in(&page, v->lang, v->out.file.rel, v->out.file.size, s->expires_at,
+                                &pv);
     } else {
         /* The folder's own name: its last segment, with the slash. */
         size_t n = strlen(s->key);
@@ -428,7 +438,8 @@ static int reply_file_page(struct visit *v)
             if (s->key[i] == '/')
                 name = s->key + i + 1;
         const struct files_share_listing *l = &v->out.listing;
-        rc = share_page_folder(&page, name, l->files, l->n, l->next_after, s->expires_at);
+        rc = share_page_folder_in(&page, v->lang, name, l->files, l->n, l->next_after,
+                                  s->expires_at);
     }
     if (rc) {
         buf_done(&page);
@@ -445,18 +456,17 @@ static int reply_visit(struct visit *v, int rc)
         set_unlock_cookie(v);
     if (v->out.answer == FILES_LINK_FILE) {
         http_add_header(req, "Cache-Control", "no-store");
-        return api_reply_download(req, rc, &v->out.download, &v->out.problem, v->out.key, false);
+        return api_reply_download(req, rc, &v->out.download, &v->out.problem, v->out.key,
+                                  v->inline_);
     }
     if (rc)
         return api_reply_s3_failure(req, rc, &v->out.problem.err);
     switch (v->out.answer) {
     case FILES_LINK_NO_LINK:
-        return reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
-                             "This link does not exist. Check that it was copied whole.");
+        return reply_problem(v, SEAU_E_NOT_FOUND, SHARE_MSG_NOT_FOUND_TITLE,
+                             SHARE_MSG_NOT_FOUND_TEXT);
     case FILES_LINK_GONE:
-        return reply_problem(v, SEAU_E_GONE, "This link is no longer available",
-                             "It has expired, was revoked or was used up. Ask the person who "
-                             "shared it for a new one.");
+        return reply_problem(v, SEAU_E_GONE, SHARE_MSG_GONE_TITLE, SHARE_MSG_GONE_TEXT);
     case FILES_LINK_NO_S3:
         return api_reply_no_s3(req);
     case FILES_LINK_RATE_LIMITED:
@@ -468,14 +478,12 @@ static int reply_visit(struct visit *v, int rc)
     case FILES_LINK_BAD_KEY:
         return reply_bad_key(v);
     case FILES_LINK_NO_FILE:
-        return reply_problem(v, SEAU_E_NOT_FOUND, "File not found",
-                             "The shared file is no longer there.");
+        return reply_problem(v, SEAU_E_NOT_FOUND, SHARE_MSG_NO_FILE_TITLE, SHARE_MSG_NO_FILE_TEXT);
     case FILES_LINK_USED_UP:
-        return reply_problem(v, SEAU_E_GONE, "This link is used up",
-                             "It has reached its number of downloads.");
+        return reply_problem(v, SEAU_E_GONE, SHARE_MSG_USED_UP_TITLE, SHARE_MSG_USED_UP_TEXT);
     case FILES_LINK_BAD_PAGE:
-        return reply_problem(v, SEAU_E_VALIDATION, "Bad page",
-                             "This page of the folder does not exist.");
+        return reply_problem(v, SEAU_E_VALIDATION, SHARE_MSG_BAD_PAGE_TITLE,
+                             SHARE_MSG_BAD_PAGE_TEXT);
     case FILES_LINK_FILE_PAGE:
     case FILES_LINK_FOLDER_PAGE:
         return reply_file_page(v);
@@ -508,12 +516,13 @@ int api_share_open(struct http_req *req)
     api_files_env(req, &v->env);
     api_actor_init(&v->actor, req);
     v->html = accepts_html(req);
+    v->lang = share_page_lang(http_req_header(req, "Accept-Language"));
     int rc = 0;
     struct slice t = http_req_param(req, 0);
     /* Before the body is read: a POST to a malformed link is the GET's 404, whatever it carries. */
     if (!token_shaped(t)) {
-        rc = reply_problem(v, SEAU_E_NOT_FOUND, "Link not found",
-                           "This link does not exist. Check that it was copied whole.");
+        rc =
+            reply_problem(v, SEAU_E_NOT_FOUND, SHARE_MSG_NOT_FOUND_TITLE, SHARE_MSG_NOT_FOUND_TEXT);
         goto done;
     }
     memcpy(v->token, t.p, t.len);
@@ -532,6 +541,7 @@ int api_share_open(struct http_req *req)
         .ip = req->client_ip,
         .back_to_page = strcmp(req->method, "POST") == 0 && (v->html || !v->download),
         .head_only = strcmp(req->method, "HEAD") == 0,
+        .inline_ = v->inline_,
         .now = time_now_ms(),
         .window_ms = api_app(req)->limits.window_ms,
         .actor = &v->actor.actor,

@@ -152,12 +152,17 @@ int api_users_delete(struct http_req *req)
     return http_reply_empty(req, 204);
 }
 
+/* A grant as API.md shows it; "level" only when it allows less than everything ("full"). */
 static json_t *grants_json(const struct db_grant *g, size_t n)
 {
     json_t *list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(
-            list, json_pack("{s:s, s:s}", "bucket", g[i].bucket, "prefix", g[i].prefix));
+    for (size_t i = 0; list && i < n; i++) {
+        json_t *one = json_pack("{s:s, s:s}", "bucket", g[i].bucket, "prefix", g[i].prefix);
+        enum auth_level l = auth_level_parse(g[i].level);
+        if (one && l != AUTH_LEVEL_FULL)
+            json_object_set_new(one, "level", json_string(auth_level_name(l)));
+        json_array_append_new(list, one);
+    }
     return json_pack("{s:o}", "grants", list);
 }
 
@@ -213,7 +218,14 @@ int api_grants_put(struct http_req *req)
         char field[48];
         snprintf(field, sizeof(field), "grants[%zu]", i);
         json_t *b = json_object_get(item, "bucket"), *p = json_object_get(item, "prefix");
+        json_t *lv = json_object_get(item, "level");
         bool prefix_ok = !p || json_is_string(p) || json_is_null(p);
+        if (json_is_object(item) && lv &&
+            (!json_is_string(lv) || auth_level_parse(json_string_value(lv)) == AUTH_LEVEL_NONE ||
+             !*json_string_value(lv))) {
+            jsonx_check_fail(&check, field, "level must be \"read\", \"upload\" or \"full\"");
+            continue;
+        }
         if (!json_is_object(item) || !json_is_string(b) || !prefix_ok) {
             jsonx_check_fail(&check, field, "must be {\"bucket\": string, \"prefix\": string}");
             continue;
@@ -230,6 +242,7 @@ int api_grants_put(struct http_req *req)
         }
         snprintf(g[i].bucket, sizeof(g[i].bucket), "%s", bucket);
         snprintf(g[i].prefix, sizeof(g[i].prefix), "%s", prefix);
+        snprintf(g[i].level, sizeof(g[i].level), "%s", lv ? json_string_value(lv) : "full");
     }
     if (!jsonx_check_ok(&check)) {
         free(g);

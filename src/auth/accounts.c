@@ -402,16 +402,22 @@ int auth_grants_replace(struct db *db, const struct audit_actor *actor, int64_t 
     if (n > AUTH_MAX_GRANTS)
         return SEAU_E_VALIDATION;
     for (size_t i = 0; i < n; i++)
-        if (s3name_bucket_problem(grants[i].bucket) || s3name_prefix_problem(grants[i].prefix))
+        if (s3name_bucket_problem(grants[i].bucket) || s3name_prefix_problem(grants[i].prefix) ||
+            auth_level_parse(grants[i].level) == AUTH_LEVEL_NONE)
             return SEAU_E_VALIDATION;
     struct db_user u;
     int rc = db_user_get(db, target_id, &u);
     if (rc)
         return rc;
     json_t *list = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            list, json_pack("{s:s, s:s}", "bucket", grants[i].bucket, "prefix", grants[i].prefix));
+    for (size_t i = 0; i < n; i++) {
+        json_t *one =
+            json_pack("{s:s, s:s}", "bucket", grants[i].bucket, "prefix", grants[i].prefix);
+        enum auth_level l = auth_level_parse(grants[i].level);
+        if (one && l != AUTH_LEVEL_FULL)
+            json_object_set_new(one, "level", json_string(auth_level_name(l)));
+        json_array_append_new(list, one);
+    }
     char *details = details_text(json_pack("{s:I, s:s, s:o}", "targetId", (json_int_t)u.id,
                                            "targetEmail", u.email, "grants", list));
     struct db_audit_entry e;

@@ -31,21 +31,23 @@ const char *auth_role_name(enum auth_role r)
     }
 }
 
-/* The first grant covering bucket/key, or NULL (admins need none). */
+/* The grant covering bucket/key with the highest level (the first of equals), or NULL. */
 static const struct db_grant *covering_grant(const struct auth_subject *who, const char *bucket,
                                              const char *key)
 {
     if (!bucket)
         return NULL;
+    const struct db_grant *best = NULL;
     for (size_t i = 0; i < who->ngrants; i++) {
         const struct db_grant *g = &who->grants[i];
         if (strcmp(g->bucket, bucket) != 0)
             continue;
         size_t plen = strlen(g->prefix);
-        if (plen == 0 || (key && strncmp(key, g->prefix, plen) == 0))
-            return g;
+        if ((plen == 0 || (key && strncmp(key, g->prefix, plen) == 0)) &&
+            (!best || auth_level_parse(g->level) > auth_level_parse(best->level)))
+            best = g;
     }
-    return NULL;
+    return best;
 }
 
 bool auth_grants_cover(const struct auth_subject *who, const char *bucket, const char *key)
@@ -53,6 +55,69 @@ bool auth_grants_cover(const struct auth_subject *who, const char *bucket, const
     if (who->role == AUTH_ROLE_ADMIN)
         return true;
     return covering_grant(who, bucket, key) != NULL;
+}
+
+enum auth_level auth_level_parse(const char *s)
+{
+    if (!s)
+        return AUTH_LEVEL_NONE;
+    if (strcmp(s, "full") == 0 || strcmp(s, "") == 0)
+        return AUTH_LEVEL_FULL;
+    if (strcmp(s, "upload") == 0)
+        return AUTH_LEVEL_UPLOAD;
+    if (strcmp(s, "read") == 0)
+        return AUTH_LEVEL_READ;
+    return AUTH_LEVEL_NONE;
+}
+
+const char *auth_level_name(enum auth_level l)
+{
+    switch (l) {
+    case AUTH_LEVEL_FULL:
+        return "full";
+    case AUTH_LEVEL_UPLOAD:
+        return "upload";
+    case AUTH_LEVEL_READ:
+        return "read";
+    default:
+        return "none";
+    }
+}
+
+enum auth_level auth_grants_level(const struct auth_subject *who, const char *bucket,
+                                  const char *key)
+{
+    if (who->role == AUTH_ROLE_ADMIN)
+        return AUTH_LEVEL_FULL;
+    enum auth_level best = AUTH_LEVEL_NONE;
+    if (!bucket)
+        return best;
+    for (size_t i = 0; i < who->ngrants; i++) {
+        const struct db_grant *g = &who->grants[i];
+        if (strcmp(g->bucket, bucket) != 0)
+            continue;
+        size_t plen = strlen(g->prefix);
+        if (plen == 0 || (key && strncmp(key, g->prefix, plen) == 0)) {
+            enum auth_level l = auth_level_parse(g->level);
+            if (l > best)
+                best = l;
+        }
+    }
+    return best;
+}
+
+/* The level an object action needs from the grants. */
+static enum auth_level level_needed(enum auth_action a)
+{
+    switch (a) {
+    case AUTH_OBJECT_READ:
+        return AUTH_LEVEL_READ;
+    case AUTH_OBJECT_WRITE:
+    case AUTH_FOLDER_CREATE:
+        return AUTH_LEVEL_UPLOAD;
+    default:
+        return AUTH_LEVEL_FULL;
+    }
 }
 
 static bool is_object_action(enum auth_action a)
@@ -93,6 +158,13 @@ int auth_can_explain(const struct auth_subject *who, enum auth_action action,
     }
     if (who->role == AUTH_ROLE_ADMIN)
         return decide(ret, 0, "Allowed: administrators may do everything.", NULL);
+    /* Visible, but the grant's level stops short of the action. */
+    if (is_object_action(action) &&
+        auth_grants_level(who, what->bucket, what->key) < level_needed(action))
+        return decide(ret, SEAU_E_FORBIDDEN,
+                      "Denied: the grant that covers this path does not allow this action "
+                      "(its level is too low).",
+                      g);
     switch (action) {
     case AUTH_USERS_LIST:
     case AUTH_ACTIVITY_READ:

@@ -76,6 +76,29 @@ struct auth_decision {
 int auth_can_explain(const struct auth_subject *who, enum auth_action action,
                      const struct auth_resource *what, struct auth_decision *ret);
 
+/*
+ * What a grant allows, in order: each level allows what the ones before it
+ * do. READ: list, search, preview, download. UPLOAD: and upload, and new
+ * folders (for managers). FULL: and delete, rename, move, share.
+ */
+enum auth_level {
+    AUTH_LEVEL_NONE = 0,
+    AUTH_LEVEL_READ = 1,
+    AUTH_LEVEL_UPLOAD = 2,
+    AUTH_LEVEL_FULL = 3,
+};
+
+/* "read", "upload", "full" ("" too, as stores before levels) -> level; AUTH_LEVEL_NONE otherwise. */
+enum auth_level auth_level_parse(const char *s);
+const char *auth_level_name(enum auth_level l);
+
+/*
+ * The most the grants allow on bucket/key: the highest level of the grants
+ * covering it (admins: FULL; none covering it: NONE).
+ */
+enum auth_level auth_grants_level(const struct auth_subject *who, const char *bucket,
+                                  const char *key);
+
 /* True when the grants let the subject see bucket/key at all. */
 bool auth_grants_cover(const struct auth_subject *who, const char *bucket, const char *key);
 

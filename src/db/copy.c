@@ -49,7 +49,7 @@ static const struct copy_table {
     {"mfa_challenges", "token_hash, user_id, created_at, expires_at", NULL, 4, false},
     {"tokens", "id, user_id, name, token_hash, created_at, expires_at, last_used_at", NULL, 7,
      false},
-    {"grants", "user_id, bucket, prefix", NULL, 3, false},
+    {"grants", "user_id, bucket, prefix, level", NULL, 4, false},
     {"audit_log",
      "id, time, user_id, user_email, action, bucket, key, ip, user_agent, status, details, "
      "prev_hash, hash",

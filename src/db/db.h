@@ -63,9 +63,13 @@ struct db_session {
     char user_agent[DB_USER_AGENT_MAX + 1];
 };
 
+/* What a grant allows (auth/policy.h): "read", "upload" or "full" ("" reads as "full"). */
+#define DB_GRANT_LEVEL_MAX 6
+
 struct db_grant {
     char bucket[DB_BUCKET_MAX + 1];
     char prefix[DB_PREFIX_MAX + 1]; /* "" grants the whole bucket */
+    char level[DB_GRANT_LEVEL_MAX + 1];
 };
 
 /*

@@ -7,6 +7,11 @@
 
 #include "core/err.h"
 #include "core/str.h"
+#include "files/index.h"
+#include "s3/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -99,7 +104,9 @@ static int serve_file(const struct files_env *env, const struct files_share_visi
     struct files_download_request r = {
         .bucket = s->bucket,
         .key = o->key,
-        .proxy = v->proxy,
+        /* A preview is streamed, so the page's policy allows it from 'self' alone. */
+        .proxy = v->proxy || v->inline_,
+        .inline_ = v->inline_,
         .presign_expiry_s = secs ? secs : 1,
         .range = v->range,
         .if_range = v->if_range,
@@ -111,6 +118,74 @@ static int serve_file(const struct files_env *env, const struct files_share_visi
     return files_download_open(env, &r, &o->download, &o->problem);
 }
 
+/* The first bytes of a text file for its preview. */
+struct text_sample {
+    char *buf;
+    size_t len;
+};
+
+static int text_write(void *ctx, const void *data, size_t len)
+{
+    struct text_sample *t = ctx;
+    size_t room = FILES_SHARE_TEXT_PREVIEW - t->len;
+    if (len > room)
+        len = room;
+    memcpy(t->buf + t->len, data, len);
+    t->len += len;
+    return 0;
+}
+
+/* Drops a UTF-8 sequence cut by the end of the sample. */
+static size_t utf8_whole(const char *s, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return n;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return n - (i - 1) >= want ? n : i - 1;
+}
+
+/* Decides what a file page shows of its file; a failure only leaves the preview out. */
+static void preview_of(const struct files_env *env, const struct db_share *s,
+                       struct files_share_outcome *o)
+{
+    if (s->max_downloads != 0)
+        return;
+    const char *kind = files_kind_of(s->key, NULL);
+    static const char *const shown[] = {"image", "audio", "video", "pdf", "text"};
+    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+        if (strcmp(kind, shown[i]) == 0)
+            snprintf(o->preview_kind, sizeof(o->preview_kind), "%s", kind);
+    if (strcmp(o->preview_kind, "text") != 0 || o->file.size <= 0)
+        return;
+    struct text_sample t = {.buf = malloc(FILES_SHARE_TEXT_PREVIEW + 1), .len = 0};
+    if (!t.buf)
+        return;
+    char range[64];
+    int64_t last =
+        (o->file.size < FILES_SHARE_TEXT_PREVIEW ? o->file.size : FILES_SHARE_TEXT_PREVIEW) - 1;
+    snprintf(range, sizeof(range), "bytes=0-%lld", (long long)last);
+    struct s3_get_options opt = {.range = range};
+    struct s3_sink sink = {.write = text_write, .ctx = &t};
+    struct s3_object_head head;
+    struct s3_error err;
+    memset(&head, 0, sizeof(head));
+    memset(&err, 0, sizeof(err));
+    int rc = s3_get_object(env->s3, s->bucket, s->key, &opt, &sink, &head, &err);
+    s3_object_head_done(&head);
+    if (rc) {
+        free(t.buf);
+        return;
+    }
+    t.len = utf8_whole(t.buf, t.len);
+    t.buf[t.len] = '\0';
+    o->preview_text = t.buf;
+    o->preview_truncated = o->file.size > (int64_t)t.len;
+}
+
 static int serve_page(const struct files_env *env, const struct files_share_visit *v,
                       struct files_share_outcome *o)
 {
@@ -118,8 +193,10 @@ static int serve_page(const struct files_env *env, const struct files_share_visi
     int rc;
     if (!files_share_is_folder(s)) {
         rc = files_share_stat(env, s, s->key, &o->file, &o->problem.err);
-        if (rc == 0)
+        if (rc == 0) {
             o->answer = FILES_LINK_FILE_PAGE;
+            preview_of(env, s, o);
+        }
     } else {
         rc = files_share_list_folder(env, s, v->after, FILES_SHARE_FOLDER_PAGE, &o->listing,
                                      &o->problem.err);
@@ -174,6 +251,8 @@ int files_share_open(const struct files_env *env, const struct files_share_visit
 void files_share_outcome_done(struct files_share_outcome *o)
 {
     files_share_file_done(&o->file);
+    free(o->preview_text);
+    o->preview_text = NULL;
     files_share_listing_done(&o->listing);
     files_download_done(&o->download);
     str_wipe(&o->share, sizeof(o->share));

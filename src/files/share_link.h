@@ -20,15 +20,16 @@
 
 /* What the request presented, parsed by the API layer; strings borrowed. */
 struct files_share_visit {
-    const char *token;      /* from the path */
-    bool download;          /* the file (download=1) rather than the page */
-    const char *rel;        /* ?key=: a file of a folder share, or NULL */
-    const char *after;      /* ?after=: the folder page after this file, or NULL */
-    const char *password;   /* presented (may be "" when unusable), or NULL */
-    const char *unlock;     /* the unlock proof the browser kept, or NULL */
-    const char *ip;         /* the client's address (password throttling) */
-    bool back_to_page;      /* a POSTed form: after the right password, back to the link */
-    bool head_only;         /* HEAD: learn what a download would be without counting one */
+    const char *token;    /* from the path */
+    bool download;        /* the file (download=1) rather than the page */
+    const char *rel;      /* ?key=: a file of a folder share, or NULL */
+    const char *after;    /* ?after=: the folder page after this file, or NULL */
+    const char *password; /* presented (may be "" when unusable), or NULL */
+    const char *unlock;   /* the unlock proof the browser kept, or NULL */
+    const char *ip;       /* the client's address (password throttling) */
+    bool back_to_page;    /* a POSTed form: after the right password, back to the link */
+    bool head_only;       /* HEAD: learn what a download would be without counting one */
+    bool inline_; /* the page's preview asks for the file (inline=1): through Seau, inline */
     int64_t now, window_ms; /* window_ms: the password throttling window */
     const struct audit_actor *actor;
     /* The file itself: as files_download_request (the URL's lifetime is capped). */
@@ -37,6 +38,8 @@ struct files_share_visit {
     size_t max_transfers;
     const char *range, *if_range, *if_none_match;
 };
+
+#define FILES_SHARE_TEXT_PREVIEW (64 * 1024)
 
 enum files_share_answer {
     FILES_LINK_NO_LINK = 1,  /* 404: no such link */
@@ -61,11 +64,21 @@ struct files_share_outcome {
     bool unlocked;
     char proof[FILES_SHARE_UNLOCK_LEN + 1];
     int64_t unlock_max_age_s;
-    int64_t retry_s;                       /* FILES_LINK_RATE_LIMITED */
-    bool password_given;                   /* FILES_LINK_LOCKED: wrong rather than missing */
-    const char *why;                       /* FILES_LINK_BAD_KEY (static) */
-    char key[DB_KEY_MAX + 1];              /* FILES_LINK_FILE: the object's key */
-    struct files_share_file file;          /* FILES_LINK_FILE_PAGE */
+    int64_t retry_s;              /* FILES_LINK_RATE_LIMITED */
+    bool password_given;          /* FILES_LINK_LOCKED: wrong rather than missing */
+    const char *why;              /* FILES_LINK_BAD_KEY (static) */
+    char key[DB_KEY_MAX + 1];     /* FILES_LINK_FILE: the object's key */
+    struct files_share_file file; /* FILES_LINK_FILE_PAGE */
+    /*
+     * FILES_LINK_FILE_PAGE of a link without a download limit (a preview
+     * counts as a download): what the page may show of the file, by its
+     * name's kind ("image", "audio", "video", "pdf", "text"; "" for none),
+     * and for text its first FILES_SHARE_TEXT_PREVIEW bytes (owned,
+     * NUL-terminated, cut at a UTF-8 boundary; NULL when S3 failed).
+     */
+    char preview_kind[8];
+    char *preview_text;
+    bool preview_truncated;
     struct files_share_listing listing;    /* FILES_LINK_FOLDER_PAGE */
     struct files_download download;        /* FILES_LINK_FILE */
     struct files_download_problem problem; /* why S3 failed (rc != 0) */

@@ -279,7 +279,8 @@ static bool share_visible(const struct files_who *who, const struct db_share *s)
     const struct auth_subject *sub = &who->subject;
     if (sub->role == AUTH_ROLE_ADMIN || s->created_by == sub->user_id)
         return true;
-    return sub->role == AUTH_ROLE_MANAGER && auth_grants_cover(sub, s->bucket, s->key);
+    return sub->role == AUTH_ROLE_MANAGER &&
+           auth_grants_level(sub, s->bucket, s->key) >= AUTH_LEVEL_FULL;
 }
 
 int files_share_list(const struct files_env *env, const struct files_who *who,

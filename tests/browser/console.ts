@@ -86,6 +86,8 @@ export interface Tab {
     page: Page;
     /** Console errors, page errors and CSP violations seen so far. */
     problems: string[];
+    /** "Leave this page?" questions asked (and accepted) while uploads ran. */
+    leaveQuestions: number;
 }
 
 export async function newTab(c: Console, o: { locale?: string; colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<Tab> {
@@ -98,15 +100,22 @@ export async function newTab(c: Console, o: { locale?: string; colorScheme?: 'li
     });
     const page = await context.newPage();
     const problems: string[] = [];
+    const tab: Tab = { context, page, problems, leaveQuestions: 0 };
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
         if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
     });
     page.on('dialog', (d) => {
+        /* Leaving while uploads run asks first; the tests that reload mean to leave. */
+        if (d.type() === 'beforeunload') {
+            tab.leaveQuestions++;
+            void d.accept();
+            return;
+        }
         problems.push(`unexpected dialog: ${d.message()}`);
         void d.dismiss();
     });
-    return { context, page, problems };
+    return tab;
 }
 
 /** Signs in through the form (the page may already be on /login). */

@@ -49,10 +49,12 @@
     X(SESSION_DELETE_USER, "DELETE FROM sessions WHERE user_id = $1")                              \
     X(SESSION_DELETE_OTHERS, "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")       \
     X(SESSION_PURGE, "DELETE FROM sessions WHERE last_seen_at < $1 OR expires_at <= $2")           \
-    X(GRANTS_GET, "SELECT bucket, prefix FROM grants WHERE user_id = $1 ORDER BY bucket, prefix")  \
+    X(GRANTS_GET,                                                                                  \
+      "SELECT bucket, prefix, level FROM grants WHERE user_id = $1 ORDER BY bucket, prefix")       \
     X(GRANTS_DELETE, "DELETE FROM grants WHERE user_id = $1")                                      \
-    X(GRANTS_INSERT, "INSERT INTO grants (user_id, bucket, prefix) VALUES ($1, $2, $3) "           \
-                     "ON CONFLICT DO NOTHING")                                                     \
+    X(GRANTS_INSERT,                                                                               \
+      "INSERT INTO grants (user_id, bucket, prefix, level) VALUES ($1, $2, $3, $4) "               \
+      "ON CONFLICT DO NOTHING")                                                                    \
     X(THROTTLE_GET, "SELECT failures, window_start FROM login_throttle WHERE key = $1")            \
     /* One atomic statement: concurrent failures of one key on several replicas all count. */      \
     X(THROTTLE_UPSERT,                                                                             \
@@ -390,6 +392,7 @@ int pg__grants_get(struct db *db, int64_t user_id, struct db_grant **ret, size_t
     for (size_t i = 0; rc == 0 && i < n; i++) {
         pg__copy(r, (int)i, 0, g[i].bucket, sizeof(g[i].bucket));
         pg__copy(r, (int)i, 1, g[i].prefix, sizeof(g[i].prefix));
+        pg__copy(r, (int)i, 2, g[i].level, sizeof(g[i].level));
     }
     PQclear(r);
     pg__release(db, c);
@@ -400,6 +403,15 @@ int pg__grants_get(struct db *db, int64_t user_id, struct db_grant **ret, size_t
     *ret = g;
     *ret_n = n;
     return 0;
+}
+
+/* The level stored for a grant: as given when it is one, else "full" (grants made before levels).
+ */
+static const char *grant_level(const struct db_grant *g)
+{
+    if (strcmp(g->level, "read") == 0 || strcmp(g->level, "upload") == 0)
+        return g->level;
+    return "full";
 }
 
 struct grants_change {
@@ -420,6 +432,7 @@ static int grants_set_tx(struct db *db, struct pg__conn *c, void *ctx)
         pg__p_i64(&q, x->user_id);
         pg__p_text(&q, x->g[i].bucket);
         pg__p_text(&q, x->g[i].prefix);
+        pg__p_text(&q, grant_level(&x->g[i]));
         rc = pg__done(c, run(c, STMT_GRANTS_INSERT, &q), NULL);
     }
     return pg__audit_write(db, c, rc, x->audit);

@@ -43,9 +43,11 @@
     X(SESSION_DELETE_USER, "DELETE FROM sessions WHERE user_id = ?1")                              \
     X(SESSION_DELETE_OTHERS, "DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2")       \
     X(SESSION_PURGE, "DELETE FROM sessions WHERE last_seen_at < ?1 OR expires_at <= ?2")           \
-    X(GRANTS_GET, "SELECT bucket, prefix FROM grants WHERE user_id = ?1 ORDER BY bucket, prefix")  \
+    X(GRANTS_GET,                                                                                  \
+      "SELECT bucket, prefix, level FROM grants WHERE user_id = ?1 ORDER BY bucket, prefix")       \
     X(GRANTS_DELETE, "DELETE FROM grants WHERE user_id = ?1")                                      \
-    X(GRANTS_INSERT, "INSERT OR IGNORE INTO grants (user_id, bucket, prefix) VALUES (?1, ?2, ?3)") \
+    X(GRANTS_INSERT,                                                                               \
+      "INSERT OR IGNORE INTO grants (user_id, bucket, prefix, level) VALUES (?1, ?2, ?3, ?4)")     \
     X(THROTTLE_GET, "SELECT failures, window_start FROM login_throttle WHERE key = ?1")            \
     X(THROTTLE_UPSERT,                                                                             \
       "INSERT INTO login_throttle (key, failures, window_start) VALUES (?1, 1, ?2) "               \
@@ -409,6 +411,7 @@ int sqlite__grants_get(struct db *db, int64_t user_id, struct db_grant **ret, si
         }
         sqlite__copy_col(st, 0, g[n].bucket, sizeof(g[n].bucket));
         sqlite__copy_col(st, 1, g[n].prefix, sizeof(g[n].prefix));
+        sqlite__copy_col(st, 2, g[n].level, sizeof(g[n].level));
         n++;
     }
     if (st)
@@ -421,6 +424,15 @@ int sqlite__grants_get(struct db *db, int64_t user_id, struct db_grant **ret, si
     *ret = g;
     *ret_n = n;
     return 0;
+}
+
+/* The level stored for a grant: as given when it is one, else "full" (grants made before levels).
+ */
+static const char *grant_level(const struct db_grant *g)
+{
+    if (strcmp(g->level, "read") == 0 || strcmp(g->level, "upload") == 0)
+        return g->level;
+    return "full";
 }
 
 int sqlite__grants_set(struct db *db, int64_t user_id, const struct db_grant *g, size_t n,
@@ -439,6 +451,7 @@ int sqlite__grants_set(struct db *db, int64_t user_id, const struct db_grant *g,
                 sqlite3_bind_int64(st, 1, user_id);
                 sqlite__bind_text(st, 2, g[i].bucket);
                 sqlite__bind_text(st, 3, g[i].prefix);
+                sqlite__bind_text(st, 4, grant_level(&g[i]));
             }
             rc = sqlite__exec(st);
         }

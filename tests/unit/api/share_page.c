@@ -107,21 +107,41 @@ static void test_form_field(void **state)
     assert_string_equal(out, "a");
 }
 
+/*
+ * The console's format (web/lib/format.ts): the same table is in
+ * web/lib/format.test.ts, so the share page and the console cannot drift.
+ */
 static void test_size_text(void **state)
 {
     (void)state;
     static const struct {
         int64_t n;
-        const char *want;
+        const char *en, *fr;
     } cases[] = {
-        {0, "0 bytes"},     {1, "1 byte"},       {999, "999 bytes"},
-        {1000, "1.0 KB"},   {2048, "2.0 KB"},    {1500000, "1.5 MB"},
-        {5000000000LL, "5.0 GB"}, {INT64_MAX, "9.2 EB"},
+        {0, "0 B", "0 o"},
+        {1, "1 B", "1 o"},
+        {999, "999 B", "999 o"},
+        {1000, "1,000 B", "1\xe2\x80\xaf" "000 o"},
+        {1023, "1,023 B", "1\xe2\x80\xaf" "023 o"},
+        {1024, "1 KB", "1 Ko"},
+        {1536, "1.5 KB", "1,5 Ko"},
+        {2048, "2 KB", "2 Ko"},
+        {15155, "14.8 KB", "14,8 Ko"},
+        {102400, "100 KB", "100 Ko"},
+        {1048575, "1,024 KB", "1\xe2\x80\xaf" "024 Ko"},
+        {5242880, "5 MB", "5 Mo"},
+        {1500000, "1.4 MB", "1,4 Mo"},
+        {5000000000LL, "4.7 GB", "4,7 Go"},
+        {INT64_MAX, "8,192 PB", "8\xe2\x80\xaf" "192 Po"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char out[32];
+        share_size_text_lang(cases[i].n, "en", out);
+        assert_string_equal(out, cases[i].en);
+        share_size_text_lang(cases[i].n, "fr", out);
+        assert_string_equal(out, cases[i].fr);
         share_size_text(cases[i].n, out);
-        assert_string_equal(out, cases[i].want);
+        assert_string_equal(out, cases[i].en);
     }
 }
 
@@ -151,6 +171,80 @@ static void test_csp_matches_style(void **state)
     assert_null(strstr(page, "<script"));
     assert_null(strstr(page, "style=\""));
     buf_done(&b);
+}
+
+static void test_lang(void **state)
+{
+    (void)state;
+    assert_int_equal(share_page_lang(NULL), SHARE_EN);
+    assert_int_equal(share_page_lang(""), SHARE_EN);
+    assert_int_equal(share_page_lang("fr-FR,fr;q=0.9,en;q=0.8"), SHARE_FR);
+    assert_int_equal(share_page_lang("en-GB,en;q=0.9,fr;q=0.8"), SHARE_EN);
+    assert_int_equal(share_page_lang("de-DE,fr;q=0.5,en;q=0.4"), SHARE_FR);
+    assert_int_equal(share_page_lang("de-DE,en;q=0.5,fr;q=0.7"), SHARE_FR);
+    assert_int_equal(share_page_lang("FR"), SHARE_FR);
+    assert_int_equal(share_page_lang("fr;q=0"), SHARE_EN);
+    assert_int_equal(share_page_lang("fry,en"), SHARE_EN);
+    assert_int_equal(share_page_lang("de"), SHARE_EN);
+}
+
+/* French words, French sizes, lang="fr"; the previews of each kind; the dark style. */
+static void test_french_page_and_previews(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, SHARE_PAGE_MAX);
+    struct share_preview img = {.kind = "image"};
+    assert_int_equal(share_page_file_in(&b, SHARE_FR, "<photo>.png", 1536, 0, &img), 0);
+    const char *p = buf_cstr(&b);
+    assert_non_null(strstr(p, "<html lang=\"fr\">"));
+    assert_non_null(strstr(p, "1,5 Ko"));
+    assert_non_null(strstr(p, "sans date de fin"));
+    assert_non_null(strstr(p, ">Télécharger</a>"));
+    assert_non_null(strstr(p, "<img src=\"?download=1&amp;inline=1\" alt=\"&lt;photo&gt;.png\">"));
+    assert_non_null(strstr(p, "prefers-color-scheme:dark"));
+    assert_null(strstr(p, "<photo>"));
+    buf_done(&b);
+
+    buf_init(&b, SHARE_PAGE_MAX);
+    struct share_preview text = {.kind = "text", .text = "<script>alert(1)</script>\nline 2", .truncated = true};
+    assert_int_equal(share_page_file_in(&b, SHARE_EN, "notes.txt", 70000, 0, &text), 0);
+    p = buf_cstr(&b);
+    assert_non_null(strstr(p, "<pre tabindex=\"0\">&lt;script&gt;alert(1)&lt;/script&gt;\nline 2</pre>"));
+    assert_null(strstr(p, "<script"));
+    assert_non_null(strstr(p, "Only the beginning of the file is shown."));
+    buf_done(&b);
+
+    static const char *const media[] = {"audio", "video"};
+    for (size_t i = 0; i < 2; i++) {
+        buf_init(&b, SHARE_PAGE_MAX);
+        struct share_preview m = {.kind = media[i]};
+        assert_int_equal(share_page_file_in(&b, SHARE_EN, "a\"b", 10, 0, &m), 0);
+        char want[128];
+        snprintf(want, sizeof(want), "<%s controls preload=\"metadata\" src=\"?download=1&amp;inline=1\" aria-label=\"a&quot;b\"></%s>", media[i], media[i]);
+        assert_non_null(strstr(buf_cstr(&b), want));
+        buf_done(&b);
+    }
+    buf_init(&b, SHARE_PAGE_MAX);
+    struct share_preview pdf = {.kind = "pdf"};
+    assert_int_equal(share_page_file_in(&b, SHARE_FR, "r.pdf", 10, 0, &pdf), 0);
+    assert_non_null(strstr(buf_cstr(&b), "<a href=\"?download=1&amp;inline=1\" rel=\"nofollow\">Ouvrir le PDF"));
+    assert_null(strstr(buf_cstr(&b), "<iframe"));
+    buf_done(&b);
+
+    buf_init(&b, SHARE_PAGE_MAX);
+    assert_int_equal(share_page_password_in(&b, SHARE_FR, true), 0);
+    assert_non_null(strstr(buf_cstr(&b), "Mot de passe demandé"));
+    assert_non_null(strstr(buf_cstr(&b), "Ce mot de passe n’est pas le bon."));
+    buf_done(&b);
+    for (int m = 0; m < SHARE_MSG_COUNT; m++) {
+        assert_true(strlen(share_page_text(SHARE_EN, (enum share_msg)m)) > 0);
+        assert_true(strlen(share_page_text(SHARE_FR, (enum share_msg)m)) > 0);
+    }
+    char csp[SHARE_PAGE_CSP_MAX];
+    share_page_csp(csp);
+    assert_non_null(strstr(csp, "img-src 'self'"));
+    assert_non_null(strstr(csp, "media-src 'self'"));
 }
 
 static void test_folder_page(void **state)
@@ -197,7 +291,7 @@ static void test_file_and_password_pages(void **state)
     buf_init(&b, SHARE_PAGE_MAX);
     assert_int_equal(share_page_file(&b, "r\"e'<port>.pdf", 1500000, 0), 0);
     assert_non_null(strstr(buf_cstr(&b), "<title>r&quot;e&#39;&lt;port&gt;.pdf</title>"));
-    assert_non_null(strstr(buf_cstr(&b), "1.5 MB"));
+    assert_non_null(strstr(buf_cstr(&b), "1.4 MB")); /* the console's format: powers of 1024 */
     assert_non_null(strstr(buf_cstr(&b), "href=\"?download=1\""));
     buf_done(&b);
     buf_init(&b, SHARE_PAGE_MAX);
@@ -220,6 +314,8 @@ int main(void)
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_form_field),
         cmocka_unit_test(test_size_text),
+        cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_french_page_and_previews),
         cmocka_unit_test(test_csp_matches_style),
         cmocka_unit_test(test_folder_page),
         cmocka_unit_test(test_file_and_password_pages),

@@ -203,14 +203,14 @@ static void test_update_rules(void **state)
     assert_int_equal(db_user_get(t->db, admin.id, &still), 0);
     assert_string_equal(still.role, "admin");
     /* Grants. */
-    struct db_grant g[2] = {{"team-a", ""}, {"shared", "reports/"}};
+    struct db_grant g[2] = {{"team-a", "", "full"}, {"shared", "reports/", "full"}};
     assert_int_equal(auth_grants_replace(t->db, &from, bob.id, g, 2, 5007), 0);
     struct db_grant *back = NULL;
     size_t n = 0;
     assert_int_equal(db_grants_get(t->db, bob.id, &back, &n), 0);
     assert_int_equal(n, 2);
     free(back);
-    struct db_grant badg = {"Bad_Bucket", ""};
+    struct db_grant badg = {"Bad_Bucket", "", "full"};
     assert_int_equal(auth_grants_replace(t->db, &from, bob.id, &badg, 1, 5008), SEAU_E_VALIDATION);
     assert_int_equal(auth_grants_replace(t->db, &from, 999, g, 1, 5008), SEAU_E_NOT_FOUND);
     /* Deleting a user removes its grants with it. */

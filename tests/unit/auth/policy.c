@@ -5,8 +5,8 @@
 #include "core/err.h"
 
 static const struct db_grant grants[] = {
-    {"team-a", ""},         /* the whole bucket */
-    {"shared", "reports/"}, /* one prefix */
+    {"team-a", "", "full"},       /* the whole bucket */
+    {"shared", "reports/", "full"}, /* one prefix */
 };
 
 static void test_roles(void **state)
@@ -88,12 +88,64 @@ static void test_grants_cover(void **state)
     assert_false(auth_grants_cover(&user, NULL, "x"));
 }
 
+/* A grant's level caps what its holder may do there; the most permissive covering grant counts. */
+static void test_levels(void **state)
+{
+    (void)state;
+    static const struct db_grant levelled[] = {
+        {"b", "ro/", "read"},
+        {"b", "up/", "upload"},
+        {"b", "all/", "full"},
+        {"b", "ro/deep/", "full"}, /* a deeper grant may give more */
+        {"b", "old/", ""},         /* stored before levels: full */
+    };
+    static const struct auth_subject manager = {2, AUTH_ROLE_MANAGER, levelled, 5};
+    static const struct auth_subject user = {3, AUTH_ROLE_USER, levelled, 5};
+    static const struct {
+        const struct auth_subject *who;
+        enum auth_action action;
+        const char *key;
+        int want;
+    } cases[] = {
+        {&manager, AUTH_OBJECT_READ, "ro/a.txt", 0},
+        {&manager, AUTH_OBJECT_WRITE, "ro/a.txt", SEAU_E_FORBIDDEN},
+        {&manager, AUTH_FOLDER_CREATE, "ro/new/", SEAU_E_FORBIDDEN},
+        {&manager, AUTH_OBJECT_DELETE, "ro/a.txt", SEAU_E_FORBIDDEN},
+        {&manager, AUTH_SHARE_CREATE, "ro/a.txt", SEAU_E_FORBIDDEN},
+        {&manager, AUTH_OBJECT_WRITE, "up/a.txt", 0},
+        {&manager, AUTH_FOLDER_CREATE, "up/new/", 0},
+        {&manager, AUTH_OBJECT_DELETE, "up/a.txt", SEAU_E_FORBIDDEN},
+        {&manager, AUTH_SHARE_CREATE, "up/a.txt", SEAU_E_FORBIDDEN},
+        {&manager, AUTH_OBJECT_DELETE, "all/a.txt", 0},
+        {&manager, AUTH_SHARE_CREATE, "all/a.txt", 0},
+        {&manager, AUTH_OBJECT_DELETE, "ro/deep/a.txt", 0},
+        {&manager, AUTH_OBJECT_DELETE, "old/a.txt", 0},
+        {&manager, AUTH_OBJECT_READ, "elsewhere/a.txt", SEAU_E_NOT_FOUND},
+        {&user, AUTH_OBJECT_WRITE, "ro/a.txt", SEAU_E_FORBIDDEN},
+        {&user, AUTH_OBJECT_WRITE, "up/a.txt", 0},
+        {&user, AUTH_FOLDER_CREATE, "up/new/", SEAU_E_FORBIDDEN}, /* the role still decides */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct auth_resource r = {.bucket = "b", .key = cases[i].key, .owner_id = 3};
+        int got = auth_can(cases[i].who, cases[i].action, &r);
+        if (got != cases[i].want)
+            fail_msg("case %zu (%s): got %d, want %d", i, cases[i].key, got, cases[i].want);
+    }
+    assert_int_equal(auth_grants_level(&manager, "b", "ro/x"), AUTH_LEVEL_READ);
+    assert_int_equal(auth_grants_level(&manager, "b", "ro/deep/x"), AUTH_LEVEL_FULL);
+    assert_int_equal(auth_grants_level(&manager, "c", "ro/x"), AUTH_LEVEL_NONE);
+    assert_int_equal(auth_level_parse("upload"), AUTH_LEVEL_UPLOAD);
+    assert_int_equal(auth_level_parse("Full"), AUTH_LEVEL_NONE);
+    assert_string_equal(auth_level_name(AUTH_LEVEL_READ), "read");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_grants_cover),
+        cmocka_unit_test(test_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

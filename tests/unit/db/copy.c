@@ -86,6 +86,7 @@ static void fill(struct db *db)
     snprintf(g[0].bucket, sizeof(g[0].bucket), "photos");
     snprintf(g[1].bucket, sizeof(g[1].bucket), "docs");
     snprintf(g[1].prefix, sizeof(g[1].prefix), "team/");
+    snprintf(g[1].level, sizeof(g[1].level), "read");
     a = entry("grants.set", 106, admin);
     assert_int_equal(db_grants_set(db, ann, g, 2, &a), 0);
 
@@ -246,6 +247,7 @@ static void compare(struct db *src, struct db *dst)
         for (size_t j = 0; j < nga; j++) {
             assert_string_equal(ga[j].bucket, gb[j].bucket);
             assert_string_equal(ga[j].prefix, gb[j].prefix);
+            assert_string_equal(ga[j].level, gb[j].level);
         }
         free(ga);
         free(gb);

@@ -281,7 +281,7 @@ static void test_visibility_and_paging(void **state)
                                           .message = "root@x changed bob"});
     wait_stored(f->ev, 4);
     char out[4096];
-    struct db_grant g = {"bk1", "team/"};
+    struct db_grant g = {"bk1", "team/", "full"};
     struct auth_subject user = {.user_id = 3, .role = AUTH_ROLE_USER, .grants = &g, .ngrants = 1};
     assert_int_equal(history(f->ev, &user, NULL, out, sizeof(out)), 1);
     assert_string_equal(out, "upload:team/in.txt");

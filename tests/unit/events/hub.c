@@ -175,7 +175,7 @@ static void test_visibility_and_order(void **state)
     (void)state;
     struct events_hub *h;
     assert_int_equal(events_hub_new(NULL, &h), 0);
-    struct db_grant g = {"bk1", "team/"};
+    struct db_grant g = {"bk1", "team/", "full"};
     struct auth_subject user = {.user_id = 3, .role = AUTH_ROLE_USER, .grants = &g, .ngrants = 1};
     struct peer a = {0}, u = {0};
     connect_peer(h, &a, &admin, NULL, 0, 0, NULL, 0);

@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static struct db_grant grants_user[] = {{"b", "team-a/"}};
-static struct db_grant grants_many[] = {{"b", "x/one/"}, {"b", "x/two/deep/"}, {"b", "x/two/z/"},
-                                        {"b", "y-flat"},  {"c", ""}};
+static struct db_grant grants_user[] = {{"b", "team-a/", "full"}};
+static struct db_grant grants_many[] = {{"b", "x/one/", "full"}, {"b", "x/two/deep/", "full"},
+                                        {"b", "x/two/z/", "full"},  {"b", "y-flat", "full"},
+                                        {"c", "", "full"}};
 
 static void test_visible_level(void **state)
 {
@@ -257,7 +258,7 @@ static void test_list_indexed(void **state)
         free(c);
     }
     /* A user sees a level through its grants: only the folders leading there. */
-    struct db_grant g[] = {{"b", "d/z/"}};
+    struct db_grant g[] = {{"b", "d/z/", "full"}};
     struct files_who user = {.subject = {.user_id = 2, .role = AUTH_ROLE_USER, .grants = g,
                                          .ngrants = 1}};
     struct files_list_query uq = {.prefix = "d/", .sort = "-size"};

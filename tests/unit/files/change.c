@@ -120,7 +120,7 @@ static void test_clashes(void **state)
 static void test_check_item(void **state)
 {
     (void)state;
-    struct db_grant g[] = {{"b", "team-a/"}};
+    struct db_grant g[] = {{"b", "team-a/", "full"}};
     struct files_who user = {
         .subject = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1}};
     struct db_object mine, theirs;
@@ -173,7 +173,7 @@ static void test_refused_early(void **state)
     test_db_open(&t);
     char *buckets[] = {"b", "c", NULL};
     struct files_env env = {.s3 = POISON, .db = t.db, .buckets = buckets, .nbuckets = 2};
-    struct db_grant g[] = {{"b", "team-a/"}};
+    struct db_grant g[] = {{"b", "team-a/", "full"}};
     struct files_who user = {
         .subject = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1}};
     struct files_who manager = {
@@ -272,7 +272,7 @@ static void test_audited_refusals(void **state)
     test_db_open(&t);
     char *buckets[] = {"b", "c", NULL};
     struct files_env env = {.s3 = POISON, .db = t.db, .buckets = buckets, .nbuckets = 2};
-    struct db_grant g[] = {{"b", "team-a/"}};
+    struct db_grant g[] = {{"b", "team-a/", "full"}};
     struct files_who user = {
         .subject = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1}};
     struct audit_actor actor = {7, "u@example.com", "192.0.2.1", "test"};
@@ -327,7 +327,7 @@ static void test_audited_success(void **state)
     fake_s3_start(&s3);
     char *buckets[] = {"b", NULL};
     struct files_env env = {.s3 = s3.client, .db = t.db, .buckets = buckets, .nbuckets = 1};
-    struct db_grant g[] = {{"b", "team-a/"}};
+    struct db_grant g[] = {{"b", "team-a/", "full"}};
     struct files_who manager = {
         .subject = {.user_id = 7, .role = AUTH_ROLE_MANAGER, .grants = g, .ngrants = 1}};
     struct audit_actor actor = {7, "u@example.com", "192.0.2.1", "test"};

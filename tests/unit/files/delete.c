@@ -50,7 +50,7 @@ static void test_refused(void **state)
     fake_s3_start(&s3);
     char *buckets[] = {"b", NULL};
     struct files_env env = {.s3 = s3.client, .db = t.db, .buckets = buckets, .nbuckets = 1};
-    struct db_grant g[] = {{"b", "team-a/"}};
+    struct db_grant g[] = {{"b", "team-a/", "full"}};
     struct files_who user = {
         .subject = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1}};
     struct s3_error e;
@@ -104,7 +104,7 @@ static void test_deleted(void **state)
     fake_s3_start(&s3);
     char *buckets[] = {"b", NULL};
     struct files_env env = {.s3 = s3.client, .db = t.db, .buckets = buckets, .nbuckets = 1};
-    struct db_grant g[] = {{"b", "team-a/"}};
+    struct db_grant g[] = {{"b", "team-a/", "full"}};
     struct files_who user = {
         .subject = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1}};
     assert_int_equal(files_index_record(t.db, "b", "team-a/mine", 1, "\"e\"", 1, NULL, 7, 1), 0);

@@ -45,7 +45,7 @@ static void test_record_and_search_grants(void **state)
     /* Not configured any more: never searched, not even by admins. */
     assert_int_equal(files_index_record(t.db, "gone", "team-a/plan.pdf", 1, NULL, 1, NULL, 0, 5), 0);
     char *buckets[] = {"b1", "b2", NULL};
-    struct db_grant grants[] = {{"b1", "team-a/"}, {"b1", "team-a/x/"}};
+    struct db_grant grants[] = {{"b1", "team-a/", "full"}, {"b1", "team-a/x/", "full"}};
     struct auth_subject user = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = grants,
                                 .ngrants = 2};
     struct auth_subject admin = {.user_id = 1, .role = AUTH_ROLE_ADMIN};

@@ -84,7 +84,7 @@ static void test_stats(void **state)
     files_stats_done(&s);
 
     /* A user granted team-a/ of b1: those rows; its own activity only. */
-    struct db_grant g[] = {{"b1", "team-a/"}};
+    struct db_grant g[] = {{"b1", "team-a/", "full"}};
     struct auth_subject user = {.user_id = 7, .role = AUTH_ROLE_USER, .grants = g, .ngrants = 1};
     assert_int_equal(files_stats_get(t.db, buckets, &user, NULL, now, &s), 0);
     assert_int_equal(s.objects, 3);

@@ -158,8 +158,8 @@ static void test_find(void **state)
     assert_int_equal(db_upload_insert(t.db, &x, 10, NULL), 0);
     char *buckets[] = {"b1", NULL};
     struct files_env env = {.s3 = NULL, .db = t.db, .buckets = buckets, .nbuckets = 1};
-    struct db_grant team_a[] = {{"b1", "team-a/"}};
-    struct db_grant team_b[] = {{"b1", "team-b/"}};
+    struct db_grant team_a[] = {{"b1", "team-a/", "full"}};
+    struct db_grant team_b[] = {{"b1", "team-b/", "full"}};
     struct files_who owner = {.subject = {7, AUTH_ROLE_USER, team_a, 1}};
     struct files_who moved = {.subject = {7, AUTH_ROLE_USER, team_b, 1}};
     struct files_who other = {.subject = {8, AUTH_ROLE_USER, team_a, 1}};

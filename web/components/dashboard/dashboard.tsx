@@ -12,6 +12,10 @@ import { Page } from '@/components/ui/page';
 import { admin, indexProgress, stats as getStats, type ActivityEntry, type IndexProgress, type Stats } from '@/lib/api';
 import { formatBytes, formatDate } from '@/lib/format';
 import { useI18n } from '@/lib/i18n';
+import type { MessageId } from '@/lib/i18n/en';
+import { activitySentence, type Translate } from '@/lib/sentences';
+
+import { BarChart } from './bar-chart';
 
 function Card({ label, value }: { label: string; value: string }) {
     return (
@@ -22,38 +26,10 @@ function Card({ label, value }: { label: string; value: string }) {
     );
 }
 
-function Bars({ title, data, format }: { title: string; data: { label: string; value: number }[]; format(v: number): string }) {
-    const { t } = useI18n();
-    const max = Math.max(1, ...data.map((d) => d.value));
-    const w = 100 / Math.max(1, data.length);
-    return (
-        <figure className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900">
-            <figcaption className="mb-2 text-sm font-semibold">{title}</figcaption>
-            {data.length === 0 ? (
-                <p className="text-sm text-slate-700 dark:text-slate-300">{t('dash.noData')}</p>
-            ) : (
-                <>
-                    <svg viewBox="0 0 100 40" preserveAspectRatio="none" className="h-40 w-full" role="img" aria-label={title}>
-                        {data.map((d, i) => {
-                            const h = (d.value / max) * 38;
-                            return <rect key={d.label} x={i * w + w * 0.1} y={40 - h} width={w * 0.8} height={h} className="fill-blue-600 dark:fill-blue-400" />;
-                        })}
-                    </svg>
-                    <ul className="sr-only">
-                        {data.map((d) => (
-                            <li key={d.label}>
-                                {d.label}: {format(d.value)}
-                            </li>
-                        ))}
-                    </ul>
-                    <div className="mt-1 flex justify-between text-xs text-slate-700 dark:text-slate-300" aria-hidden="true">
-                        <span>{data[0]?.label}</span>
-                        <span>{data[data.length - 1]?.label}</span>
-                    </div>
-                </>
-            )}
-        </figure>
-    );
+/* "2026-11-23" as the reader writes a short day ("23 Nov", "23 nov."). */
+function formatDay(day: string, lang: string): string {
+    const d = new Date(`${day.slice(0, 10)}T00:00:00Z`);
+    return Number.isNaN(d.getTime()) ? day : new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(d);
 }
 
 /*
@@ -122,8 +98,19 @@ export function Dashboard() {
                         <Card label={t('dash.activeUsers')} value={s.activeUsers.toLocaleString(lang)} />
                     </div>
                     <div className="grid gap-3 md:grid-cols-2">
-                        <Bars title={t('dash.perDay')} data={s.uploadsPerDay.map((d) => ({ label: d.day.slice(0, 10), value: d.count }))} format={(v) => String(v)} />
-                        <Bars title={t('dash.byType')} data={s.byType.map((d) => ({ label: d.type, value: d.bytes }))} format={(v) => formatBytes(v, lang)} />
+                        <BarChart
+                            title={t('dash.perDay')}
+                            unit={t('trust.unitFiles')}
+                            data={s.uploadsPerDay.map((d) => ({ label: formatDay(d.day, lang), value: d.count }))}
+                            format={(v) => Math.round(v).toLocaleString(lang)}
+                            tick={(label, i, n) => (i === 0 || i === n - 1 || i === Math.floor(n / 2) ? label : null)}
+                        />
+                        <BarChart
+                            title={t('dash.byType')}
+                            unit={t('trust.unitSize')}
+                            data={s.byType.map((d) => ({ label: t(`trust.type.${d.type}` as MessageId), value: d.bytes }))}
+                            format={(v) => formatBytes(v, lang)}
+                        />
                     </div>
                 </>
             ) : null}
@@ -132,11 +119,9 @@ export function Dashboard() {
                 {activity.length === 0 ? <p className="text-sm">{t('dash.noData')}</p> : null}
                 <ul className="flex flex-col gap-1 text-sm">
                     {activity.map((a) => (
-                        <li key={a.id} className="flex flex-wrap gap-x-2 break-all">
+                        <li key={a.id} className="flex flex-wrap gap-x-2 [overflow-wrap:anywhere]">
                             <span className="text-slate-700 dark:text-slate-300">{formatDate(Date.parse(a.time), lang)}</span>
-                            <span className="font-medium">{a.userEmail ?? '—'}</span>
-                            <span>{a.action}</span>
-                            <span>{[a.bucket, a.key].filter(Boolean).join('/')}</span>
+                            <span>{activitySentence(a, t as Translate)}</span>
                         </li>
                     ))}
                 </ul>

@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { files as api, type Entry, type FileItem, type FolderItem, type SearchFilters, type SortKey } from '@/lib/api';
+import { insertSorted } from '@/lib/sort';
 
 /* API.md caps a page at 1000: the fewest round trips for big folders. */
 export const PAGE = 1000;
@@ -18,9 +19,11 @@ export interface Listing {
     loading: boolean;
     error: unknown;
     total: number | null;
+    /** The folder ("bucket|prefix") whose answer this is; null until one came. */
+    listed: string | null;
 }
 
-const empty: Listing = { folders: [], files: [], nextCursor: null, loading: true, error: null, total: null };
+const empty: Listing = { folders: [], files: [], nextCursor: null, loading: true, error: null, total: null, listed: null };
 
 export function useListing(bucket: string | null, prefix: string, sort: SortKey, search: SearchFilters | null) {
     const [state, setState] = useState<Listing>(empty);
@@ -28,22 +31,22 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
     const searchKey = search ? JSON.stringify(search) : '';
 
     const load = useCallback(
-        async (cursor: string | null) => {
+        async (cursor: string | null, keep = false) => {
             if (!bucket) return;
             ctrl.current?.abort();
             const c = new AbortController();
             ctrl.current = c;
-            setState((s) => (cursor ? { ...s, loading: true, error: null } : { ...empty }));
+            setState((s) => (cursor || keep ? { ...s, loading: true, error: null } : { ...empty }));
             try {
                 if (search) {
                     const r = await api.search(search, cursor, c.signal);
-                    setState((s) => ({ folders: [], files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: r.total }));
+                    setState((s) => ({ folders: [], files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: r.total, listed: null }));
                 } else {
                     const r = await api.list({ bucket, prefix, sort, cursor, limit: PAGE }, c.signal);
                     setState((s) => {
                         const seen = new Set(cursor ? s.folders.map((f) => f.prefix) : []);
                         const folders = cursor ? [...s.folders, ...r.folders.filter((f) => !seen.has(f.prefix))] : r.folders;
-                        return { folders, files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: null };
+                        return { folders, files: cursor ? [...s.files, ...r.files] : r.files, nextCursor: r.nextCursor, loading: false, error: null, total: null, listed: `${bucket}|${prefix}` };
                     });
                 }
             } catch (e) {
@@ -64,17 +67,13 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
         if (state.nextCursor && !state.loading) void load(state.nextCursor);
     }, [state.nextCursor, state.loading, load]);
 
-    const upsert = useCallback((f: FileItem) => {
-        setState((s) => {
-            const i = s.files.findIndex((x) => x.key === f.key);
-            if (i >= 0) {
-                const files = s.files.slice();
-                files[i] = f;
-                return { ...s, files };
-            }
-            return { ...s, files: [...s.files, f] };
-        });
-    }, []);
+    /* A new or changed file goes where the server's order puts it. */
+    const upsert = useCallback(
+        (f: FileItem) => {
+            setState((s) => ({ ...s, files: insertSorted(s.files, f, sort, !s.nextCursor) }));
+        },
+        [sort],
+    );
 
     const addFolder = useCallback((f: FolderItem) => {
         setState((s) => (s.folders.some((x) => x.prefix === f.prefix) ? s : { ...s, folders: [...s.folders, f].sort((a, b) => a.name.localeCompare(b.name)) }));
@@ -85,7 +84,9 @@ export function useListing(bucket: string | null, prefix: string, sort: SortKey,
     }, []);
 
     const entries: Entry[] = useMemo(() => [...state.folders, ...state.files], [state.folders, state.files]);
-    return { ...state, entries, loadMore, reload: () => load(null), upsert, addFolder, removeKeys };
+    /* Reload keeping the rows on screen until the answer replaces them. */
+    const refresh = useCallback(() => load(null, true), [load]);
+    return { ...state, entries, loadMore, reload: () => load(null), refresh, upsert, addFolder, removeKeys };
 }
 
 export function entryId(e: Entry): string {

@@ -20,11 +20,15 @@ interface Props {
     label: string;
     activeDescendant?: string;
     rowCount: number;
+    /** Below this width the list scrolls sideways rather than squeeze its columns. */
+    minWidth?: string;
+    /** Shown under the header while there are no rows yet (skeleton rows): the grid, and its focus, stay. */
+    placeholder?: ReactNode;
 }
 
 const OVERSCAN = 8;
 
-export const VirtualList = forwardRef<VirtualListHandle, Props>(function VirtualList({ count, rowHeight, renderRow, onEndReached, onKeyDown, header, label, activeDescendant, rowCount }, ref) {
+export const VirtualList = forwardRef<VirtualListHandle, Props>(function VirtualList({ count, rowHeight, renderRow, onEndReached, onKeyDown, header, label, activeDescendant, rowCount, minWidth, placeholder }, ref) {
     const box = useRef<HTMLDivElement>(null);
     const [scrollTop, setScrollTop] = useState(0);
     const [height, setHeight] = useState(600);
@@ -75,9 +79,10 @@ export const VirtualList = forwardRef<VirtualListHandle, Props>(function Virtual
             className="relative min-h-0 flex-1 overflow-auto focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-blue-600"
         >
             {header}
-            <div role="rowgroup" style={{ position: 'relative', height: count * rowHeight }}>
+            <div role="rowgroup" style={{ position: 'relative', height: count * rowHeight, minWidth }}>
                 {rows}
             </div>
+            {count === 0 ? placeholder : null}
         </div>
     );
 });

@@ -1,6 +1,8 @@
 'use client';
 import { useState } from 'react';
 
+import { JobsList } from '@/components/jobs/jobs-list';
+import { useJobs } from '@/components/jobs/provider';
 import { Icon } from '@/components/ui/icon';
 import { NOTIFICATION_TYPES } from '@/lib/api';
 import { formatDate } from '@/lib/format';
@@ -15,6 +17,7 @@ export function NotificationBell() {
     const { t, lang } = useI18n();
     const [open, setOpen] = useState(false);
     const [type, setType] = useState('');
+    const runningJobs = useJobs().jobs.filter((j) => j.status === 'running').length;
     const shown = type ? items.filter((n) => n.type === type) : items;
     return (
         <div className="relative">
@@ -32,6 +35,11 @@ export function NotificationBell() {
                     <span data-testid="unread" className="absolute -right-1 -top-1 min-w-5 rounded-full bg-red-700 px-1 text-center text-xs font-semibold text-white">
                         {unread > 99 ? '99+' : unread}
                         <span className="sr-only"> {t('notif.unread', { count: unread })}</span>
+                    </span>
+                ) : null}
+                {runningJobs > 0 ? (
+                    <span data-testid="jobs-running" className="absolute -bottom-1 -right-1 h-2.5 w-2.5 animate-pulse rounded-full bg-blue-600">
+                        <span className="sr-only"> {t('trust.jobsRunning', { count: runningJobs })}</span>
                     </span>
                 ) : null}
             </button>
@@ -55,6 +63,7 @@ export function NotificationBell() {
                             {t('notif.markRead')}
                         </button>
                     </div>
+                    <JobsList />
                     <ul className="max-h-96 overflow-auto" data-testid="notif-list">
                         {shown.length === 0 ? <li className="px-3 py-4 text-sm text-slate-700 dark:text-slate-300">{t('notif.none')}</li> : null}
                         {shown.map((n) => (

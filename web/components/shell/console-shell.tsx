@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useState, type ReactNode } from 'react';
 
+import { JobsProvider } from '@/components/jobs/provider';
 import { NotificationBell } from '@/components/notifications/bell';
 import { NotificationsProvider } from '@/components/notifications/provider';
 import { UploadPanel } from '@/components/upload/panel';
@@ -78,6 +79,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
         <SessionProvider>
             <NotificationsProvider>
                 <UploadProvider>
+                    <JobsProvider>
                     <div className="flex h-full flex-col">
                         <a href="#content" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-slate-900">
                             {t('app.skip')}
@@ -88,6 +90,7 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
                         </main>
                         <UploadPanel />
                     </div>
+                    </JobsProvider>
                 </UploadProvider>
             </NotificationsProvider>
         </SessionProvider>

@@ -9,6 +9,8 @@ import { createContext, useContext, useEffect, useState, type ReactNode } from '
 import { auth, onSessionLost, type User } from '@/lib/api';
 import { useI18n } from '@/lib/i18n';
 
+import { LoadingShell } from './loading-shell';
+
 const Ctx = createContext<User | null>(null);
 
 function here(): string {
@@ -42,12 +44,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
                 <p>{errorText(failed)}</p>
             </main>
         );
-    if (!user)
-        return (
-            <p className="p-8 text-slate-700 dark:text-slate-300">
-                {t('common.loading')}
-            </p>
-        );
+    if (!user) return <LoadingShell />;
     return <Ctx.Provider value={user}>{children}</Ctx.Provider>;
 }
 

@@ -6,6 +6,7 @@ import { useI18n } from '@/lib/i18n';
 import { secondsLeft } from '@/lib/upload/planner';
 import type { TaskView } from '@/lib/upload/engine';
 
+import { InterruptedUploads, useInterrupted } from './interrupted';
 import { useUploadManager, useUploadTasks } from './provider';
 
 function Row({ v }: { v: TaskView }) {
@@ -46,6 +47,7 @@ function Row({ v }: { v: TaskView }) {
                 ) : null}
             </div>
             {v.resumedParts > 0 ? <p className="text-xs text-emerald-800 dark:text-emerald-300" data-resumed={v.resumedParts}>{t('upload.resumed', { parts: v.resumedParts })}</p> : null}
+            {v.restarted ? <p className="text-xs text-amber-900 dark:text-amber-200" data-restarted="1">{t('trust.cannotResume')}</p> : null}
             {v.viaServer ? <p className="text-xs text-amber-900 dark:text-amber-200" data-via-server="1">{t('upload.viaServer')}</p> : null}
             {v.status === 'failed' ? (
                 <p className="text-xs text-red-800 dark:text-red-300" role="alert">
@@ -61,7 +63,8 @@ export function UploadPanel() {
     const m = useUploadManager();
     const { t } = useI18n();
     const [collapsed, setCollapsed] = useState(false);
-    if (tasks.length === 0) return null;
+    const [interrupted, refresh] = useInterrupted();
+    if (tasks.length === 0 && interrupted.length === 0) return null;
     const done = tasks.filter((x) => x.status === 'done').length;
     return (
         <section aria-label={t('upload.title')} className="fixed bottom-3 right-3 z-40 w-[min(26rem,calc(100%-1.5rem))] rounded-lg border border-slate-300 bg-white shadow-xl dark:border-slate-600 dark:bg-slate-900">
@@ -76,7 +79,12 @@ export function UploadPanel() {
                     <span className="sr-only">{t('upload.title')}</span>
                 </button>
             </div>
-            {collapsed ? null : <ul className="max-h-72 overflow-auto">{tasks.map((v) => <Row key={v.id} v={v} />)}</ul>}
+            {collapsed ? null : (
+                <div className="max-h-72 overflow-auto">
+                    <InterruptedUploads records={interrupted} refresh={refresh} />
+                    <ul>{tasks.map((v) => <Row key={v.id} v={v} />)}</ul>
+                </div>
+            )}
         </section>
     );
 }

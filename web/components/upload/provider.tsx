@@ -8,6 +8,16 @@ const Ctx = createContext<UploadManager | null>(null);
 
 export function UploadProvider({ children }: { children: ReactNode }) {
     const [manager] = useState(() => new UploadManager());
+    /* Leaving while uploads run asks first: the browser shows its own question. */
+    useEffect(() => {
+        const warn = (e: BeforeUnloadEvent) => {
+            if (!manager.busy()) return;
+            e.preventDefault();
+            e.returnValue = '';
+        };
+        window.addEventListener('beforeunload', warn);
+        return () => window.removeEventListener('beforeunload', warn);
+    }, [manager]);
     return <Ctx.Provider value={manager}>{children}</Ctx.Provider>;
 }
 

@@ -9,6 +9,7 @@ import { admin, type ActivityEntry } from '@/lib/api';
 import type { ActivityFilters } from '@/lib/api/admin';
 import { formatDate } from '@/lib/format';
 import { useI18n } from '@/lib/i18n';
+import { AUDIT_ACTIONS, activitySentence, type Translate } from '@/lib/sentences';
 
 export function ActivityLog() {
     const { t, lang, errorText } = useI18n();
@@ -53,7 +54,17 @@ export function ActivityLog() {
         <Page title={t('activity.title')}>
             <form onSubmit={submit} className="grid grid-cols-2 items-end gap-2 sm:grid-cols-6">
                 {input('user', t('activity.user'))}
-                {input('action', t('activity.action'))}
+                <label className="flex flex-col gap-1 text-xs font-medium">
+                    {t('trust.act.code')}
+                    <select className={inputClass} value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} data-testid="action-filter">
+                        <option value="">{t('common.all')}</option>
+                        {AUDIT_ACTIONS.map((a) => (
+                            <option key={a} value={a}>
+                                {a}
+                            </option>
+                        ))}
+                    </select>
+                </label>
                 {input('bucket', t('files.bucket'))}
                 {input('since', t('activity.since'), 'date')}
                 {input('until', t('activity.until'), 'date')}
@@ -69,9 +80,8 @@ export function ActivityLog() {
                         <thead>
                             <tr>
                                 <th scope="col">{t('activity.time')}</th>
-                                <th scope="col">{t('activity.user')}</th>
-                                <th scope="col">{t('activity.action')}</th>
-                                <th scope="col">{t('activity.object')}</th>
+                                <th scope="col">{t('trust.act.sentence')}</th>
+                                <th scope="col">{t('trust.act.code')}</th>
                                 <th scope="col">{t('activity.ip')}</th>
                                 <th scope="col">{t('activity.status')}</th>
                             </tr>
@@ -80,11 +90,12 @@ export function ActivityLog() {
                             {entries.map((a) => (
                                 <tr key={a.id}>
                                     <td className="whitespace-nowrap">{formatDate(Date.parse(a.time), lang)}</td>
-                                    <td className="break-all">{a.userEmail ?? '—'}</td>
-                                    <td>{a.action}</td>
-                                    <td className="max-w-xs break-all">{[a.bucket, a.key].filter(Boolean).join('/')}</td>
+                                    <td className="max-w-md [overflow-wrap:anywhere]" data-testid="activity-sentence">{activitySentence(a, t as Translate)}</td>
+                                    <td>
+                                        <code className="text-xs">{a.action}</code>
+                                    </td>
                                     <td>{a.ip}</td>
-                                    <td>{a.status}</td>
+                                    <td>{a.status === 'success' ? t('trust.status.success') : a.status === 'failure' ? t('trust.status.failure') : a.status}</td>
                                 </tr>
                             ))}
                         </tbody>

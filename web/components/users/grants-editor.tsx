@@ -6,7 +6,7 @@ import { Dialog } from '@/components/ui/dialog';
 import { controlClass, inputClass } from '@/components/ui/field';
 import { useToast } from '@/components/ui/toast';
 import { admin, files, type User } from '@/lib/api';
-import type { Grant } from '@/lib/api/admin';
+import { GRANT_LEVELS, type Grant, type GrantLevel } from '@/lib/api/admin';
 import { useI18n } from '@/lib/i18n';
 
 /** The buckets and prefixes a user or manager may reach (PUT replaces the whole list). */
@@ -24,7 +24,7 @@ export function GrantsEditor({ user, onClose }: { user: User; onClose(): void })
     async function save() {
         if (!grants) return;
         try {
-            const clean = grants.map((g) => ({ bucket: g.bucket, prefix: g.prefix.trim() && !g.prefix.trim().endsWith('/') ? g.prefix.trim() + '/' : g.prefix.trim() }));
+            const clean = grants.map((g) => ({ bucket: g.bucket, prefix: g.prefix.trim() && !g.prefix.trim().endsWith('/') ? g.prefix.trim() + '/' : g.prefix.trim(), level: g.level }));
             setGrants(await admin.putGrants(user.id, clean));
             toast(t('users.grantsSaved'), 'success');
             onClose();
@@ -52,6 +52,16 @@ export function GrantsEditor({ user, onClose }: { user: User; onClose(): void })
                             {t('users.prefix')}
                             <input className={inputClass} value={g.prefix} onChange={(e) => set(i, { prefix: e.target.value })} placeholder={t('files.gotoHint')} />
                         </label>
+                        <label className="flex flex-col gap-1 text-xs font-medium">
+                            {t('trust.level')}
+                            <select className={controlClass} value={g.level} onChange={(e) => set(i, { level: e.target.value as GrantLevel })} data-testid="grant-level">
+                                {GRANT_LEVELS.map((l) => (
+                                    <option key={l} value={l}>
+                                        {t(`trust.level.${l}`)}
+                                    </option>
+                                ))}
+                            </select>
+                        </label>
                         <Button aria-label={t('users.removeGrant', { bucket: g.bucket, prefix: g.prefix })} onClick={() => setGrants((cur) => cur?.filter((_, j) => j !== i) ?? null)}>
                             ×
                         </Button>
@@ -63,7 +73,7 @@ export function GrantsEditor({ user, onClose }: { user: User; onClose(): void })
                     </p>
                 ) : null}
                 <div className="flex flex-wrap justify-between gap-2">
-                    <Button onClick={() => setGrants((cur) => [...(cur ?? []), { bucket: buckets[0] ?? '', prefix: '' }])}>{t('users.addGrant')}</Button>
+                    <Button onClick={() => setGrants((cur) => [...(cur ?? []), { bucket: buckets[0] ?? '', prefix: '', level: 'full' }])}>{t('users.addGrant')}</Button>
                     <div className="flex gap-2">
                         <Button onClick={onClose}>{t('common.cancel')}</Button>
                         <Button variant="primary" onClick={() => void save()}>

@@ -1,5 +1,5 @@
 import { request } from './client';
-import { arr, nullable, obj, str, withDefault } from './decode';
+import { arr, nullable, obj, oneOf, str, withDefault } from './decode';
 import { wireActivity, wireUser, type ActivityEntry, type Role, type User } from './types';
 
 export async function listUsers(): Promise<User[]> {
@@ -18,11 +18,16 @@ export function deleteUser(id: string): Promise<void> {
     return request('DELETE', `/api/users/${encodeURIComponent(id)}`);
 }
 
+export const GRANT_LEVELS = ['read', 'upload', 'full'] as const;
+export type GrantLevel = (typeof GRANT_LEVELS)[number];
+
 export interface Grant {
     bucket: string;
     prefix: string;
+    /** What the grant allows; absent on the wire means "full". */
+    level: GrantLevel;
 }
-const wireGrants = obj({ grants: arr(obj({ bucket: str, prefix: withDefault(str, '') })) });
+const wireGrants = obj({ grants: arr(obj({ bucket: str, prefix: withDefault(str, ''), level: withDefault(oneOf(GRANT_LEVELS), 'full' as GrantLevel) })) });
 
 export async function getGrants(id: string): Promise<Grant[]> {
     return (await request('GET', `/api/users/${encodeURIComponent(id)}/grants`, { decode: wireGrants })).grants;

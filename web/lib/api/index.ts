@@ -10,6 +10,8 @@ export * as uploadLinks from './upload-links';
 export * as admin from './admin';
 export * as notifications from './notifications';
 export * as recovery from './recovery';
+export * as trust from './trust';
+export type { PrefixTotals, StoreCapabilities } from './trust';
 export { stats } from './stats';
 export { indexProgress, type IndexProgress } from './ops';
 export { TransferError, putToUrl } from './transfer';

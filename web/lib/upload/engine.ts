@@ -4,7 +4,8 @@
  * browser cannot reach S3. The React side (components/upload) only
  * observes tasks and calls start/cancel.
  */
-import { ApiError, TransferError, putToUrl, uploads, type FileItem } from '../api';
+import { ApiError, TransferError, putToUrl, trust, uploads, type FileItem } from '../api';
+import { dropFile, keepFile } from './kept-files';
 import {
     MAX_PART_ATTEMPTS,
     S3_MAX_OBJECT,
@@ -36,6 +37,8 @@ export interface TaskView {
     viaServer: boolean;
     /** The bytes are sent and the server is checking the file (complete: sniffing, malware scan). */
     scanning: boolean;
+    /** The store cannot resume (no ListParts): the interrupted upload began again from the start. */
+    restarted: boolean;
 }
 
 let nextId = 1;
@@ -54,6 +57,12 @@ function isAbort(e: unknown): boolean {
     return e instanceof DOMException && e.name === 'AbortError';
 }
 
+/* The saved session and its kept file go together. */
+function forget(uploadId: string): void {
+    removeRecord(uploadId);
+    void dropFile(uploadId);
+}
+
 export class UploadTask {
     readonly id = nextId++;
     status: UploadStatus = 'queued';
@@ -62,6 +71,7 @@ export class UploadTask {
     resumedParts = 0;
     viaServer = false;
     scanning = false;
+    restarted = false;
     result: FileItem | null = null;
     private doneBytes = 0;
     private inflight = new Map<number, number>();
@@ -76,6 +86,11 @@ export class UploadTask {
         readonly key: string,
         private readonly changed: () => void,
     ) {}
+
+    /** The server's upload session while one is open (saved for a resume after a reload). */
+    get session(): string | null {
+        return this.uploadId;
+    }
 
     get loaded(): number {
         let n = this.doneBytes;
@@ -97,6 +112,7 @@ export class UploadTask {
             resumedParts: this.resumedParts,
             viaServer: this.viaServer,
             scanning: this.scanning,
+            restarted: this.restarted,
         };
     }
 
@@ -138,6 +154,7 @@ export class UploadTask {
         this.doneBytes = 0;
         this.resumedParts = 0;
         this.viaServer = false;
+        this.restarted = false;
         this.speed = 0;
         this.inflight.clear();
         this.lastSample = { t: 0, bytes: 0 };
@@ -156,7 +173,7 @@ export class UploadTask {
             if (fallback) {
                 if (this.uploadId) {
                     await uploads.abortUpload(this.uploadId).catch(() => undefined);
-                    removeRecord(this.uploadId);
+                    forget(this.uploadId);
                 }
                 this.viaServer = true;
                 this.doneBytes = 0;
@@ -173,7 +190,7 @@ export class UploadTask {
                 this.status = 'cancelled';
                 if (this.uploadId) {
                     const id = this.uploadId;
-                    removeRecord(id);
+                    forget(id);
                     uploads.abortUpload(id).catch(() => undefined);
                 }
             } else {
@@ -199,8 +216,15 @@ export class UploadTask {
                 partSize = s.partSize;
                 completed = s.completedParts;
             } catch (e) {
-                if (!(e instanceof ApiError) || e.status >= 500 || e.status === 0) throw e;
-                removeRecord(saved.uploadId); /* gone or expired on the server: start afresh */
+                if (!(e instanceof ApiError) || e.status === 0) throw e;
+                if (e.status >= 500) {
+                    /* A store without ListParts (s3rver) cannot say which parts it holds: say so, and begin again. */
+                    const caps = await trust.capabilities(this.bucket).catch(() => null);
+                    if (!caps || caps.listParts) throw e;
+                    uploads.abortUpload(saved.uploadId).catch(() => undefined);
+                    this.restarted = true;
+                }
+                forget(saved.uploadId); /* gone or expired on the server: start afresh */
             }
         }
         if (!this.uploadId) {
@@ -219,6 +243,7 @@ export class UploadTask {
             partSize = s.partSize;
             urls = s.urls;
             addRecord({ ...identity, bucket: this.bucket, key: this.key, uploadId: s.uploadId, partSize, createdAt: Date.now() });
+            void keepFile(s.uploadId, f);
         }
         const uploadId = this.uploadId;
         /* A part size S3 would refuse fails now, in plain words, not after the bytes are sent. */
@@ -270,7 +295,7 @@ export class UploadTask {
         await Promise.all(workers);
         const parts = [...done].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }));
         this.result = await this.complete(uploadId, parts);
-        removeRecord(uploadId);
+        forget(uploadId);
     }
 
     /** complete, shown as "scanning" while the server checks the file (it may stream it to clamd). */
@@ -328,6 +353,23 @@ export class UploadManager {
         for (const { file, key } of files) this.tasks.push(new UploadTask(file, bucket, key, this.changed));
         this.changed();
         this.pump();
+    }
+
+    /** Whether leaving the page now would cut an upload off. */
+    busy(): boolean {
+        return this.tasks.some((t) => t.status === 'running' || t.status === 'queued');
+    }
+
+    /** The server sessions of this page's uploads (the others in storage were interrupted). */
+    liveSessions(): Set<string> {
+        return new Set(this.tasks.map((t) => t.session).filter((x): x is string => !!x));
+    }
+
+    /** Gives up an interrupted upload: S3 drops its parts, the saved session and file go. */
+    forgetInterrupted(uploadId: string): void {
+        forget(uploadId);
+        uploads.abortUpload(uploadId).catch(() => undefined);
+        this.changed();
     }
 
     find(id: number): UploadTask | undefined {

@@ -108,7 +108,7 @@ static void test_grants_and_last_admin(void **state)
     test_db_open(&t);
     int64_t admin = make_user(t.db, "admin@x.io", "admin");
     int64_t uid = make_user(t.db, "u@x.io", "user");
-    struct db_grant g[3] = {{"b", "z/"}, {"a", ""}, {"b", "z/"}};
+    struct db_grant g[3] = {{"b", "z/", "full"}, {"a", "", "full"}, {"b", "z/", "full"}};
     struct audit_actor actor = {admin, "admin@x.io", "127.0.0.1", "test"};
     struct db_audit_entry e;
     audit_entry_init(&e, &actor, "user.grants", "success", "{}", 5);
@@ -143,12 +143,44 @@ static void test_grants_and_last_admin(void **state)
     test_db_close(&t);
 }
 
+/* Each grant keeps its level (migration 0011); an unnamed one is stored as "full". */
+static void test_grant_levels(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    int64_t uid = make_user(t.db, "levels@example.com", "user");
+    struct db_grant g[4];
+    memset(g, 0, sizeof(g));
+    const char *const levels[] = {"read", "upload", "full", ""};
+    for (int i = 0; i < 4; i++) {
+        snprintf(g[i].bucket, sizeof(g[i].bucket), "bkt");
+        snprintf(g[i].prefix, sizeof(g[i].prefix), "p%d/", i);
+        snprintf(g[i].level, sizeof(g[i].level), "%s", levels[i]);
+    }
+    assert_int_equal(db_grants_set(t.db, uid, g, 4, NULL), 0);
+    struct db_grant *got = NULL;
+    size_t n = 0;
+    assert_int_equal(db_grants_get(t.db, uid, &got, &n), 0);
+    assert_int_equal(n, 4);
+    const char *const want[] = {"read", "upload", "full", "full"};
+    for (size_t i = 0; i < n; i++) {
+        char p[8];
+        snprintf(p, sizeof(p), "p%zu/", i);
+        assert_string_equal(got[i].prefix, p);
+        assert_string_equal(got[i].level, want[i]);
+    }
+    free(got);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_throttle_window_edges),
         cmocka_unit_test(test_update_revokes_sessions),
         cmocka_unit_test(test_grants_and_last_admin),
+        cmocka_unit_test(test_grant_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
