@@ -94,9 +94,9 @@ test('copy with a conflict: asked first, keep both', async () => {
     const { page } = tab;
     await signIn(page, ADMIN.email, ADMIN.password, `/files?bucket=${A}&prefix=cc%2Fsrc%2F`);
     await page.getByLabel('Select report.txt').check();
-    await page.getByTestId('copy-selected').click();
-    await page.getByTestId('copy-prefix').fill('cc/dst/');
-    await page.getByTestId('copy-submit').click();
+    await page.getByTestId('bulk-copy').click();
+    await page.getByTestId('picker-path').fill('cc/dst/');
+    await page.getByTestId('picker-confirm').click();
     const dialog = page.getByTestId('conflict-dialog');
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /cc\/dst\/report\.txt already exists/);

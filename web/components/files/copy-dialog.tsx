@@ -1,57 +1,16 @@
 'use client';
 /*
- * Copy (and move) with names that are taken: the destination dialog, and a
- * flow that first asks the server not to replace anything (conflict
- * "fail"), then asks the person about each name that was taken
- * (conflict-dialog.tsx) and sends those again with the chosen mode.
+ * Copy (and move) with names that are taken: a flow that first asks the
+ * server not to replace anything (conflict "fail"), then asks the person
+ * about each name that was taken (conflict-dialog.tsx) and sends those
+ * again with the chosen mode. The destination is chosen beforehand
+ * (folder-picker.tsx).
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 
-import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
-import { Field, inputClass } from '@/components/ui/field';
-import { files as api, type Bucket, type Conflict, type Entry } from '@/lib/api';
-import { useI18n } from '@/lib/i18n';
+import { files as api, type Bucket, type Conflict } from '@/lib/api';
 
 import { useConflictDialog } from './conflict-dialog';
-
-export function CopyDialog({ items, buckets, bucket, prefix, onClose, onCopy }: { items: Entry[] | null; buckets: Bucket[]; bucket: string; prefix: string; onClose(): void; onCopy(bucket: string, prefix: string): void }) {
-    const { t } = useI18n();
-    const [dest, setDest] = useState(bucket);
-    const [p, setP] = useState(prefix);
-    useEffect(() => {
-        setDest(bucket);
-        setP(prefix);
-    }, [bucket, prefix, items]);
-    return (
-        <Dialog open={!!items} onClose={onClose} title={t('links.copyTo', { count: items?.length ?? 0 })}>
-            <form
-                className="flex flex-col gap-3"
-                data-testid="copy-dialog"
-                onSubmit={(e) => {
-                    e.preventDefault();
-                    onCopy(dest, p);
-                }}
-            >
-                <label className="flex flex-col gap-1 text-sm font-medium">
-                    {t('files.destBucket')}
-                    <select value={dest} onChange={(e) => setDest(e.target.value)} className={inputClass}>
-                        {buckets.map((b) => (
-                            <option key={b.name}>{b.name}</option>
-                        ))}
-                    </select>
-                </label>
-                <Field label={t('files.destPrefix')} value={p} onChange={(e) => setP(e.target.value)} placeholder={t('files.gotoHint')} data-testid="copy-prefix" />
-                <div className="flex justify-end gap-2">
-                    <Button onClick={onClose}>{t('common.cancel')}</Button>
-                    <Button type="submit" variant="primary" data-testid="copy-submit">
-                        {t('links.copy')}
-                    </Button>
-                </div>
-            </form>
-        </Dialog>
-    );
-}
 
 function nameOf(key: string): string {
     const k = key.endsWith('/') ? key.slice(0, -1) : key;

@@ -1,8 +1,9 @@
 'use client';
 /*
  * The browser's dialogs in one place: delete (naming what goes, with the
- * folders' totals from the server), new folder, move or copy by picking a
- * folder, share, and preview.
+ * folders' totals from the server, and whether it can be undone), new
+ * folder, move or copy by picking a folder, "this name is taken", share,
+ * and preview.
  */
 import { useEffect, useState } from 'react';
 
@@ -44,7 +45,7 @@ function FolderLine({ bucket, prefix, label }: { bucket: string; prefix: string;
     );
 }
 
-export function DeleteDialog({ bucket, target, onClose, onConfirm }: { bucket: string; target: DeleteTarget | null; onClose(): void; onConfirm(): void }) {
+export function DeleteDialog({ bucket, recoverable, target, onClose, onConfirm }: { bucket: string; recoverable: boolean; target: DeleteTarget | null; onClose(): void; onConfirm(): void }) {
     const { t, lang } = useI18n();
     const items = target?.items ?? [];
     const files = items.filter((x): x is FileItem => x.kind === 'file');
@@ -73,6 +74,9 @@ export function DeleteDialog({ bucket, target, onClose, onConfirm }: { bucket: s
                     {files.length > 1 ? <p className="mb-4 text-sm" data-testid="delete-files-total">{t('trust.filesTotal', { count: files.length.toLocaleString(lang), size: formatBytes(fileBytes, lang) })}</p> : null}
                 </>
             )}
+            <p className="mb-4 text-sm font-medium" data-testid="delete-recoverability">
+                {recoverable ? t('recovery.deleteRecoverable') : t('recovery.deleteFinal')}
+            </p>
             <div className="flex justify-end gap-2">
                 <Button onClick={onClose}>{t('common.cancel')}</Button>
                 <Button variant="danger" data-testid="confirm-delete" onClick={onConfirm}>
@@ -98,7 +102,7 @@ export function BrowserDialogs({ a, bucket, prefix, buckets, entries, deleteTarg
     const tr = a.transfer;
     return (
         <>
-            <DeleteDialog bucket={bucket} target={deleteTarget} onClose={closeDelete} onConfirm={confirmDelete} />
+            <DeleteDialog bucket={bucket} recoverable={!!buckets.find((b) => b.name === bucket)?.recoverable} target={deleteTarget} onClose={closeDelete} onConfirm={confirmDelete} />
             <NewFolderDialog open={a.newFolder} onClose={() => a.setNewFolder(false)} onCreate={(n) => void a.createFolder(n)} />
             <FolderPicker
                 open={!!tr}
@@ -111,6 +115,8 @@ export function BrowserDialogs({ a, bucket, prefix, buckets, entries, deleteTarg
                 onClose={() => a.setTransfer(null)}
                 onPick={pickTransfer}
             />
+            {a.conflicts.dialog}
+            {a.copyFlow.dialog}
             {a.sharing ? <ShareDialog bucket={bucket} entry={a.sharing} onClose={() => a.setSharing(null)} /> : null}
             {a.preview ? (
                 <PreviewModal

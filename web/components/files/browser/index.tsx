@@ -5,11 +5,13 @@
  *   use-listing     what is there (../use-listing.ts)
  *   use-selection   what is selected, or the whole folder on the server
  *   use-actions     delete, rename, move/copy, new folder, ZIP, and their dialogs' state
+ *   upload-names    uploads onto taken names: replace, keep both or skip
  *   use-live-updates  uploads and other people's changes arriving
  *   use-keyboard    the list's keys
  *   use-drop        files dropped on the view
  *   toolbar, bulk-bar, table, dialogs   what is drawn
- * Whole-folder operations run as jobs (components/jobs) shown in the bell.
+ * Whole-folder operations run as jobs (components/jobs) shown in the bell;
+ * a file's details (versions, tags) open from its row menu.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
@@ -17,10 +19,11 @@ import { useJobs, useOnJobEnded } from '@/components/jobs/provider';
 import { useToast } from '@/components/ui/toast';
 import type { Picked } from '@/components/upload/collect';
 import { useUploadManager } from '@/components/upload/provider';
-import type { Entry, SearchFilters } from '@/lib/api';
+import type { Entry, FileItem, SearchFilters } from '@/lib/api';
 import { useI18n } from '@/lib/i18n';
 import { destinationKey } from '@/lib/upload/planner';
 
+import { DetailsPanel } from '../details/details-panel';
 import { readDraggedIds, type RowActions } from '../row';
 import { SearchBar } from '../search-bar';
 import { entryId, useListing } from '../use-listing';
@@ -30,6 +33,7 @@ import { BrowserDialogs, type DeleteTarget } from './dialogs';
 import { FileTable } from './table';
 import { StoreNotice, useFolderRights } from './store-notice';
 import { ActionBar, LocationBar } from './toolbar';
+import { settleUploadNames } from './upload-names';
 import { useActions, type TransferMode } from './use-actions';
 import { useDropUpload } from './use-drop';
 import { listKeyHandler } from './use-keyboard';
@@ -49,11 +53,12 @@ export function FileBrowser() {
     const listing = useListing(bucket, prefix, sort, search);
     const entries = listing.entries;
     const sel = useSelection(entries);
-    const a = useActions(bucket, prefix, listing, sel.clear);
+    const a = useActions(bucket, prefix, buckets, listing, sel.clear);
     const [active, setActive] = useState(0);
     const [menuFor, setMenuFor] = useState<string | null>(null);
     const [deleteTarget, setDeleteTarget] = useState<DeleteTarget | null>(null);
     const [transferWhole, setTransferWhole] = useState(false);
+    const [details, setDetails] = useState<FileItem | null>(null);
     const list = useRef<VirtualListHandle>(null);
     const rights = useFolderRights(bucket, prefix, !search && !listing.error && listing.listed === `${bucket}|${prefix}`);
     /* Unknown (still loading, or an older server): let the server decide, as before. */
@@ -79,16 +84,19 @@ export function FileBrowser() {
         ),
     );
 
+    const resolveConflicts = a.conflicts.resolve;
     const enqueue = useCallback(
-        (picked: Picked[]) => {
+        async (picked: Picked[]) => {
             if (!bucket || picked.length === 0) return;
             if (!mayUpload) {
                 toast(t('trust.readOnlyHere'), 'error');
                 return;
             }
-            uploads.add(picked.map((p) => ({ file: p.file, key: destinationKey(prefix, p.path) })), bucket);
+            const items = picked.map((p) => ({ file: p.file, key: destinationKey(prefix, p.path) }));
+            const send = await settleUploadNames(bucket, items, resolveConflicts, a.versioning);
+            if (send.length) uploads.add(send, bucket);
         },
-        [bucket, prefix, uploads, mayUpload, toast, t],
+        [bucket, prefix, uploads, mayUpload, toast, t, resolveConflicts, a.versioning],
     );
     const drop = useDropUpload(enqueue);
 
@@ -148,6 +156,7 @@ export function FileBrowser() {
         setMenu: (e) => setMenuFor(e ? entryId(e) : null),
         dragIds: (e) => (sel.ids.has(entryId(e)) ? [...sel.ids] : [entryId(e)]),
         dropOn,
+        extraMenu: (e) => (e.kind === 'file' ? [{ label: t('recovery.details'), run: () => setDetails(e) }] : []),
     };
     const [rowActions] = useState<RowActions>(() => ({
         toggle: (e) => latest.current!.toggle(e),
@@ -162,6 +171,7 @@ export function FileBrowser() {
         setMenu: (e) => latest.current!.setMenu(e),
         dragIds: (e) => latest.current!.dragIds(e),
         dropOn: (f, ids) => latest.current!.dropOn(f, ids),
+        extraMenu: (e) => latest.current!.extraMenu!(e),
     }));
 
     const onKeyDown = useMemo(
@@ -207,6 +217,7 @@ export function FileBrowser() {
                     refresh={() => void listing.refresh()}
                     refreshing={listing.loading}
                     countText={listing.loading && entries.length === 0 ? '' : countText}
+                    trashHref={`/trash?bucket=${encodeURIComponent(bucket ?? '')}${prefix ? `&prefix=${encodeURIComponent(prefix)}` : ''}`}
                     bulk={
                         bucket ? (
                             <BulkBar
@@ -263,6 +274,9 @@ export function FileBrowser() {
                     confirmDelete={confirmDelete}
                     pickTransfer={pickTransfer}
                 />
+            ) : null}
+            {details ? (
+                <DetailsPanel bucket={details.bucket} fileKey={details.key} versioning={buckets?.find((b) => b.name === details.bucket)?.versioning ?? null} onClose={() => setDetails(null)} onChanged={() => void listing.refresh()} />
             ) : null}
         </div>
     );

@@ -1,13 +1,14 @@
 'use client';
 /*
  * The two bars above the list. The location bar: bucket, breadcrumbs, go to
- * a path. The action bar: upload, new folder, refresh, and, while something
- * is selected, the bulk actions. On a phone each bar is one row that scrolls
+ * a path. The action bar: upload, new folder, refresh, the deleted files
+ * (recycle bin), and, while something is selected, the bulk actions. On a phone each bar is one row that scrolls
  * sideways instead of wrapping into many.
  */
+import Link from 'next/link';
 import { useRef, useState } from 'react';
 
-import { Button } from '@/components/ui/button';
+import { Button, buttonClass } from '@/components/ui/button';
 import { controlClass } from '@/components/ui/field';
 import { fromInput, type Picked } from '@/components/upload/collect';
 import type { Bucket } from '@/lib/api';
@@ -61,10 +62,12 @@ export interface ActionBarProps {
     refresh(): void;
     refreshing: boolean;
     countText: string;
+    /** Where this folder's deleted files are listed (the recycle bin page). */
+    trashHref: string;
     bulk: React.ReactNode;
 }
 
-export function ActionBar({ enqueue, mayUpload, newFolder, refresh, refreshing, countText, bulk }: ActionBarProps) {
+export function ActionBar({ enqueue, mayUpload, newFolder, refresh, refreshing, countText, trashHref, bulk }: ActionBarProps) {
     const { t } = useI18n();
     const fileInput = useRef<HTMLInputElement>(null);
     const folderInput = useRef<HTMLInputElement>(null);
@@ -84,6 +87,9 @@ export function ActionBar({ enqueue, mayUpload, newFolder, refresh, refreshing, 
                     <span aria-hidden="true">↻</span>
                     <span className="hidden sm:inline">{t('trust.refresh')}</span>
                 </Button>
+                <Link href={trashHref} className={buttonClass('ghost', 'shrink-0')} data-testid="deleted-files">
+                    {t('recovery.deletedFiles')}
+                </Link>
                 <input
                     ref={fileInput}
                     type="file"

@@ -1,16 +1,19 @@
 'use client';
 /*
  * What one can do to entries, and the dialogs that ask first: delete,
- * rename, move or copy, new folder, ZIP download, share and preview. After
- * a change the list is read again from the server, so what it shows is
- * what the bucket holds.
+ * rename, move or copy, new folder, ZIP download, share and preview. A
+ * rename, move or copy onto a name that is taken asks what to do
+ * (conflict-dialog.tsx, copy-dialog.tsx). After a change the list is read
+ * again from the server, so what it shows is what the bucket holds.
  */
 import { useState } from 'react';
 
 import { useToast } from '@/components/ui/toast';
-import { files as api, type Entry, type FileItem } from '@/lib/api';
+import { ApiError, files as api, type Bucket, type Entry, type FileItem } from '@/lib/api';
 import { useI18n } from '@/lib/i18n';
 
+import { useConflictDialog } from '../conflict-dialog';
+import { useCopyFlow } from '../copy-dialog';
 import { entryId, type useListing } from '../use-listing';
 import { parentOf } from './use-location';
 
@@ -25,9 +28,12 @@ export function splitEntries(items: Entry[]): { keys: string[]; prefixes: string
     };
 }
 
-export function useActions(bucket: string | null, prefix: string, listing: ListingApi, clearSelection: () => void) {
+export function useActions(bucket: string | null, prefix: string, buckets: Bucket[] | null, listing: ListingApi, clearSelection: () => void) {
     const { t, errorText } = useI18n();
     const toast = useToast();
+    const conflicts = useConflictDialog();
+    const copyFlow = useCopyFlow();
+    const versioning = buckets?.find((b) => b.name === bucket)?.versioning;
     const [renaming, setRenaming] = useState<string | null>(null);
     const [preview, setPreview] = useState<FileItem | null>(null);
     const [sharing, setSharing] = useState<Entry | null>(null);
@@ -64,7 +70,14 @@ export function useActions(bucket: string | null, prefix: string, listing: Listi
         const from = entryId(e);
         const to = parentOf(from) + name + (e.kind === 'folder' ? '/' : '');
         try {
-            await api.rename(bucket, from, to);
+            try {
+                await api.rename(bucket, from, to);
+            } catch (err) {
+                if (!(err instanceof ApiError) || err.code !== 'conflict') throw err;
+                const choice = (await conflicts.resolve([to], versioning))?.get(to);
+                if (!choice || choice === 'skip') return;
+                await api.rename(bucket, from, to, choice);
+            }
             toast(t('files.renamed', { name }), 'success');
             void listing.refresh();
         } catch (err) {
@@ -77,9 +90,10 @@ export function useActions(bucket: string | null, prefix: string, listing: Listi
         setTransfer(null);
         try {
             const p = destPrefix && !destPrefix.endsWith('/') ? destPrefix + '/' : destPrefix;
-            const r = await api.copy({ bucket, sources: items.map(entryId), destinationBucket: destBucket, destinationPrefix: p, move: mode === 'move' });
-            if (r.errors.length) partial(r.copied.length, r.errors);
-            else toast(t(mode === 'move' ? 'files.moved' : 'trust.copied', { count: items.length }), 'success');
+            const r = await copyFlow.run({ bucket, sources: items.map(entryId), destinationBucket: destBucket, destinationPrefix: p, move: mode === 'move' }, buckets ?? []);
+            if (r.errors.length) partial(r.copied, r.errors);
+            else if (mode === 'copy') toast(t('links.copied', { count: r.copied, skipped: r.skipped }), 'success');
+            else toast(r.skipped ? t('links.doneSkipped', { count: r.copied, skipped: r.skipped }) : t('files.moved', { count: items.length }), 'success');
             clearSelection();
         } catch (e) {
             toast(errorText(e), 'error');
@@ -108,6 +122,10 @@ export function useActions(bucket: string | null, prefix: string, listing: Listi
     }
 
     return {
+        /* "This name is taken": each one's dialog is drawn once (dialogs.tsx); uploads ask through conflicts too. */
+        conflicts,
+        copyFlow,
+        versioning,
         renaming,
         setRenaming,
         preview,

@@ -8,8 +8,6 @@ export const linksEn = {
     'links.conflict.replace': 'Replace',
     'links.conflict.keepBoth': 'Keep both',
     'links.conflict.skip': 'Skip',
-    'links.copy': 'Copy',
-    'links.copyTo': 'Copy {count} item(s) to',
     'links.copied': '{count} item(s) copied, {skipped} skipped.',
     'links.doneSkipped': '{count} item(s) done, {skipped} skipped.',
     'links.scanning': 'Checking the file…',

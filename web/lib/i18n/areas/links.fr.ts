@@ -10,8 +10,6 @@ export const linksFr: Record<keyof typeof linksEn, string> = {
     'links.conflict.replace': 'Remplacer',
     'links.conflict.keepBoth': 'Garder les deux',
     'links.conflict.skip': 'Ignorer',
-    'links.copy': 'Copier',
-    'links.copyTo': 'Copier {count} élément(s) vers',
     'links.copied': '{count} élément(s) copié(s), {skipped} ignoré(s).',
     'links.doneSkipped': '{count} élément(s) traité(s), {skipped} ignoré(s).',
     'links.scanning': 'Vérification du fichier…',
