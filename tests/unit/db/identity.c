@@ -403,7 +403,7 @@ static void test_explain(void **state)
     struct db_user bob;
     assert_int_equal(
         auth_user_create(db, &addr_a, "bob@example.com", "Bob", pw, AUTH_ROLE_USER, 1000, &bob), 0);
-    struct db_grant g[2] = {{"team", "reports/"}, {"open", ""}};
+    struct db_grant g[2] = {{"team", "reports/", "full"}, {"open", "", "full"}};
     assert_int_equal(auth_grants_replace(db, &addr_a, bob.id, g, 2, 2000), 0);
     struct auth_explanation x;
     assert_int_equal(

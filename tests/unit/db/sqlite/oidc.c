@@ -97,7 +97,7 @@ static void test_account_created_then_updated(void **state)
     (void)state;
     struct test_db t;
     test_db_open(&t);
-    const struct db_grant g1[] = {{"media", "team/"}, {"archive", ""}};
+    const struct db_grant g1[] = {{"media", "team/", "full"}, {"archive", "", "full"}};
     struct db_user u, again, byid;
     assert_int_equal(sign_in(t.db, "sub-1", "ann@corp.example", "manager", g1, 2, true, 1, &u),
                      0);
@@ -118,7 +118,7 @@ static void test_account_created_then_updated(void **state)
     assert_int_equal(byid.id, u.id);
     assert_string_equal(byid.provider, "corp");
     /* The next sign-in finds it by subject, whatever its e-mail became; role and grants follow. */
-    const struct db_grant g2[] = {{"media", "public/"}};
+    const struct db_grant g2[] = {{"media", "public/", "full"}};
     assert_int_equal(sign_in(t.db, "sub-1", "ann.new@corp.example", "user", g2, 1, true, 2, &again),
                      0);
     assert_int_equal(again.id, u.id);
