@@ -176,7 +176,8 @@ static int ensure_meta(const struct auth_oidc_provider_cfg *p, struct oidc_rt *r
     bool basic = !json_is_array(methods), post = false;
     size_t i;
     json_t *m;
-    json_array_foreach(methods, i, m) {
+    json_array_foreach(methods, i, m)
+    {
         if (json_is_string(m) && strcmp(json_string_value(m), "client_secret_basic") == 0)
             basic = true;
         if (json_is_string(m) && strcmp(json_string_value(m), "client_secret_post") == 0)
@@ -457,8 +458,8 @@ struct fail {
 
 static int callback_steps(struct auth_oidc *o, struct db *db, const struct auth_session_cfg *sc,
                           const struct auth_oidc_callback_in *in, const struct audit_actor *from,
-                          int64_t now, struct auth_oidc_done *ret, struct fail *f,
-                          char *email_seen, size_t email_len)
+                          int64_t now, struct auth_oidc_done *ret, struct fail *f, char *email_seen,
+                          size_t email_len)
 {
     long i = find(o, in->provider);
     if (i < 0) {

@@ -133,7 +133,8 @@ int cli_check(int argc, char **argv)
         return 2;
     cfg_print(&c, stdout);
     int status = 0;
-    /* Single sign-on: its own settings (SEAU_OIDC_<ID>_*, SEAU_PASSWORD_LOGIN), secrets redacted. */
+    /* Single sign-on: its own settings (SEAU_OIDC_<ID>_*, SEAU_PASSWORD_LOGIN), secrets redacted.
+     */
     extern char **environ;
     struct auth_oidc_cfg oc;
     struct cfg_problems problems = {.len = 0};

@@ -17,8 +17,8 @@
 
 #define USER_COLS                                                                                  \
     "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider"
-#define XSTR(x)   STR(x)
-#define STR(x)    #x
+#define XSTR(x) STR(x)
+#define STR(x)  #x
 
 #define ACCOUNTS_STATEMENTS(X)                                                                     \
     X(USER_COUNT, "SELECT count(*) FROM users")                                                    \
@@ -38,7 +38,7 @@
                       "expires_at) VALUES ($1, $2, $3, $4, $5)")                                   \
     X(SESSION_GET, "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, " \
                    "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, "  \
-                   "u.provider "                                                               \
+                   "u.provider "                                                                   \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = $1")                                \

@@ -32,7 +32,7 @@
                       "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)")                                   \
     X(SESSION_GET, "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.id, u.email, " \
                    "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, "  \
-                   "u.provider "                                                               \
+                   "u.provider "                                                                   \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = ?1")                                \
