@@ -43,8 +43,10 @@ int api_login(struct http_req *req)
 {
     struct app *app = api_app(req);
     if (!auth_oidc_password_login(app->oidc)) /* SEAU_PASSWORD_LOGIN=false: single sign-on only */
-        return http_reply_error(req, SEAU_E_FORBIDDEN, "Password sign-in is turned off: sign in "
-                                "with your organisation's identity provider.", NULL);
+        return http_reply_error(req, SEAU_E_FORBIDDEN,
+                                "Password sign-in is turned off: sign in "
+                                "with your organisation's identity provider.",
+                                NULL);
     /* Login CSRF (a cross-site page must not sign the browser into an attacker's account):
      * HTTP_SAME_ORIGIN, checked before the body is parsed. */
     json_t *body = api_json(req);

@@ -45,8 +45,9 @@ static int redirect_error(struct http_req *req, const char *code)
 static void prelogin_cookie(struct http_req *req, const char *value, int64_t max_age_s)
 {
     char cookie[256];
-    snprintf(cookie, sizeof(cookie), "%s=%s; Path=/api/auth/oidc/; Max-Age=%lld; HttpOnly; "
-                                     "SameSite=Lax%s",
+    snprintf(cookie, sizeof(cookie),
+             "%s=%s; Path=/api/auth/oidc/; Max-Age=%lld; HttpOnly; "
+             "SameSite=Lax%s",
              AUTH_OIDC_COOKIE, value, (long long)max_age_s, req->secure ? "; Secure" : "");
     http_add_header(req, "Set-Cookie", cookie);
     str_wipe(cookie, sizeof(cookie));
@@ -71,9 +72,8 @@ int api_auth_providers(struct http_req *req)
         const struct auth_oidc_provider_cfg *p = auth_oidc_provider(o, i);
         json_array_append_new(list, json_pack("{s:s, s:s}", "id", p->id, "name", p->name));
     }
-    return http_reply_json(req, 200,
-                           json_pack("{s:b, s:o}", "password", auth_oidc_password_login(o), "oidc",
-                                     list));
+    return http_reply_json(
+        req, 200, json_pack("{s:b, s:o}", "password", auth_oidc_password_login(o), "oidc", list));
 }
 
 int api_oidc_start(struct http_req *req)
@@ -88,10 +88,10 @@ int api_oidc_start(struct http_req *req)
     api_actor_init(&actor, req);
     struct auth_oidc_start s;
     const char *error = "sso_failed";
-    int rc = app->oidc ? auth_oidc_start(app->oidc, app->db, provider,
-                                         http_req_query(req, "returnTo"), base, &actor.actor,
-                                         time_now_ms(), &s, &error)
-                       : SEAU_E_NOT_FOUND;
+    int rc = app->oidc
+                 ? auth_oidc_start(app->oidc, app->db, provider, http_req_query(req, "returnTo"),
+                                   base, &actor.actor, time_now_ms(), &s, &error)
+                 : SEAU_E_NOT_FOUND;
     if (rc)
         return redirect_error(req, app->oidc ? error : "sso_provider");
     prelogin_cookie(req, s.cookie, AUTH_OIDC_LOGIN_TTL_MS / 1000);
@@ -131,8 +131,8 @@ int api_oidc_callback(struct http_req *req)
     }
     char cookie[256];
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
-             AUTH_COOKIE_NAME, done.login.token,
-             (long long)(app->limits.session.max_age_ms / 1000), req->secure ? "; Secure" : "");
+             AUTH_COOKIE_NAME, done.login.token, (long long)(app->limits.session.max_age_ms / 1000),
+             req->secure ? "; Secure" : "");
     http_add_header(req, "Set-Cookie", cookie);
     str_wipe(cookie, sizeof(cookie));
     req->log_user = NULL;

@@ -140,10 +140,15 @@ static int fetch_keys(const char *jwks_uri, struct auth_oidc_keys **ret)
     return rc == 0 || rc == SEAU_E_NOMEM ? rc : SEAU_E_UNAVAILABLE;
 }
 
-static char *dup_url(json_t *doc, const char *field)
+/*
+ * An endpoint URL of the discovery document: https:// for an https issuer
+ * (the client secret and codes must never travel in clear); a loopback
+ * issuer's (http://, tests and same-host providers) may be http:// too.
+ */
+static char *dup_url(json_t *doc, const char *field, bool https_only)
 {
     const char *s = json_string_value(json_object_get(doc, field));
-    if (!s || (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
+    if (!s || (strncmp(s, "https://", 8) != 0 && (https_only || strncmp(s, "http://", 7) != 0)))
         return NULL;
     return strdup(s);
 }
@@ -169,15 +174,17 @@ static int ensure_meta(const struct auth_oidc_provider_cfg *p, struct oidc_rt *r
         return rc;
     const char *iss = json_string_value(json_object_get(doc, "issuer"));
     struct oidc_rt fresh = {.meta_at = now};
-    fresh.authorization_endpoint = dup_url(doc, "authorization_endpoint");
-    fresh.token_endpoint = dup_url(doc, "token_endpoint");
-    fresh.jwks_uri = dup_url(doc, "jwks_uri");
-    fresh.end_session_endpoint = dup_url(doc, "end_session_endpoint");
+    bool tls = strncmp(p->issuer, "https://", 8) == 0;
+    fresh.authorization_endpoint = dup_url(doc, "authorization_endpoint", tls);
+    fresh.token_endpoint = dup_url(doc, "token_endpoint", tls);
+    fresh.jwks_uri = dup_url(doc, "jwks_uri", tls);
+    fresh.end_session_endpoint = dup_url(doc, "end_session_endpoint", tls);
     json_t *methods = json_object_get(doc, "token_endpoint_auth_methods_supported");
     bool basic = !json_is_array(methods), post = false;
     size_t i;
     json_t *m;
-    json_array_foreach(methods, i, m) {
+    json_array_foreach(methods, i, m)
+    {
         if (json_is_string(m) && strcmp(json_string_value(m), "client_secret_basic") == 0)
             basic = true;
         if (json_is_string(m) && strcmp(json_string_value(m), "client_secret_post") == 0)
@@ -458,8 +465,8 @@ struct fail {
 
 static int callback_steps(struct auth_oidc *o, struct db *db, const struct auth_session_cfg *sc,
                           const struct auth_oidc_callback_in *in, const struct audit_actor *from,
-                          int64_t now, struct auth_oidc_done *ret, struct fail *f,
-                          char *email_seen, size_t email_len)
+                          int64_t now, struct auth_oidc_done *ret, struct fail *f, char *email_seen,
+                          size_t email_len)
 {
     long i = find(o, in->provider);
     if (i < 0) {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENV_PREFIX "SEAU_OIDC_"
+#define ENV_PREFIX      "SEAU_OIDC_"
 #define SECRET_FILE_MAX 4096
 
 static void problem(struct cfg_problems *p, const char *fmt, ...)
@@ -333,8 +333,8 @@ static void load_provider(char *const *env, const char *given_id, struct auth_oi
         char *claim = NULL;
         const char *rest = split_claim(v, &claim);
         if (claim && strcmp(claim, p->role_claim) != 0)
-            problem(problems, "%s names claim \"%s\" but the roles use \"%s\": use one claim",
-                    var, claim, p->role_claim);
+            problem(problems, "%s names claim \"%s\" but the roles use \"%s\": use one claim", var,
+                    claim, p->role_claim);
         free(claim);
         p->has_grants_map = true;
         p->grants = calloc(AUTH_OIDC_MAX_RULES, sizeof(*p->grants));
@@ -392,8 +392,9 @@ int auth_oidc_cfg_load(char *const *env, struct auth_oidc_cfg *ret, struct cfg_p
             continue;
         size_t n = (size_t)(end - id);
         if (!id_ok(id, n)) {
-            problem(problems, ENV_PREFIX "<ID>_ISSUER: \"%.*s\" is not an id (A-Z and 0-9, at "
-                              "most %d characters)",
+            problem(problems,
+                    ENV_PREFIX "<ID>_ISSUER: \"%.*s\" is not an id (A-Z and 0-9, at "
+                               "most %d characters)",
                     (int)n, id, DB_PROVIDER_MAX);
             continue;
         }
@@ -443,8 +444,9 @@ void auth_oidc_cfg_print(const struct auth_oidc_cfg *c, FILE *f)
     fprintf(f, "SEAU_PASSWORD_LOGIN=%s\n", c->password_login ? "true" : "false");
     for (size_t i = 0; i < c->nproviders; i++) {
         const struct auth_oidc_provider_cfg *p = &c->providers[i];
-        fprintf(f, "identity provider %s (%s): issuer %s, client %s, secret (redacted), scopes "
-                   "\"%s\", %zu role rules on claim \"%s\", %zu grants%s, %zu allowed domains\n",
+        fprintf(f,
+                "identity provider %s (%s): issuer %s, client %s, secret (redacted), scopes "
+                "\"%s\", %zu role rules on claim \"%s\", %zu grants%s, %zu allowed domains\n",
                 p->id, p->name ? p->name : "", p->issuer ? p->issuer : "",
                 p->client_id ? p->client_id : "", p->scopes ? p->scopes : "", p->nroles,
                 p->role_claim ? p->role_claim : "", p->ngrants,
@@ -459,7 +461,8 @@ static bool has_group(json_t *value, const char *group)
         return strcmp(json_string_value(value), group) == 0;
     size_t i;
     json_t *v;
-    json_array_foreach(value, i, v) {
+    json_array_foreach(value, i, v)
+    {
         if (json_is_string(v) && strcmp(json_string_value(v), group) == 0)
             return true;
     }

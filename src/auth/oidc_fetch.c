@@ -69,8 +69,8 @@ int auth__oidc_get(const char *url, struct buf *body, long *ret_status)
     return perform(h, common(h, url, &s), &s, ret_status);
 }
 
-int auth__oidc_post_form(const char *url, const char *form, const char *user,
-                         const char *password, struct buf *body, long *ret_status)
+int auth__oidc_post_form(const char *url, const char *form, const char *user, const char *password,
+                         struct buf *body, long *ret_status)
 {
     CURL *h = curl_easy_init();
     if (!h)

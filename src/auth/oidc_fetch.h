@@ -25,7 +25,7 @@ int auth__oidc_get(const char *url, struct buf *body, long *ret_status);
  * POSTs form (application/x-www-form-urlencoded) to url, with HTTP Basic
  * authentication when user is not NULL. Same returns as auth__oidc_get.
  */
-int auth__oidc_post_form(const char *url, const char *form, const char *user,
-                         const char *password, struct buf *body, long *ret_status);
+int auth__oidc_post_form(const char *url, const char *form, const char *user, const char *password,
+                         struct buf *body, long *ret_status);
 
 #endif

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEYS_MAX   64   /* keys one JWKS may hold */
-#define KID_MAX    255
-#define JWT_MAX    (64 * 1024)
+#define KEYS_MAX    64 /* keys one JWKS may hold */
+#define KID_MAX     255
+#define JWT_MAX     (64 * 1024)
 #define SUBJECT_MAX 255
 
 struct oidc_key {
@@ -58,7 +58,8 @@ int auth_oidc_keys_parse(const char *json, size_t len, struct auth_oidc_keys **r
     atomic_init(&k->refs, 1);
     size_t i;
     json_t *jk;
-    json_array_foreach(arr, i, jk) {
+    json_array_foreach(arr, i, jk)
+    {
         if (k->n == cap)
             break;
         const char *kty = json_string_value(json_object_get(jk, "kty"));
@@ -168,7 +169,8 @@ static bool audience_ok(json_t *claims, const char *client_id)
     } else if (json_is_array(aud)) {
         size_t i;
         json_t *v;
-        json_array_foreach(aud, i, v) {
+        json_array_foreach(aud, i, v)
+        {
             naud++;
             if (json_is_string(v) && strcmp(json_string_value(v), client_id) == 0)
                 ours = true;
@@ -197,8 +199,7 @@ static enum auth_oidc_token_problem check_claims(json_t *claims, const struct au
     if (!numeric_date(claims, "iat", &iat) || iat > e->now_s + e->skew_s)
         return AUTH_OIDC_TOKEN_IAT;
     const char *nonce = json_string_value(json_object_get(claims, "nonce"));
-    if (!nonce || !e->nonce ||
-        !str_ct_equal(nonce, strlen(nonce), e->nonce, strlen(e->nonce)))
+    if (!nonce || !e->nonce || !str_ct_equal(nonce, strlen(nonce), e->nonce, strlen(e->nonce)))
         return AUTH_OIDC_TOKEN_NONCE;
     const char *sub = json_string_value(json_object_get(claims, "sub"));
     if (!sub || !*sub || strlen(sub) > SUBJECT_MAX)

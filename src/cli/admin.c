@@ -1,5 +1,6 @@
 /* seau migrate, seau check, seau audit verify. */
 #include "audit/audit.h"
+#include "auth/oidc_cfg.h"
 #include "cli/cli.h"
 #include "core/err.h"
 #include "s3/client.h"
@@ -141,7 +142,23 @@ int cli_check(int argc, char **argv)
     } else {
         printf("database: %s\n", why[0] ? why : "reachable");
     }
-    if (cli__s3_configured(&c)) {
+    /* Single sign-on: its own settings (SEAU_OIDC_<ID>_*, SEAU_PASSWORD_LOGIN), secrets redacted.
+     */
+    extern char **environ;
+    struct auth_oidc_cfg oc;
+    struct cfg_problems problems = {.len = 0};
+    if (auth_oidc_cfg_load(environ, &oc, &problems) != 0) {
+        fprintf(stderr, "seau: the single sign-on settings have %zu problem%s:\n", problems.len,
+                problems.len == 1 ? "" : "s");
+        for (size_t i = 0; i < problems.len; i++)
+            fprintf(stderr, "  - %s\n", problems.items[i]);
+        status = 2;
+    } else {
+        auth_oidc_cfg_print(&oc, stdout);
+    }
+    cfg_problems_done(&problems);
+    auth_oidc_cfg_done(&oc);
+    if (status == 0 && cli__s3_configured(&c)) {
         /* A valid configuration that cannot reach its storage is not a working one. */
         struct s3_cred_provider *p = NULL;
         struct s3_client *s3 = NULL;

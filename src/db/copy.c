@@ -91,8 +91,7 @@ static bool copy__derived(const char *name)
     return strcmp(name, "schema_migrations") == 0 || strcmp(name, "object_totals") == 0 ||
            strcmp(name, "object_days") == 0 ||
            strcmp(name, "oidc_logins") == 0 /* sign-ins under way: minutes long */ ||
-           strncmp(name, "objects_fts", 11) == 0 ||
-           strncmp(name, "sqlite_", 7) == 0;
+           strncmp(name, "objects_fts", 11) == 0 || strncmp(name, "sqlite_", 7) == 0;
 }
 
 /* One integer from a one-row SQLite query; 0 when it yields nothing or NULL. */

@@ -47,8 +47,9 @@ struct db_user {
     bool disabled;
     int64_t created_at;    /* ms since the epoch */
     int64_t last_login_at; /* 0 when never */
-    char provider[DB_PROVIDER_MAX + 1]; /* the identity provider's id; "" for a password account */
-    bool mfa;              /* a confirmed second factor (TOTP) is on; read-only here */
+    /* The identity provider the account signs in with; "" for a password account. */
+    char provider[DB_PROVIDER_MAX + 1];
+    bool mfa; /* a confirmed second factor (TOTP) is on; read-only here */
 };
 
 struct db_session {
@@ -890,9 +891,9 @@ void db_leader_free(struct db_leader *l);
 
 /* ------------------------------------------------------------ single sign-on (OIDC) */
 
-#define DB_SUBJECT_MAX      255  /* the ID token's sub (OpenID Connect: at most 255 ASCII) */
-#define DB_OIDC_SECRET_MAX  63   /* state, nonce, PKCE verifier: base64url of 32 bytes */
-#define DB_RETURN_TO_MAX    2048 /* the same-origin path a sign-in returns to */
+#define DB_SUBJECT_MAX     255  /* the ID token's sub (OpenID Connect: at most 255 ASCII) */
+#define DB_OIDC_SECRET_MAX 63   /* state, nonce, PKCE verifier: base64url of 32 bytes */
+#define DB_RETURN_TO_MAX   2048 /* the same-origin path a sign-in returns to */
 
 /* A sign-in under way, between /api/auth/oidc/{provider}/start and its callback. */
 struct db_oidc_login {
@@ -912,8 +913,9 @@ struct db_oidc_identity {
     const char *subject;
     const char *email; /* normalized (lower-case) */
     const char *name;
-    const char *role;  /* "admin", "manager", "user"; NULL: keep an account's role ("user" when new) */
-    bool set_grants;   /* replace the account's grants with grants[0..ngrants) */
+    /* "admin", "manager", "user"; NULL: keep an account's role ("user" when new). */
+    const char *role;
+    bool set_grants; /* replace the account's grants with grants[0..ngrants) */
     const struct db_grant *grants;
     size_t ngrants;
 };

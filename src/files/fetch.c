@@ -1,6 +1,7 @@
 #include "files/fetch.h"
 
 #include "core/err.h"
+#include "core/trace.h"
 #include "s3/client.h"
 
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 struct files_fetch {
+    struct trace_ctx trace; /* the request's: the GetObject is its child */
     struct s3_client *s3;
     char *bucket, *key, *version_id, *range, *if_match;
     struct bytepipe *pipe;
@@ -46,6 +48,7 @@ static int sink_write(void *ctx, const void *data, size_t len)
 static void *fetch_main(void *arg)
 {
     struct files_fetch *f = arg;
+    trace_enter(&f->trace, NULL);
     struct s3_get_options opt = {
         .version_id = f->version_id,
         .range = f->range,
@@ -98,6 +101,7 @@ int files_fetch_start(struct s3_client *s3, const struct files_fetch_request *r,
     pthread_mutex_lock(&live_lock);
     live++;
     pthread_mutex_unlock(&live_lock);
+    trace_current(&f->trace);
     if (pthread_create(&f->thread, NULL, fetch_main, f)) {
         pthread_mutex_lock(&live_lock);
         live--;

@@ -4,6 +4,7 @@
  * unit tests replace with an in-memory bucket.
  */
 #include "files/zip_download.h"
+#include "core/trace.h"
 
 #include "core/bytepipe.h"
 #include "core/err.h"
@@ -329,6 +330,7 @@ static int authorize(const struct files_who *who, const char *bucket,
 /* ===================================== the producer ================================== */
 
 struct files_zip {
+    struct trace_ctx trace; /* the request's: the producer's S3 calls are its children */
     struct s3_client *s3;
     struct db *db;
     char *bucket;
@@ -390,6 +392,7 @@ static int write_entry(struct files_zip *j, struct zip_writer *z, const struct e
 static void *produce(void *arg)
 {
     struct files_zip *j = arg;
+    trace_enter(&j->trace, NULL);
     struct zip_sink sink = {pipe_write, j->pipe};
     struct zip_writer *z = zip_writer_new(&sink, NULL);
     int rc = z ? 0 : SEAU_E_NOMEM;
@@ -520,6 +523,7 @@ static int job_launch(struct files_zip *j)
     j->pipe = bytepipe_new(FILES_ZIP_PIPE_BYTES);
     if (!j->pipe)
         return SEAU_E_NOMEM;
+    trace_current(&j->trace);
     if (pthread_create(&j->thread, NULL, produce, j) != 0)
         return SEAU_E_IO;
     j->started = true;

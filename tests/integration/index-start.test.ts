@@ -22,6 +22,15 @@ let peer: S3Peer;
 let proxy: http.Server;
 let proxyPort = 0;
 const listings: URLSearchParams[] = [];
+/* While hold is set, listings after the first page wait for release(): the walk is caught
+ * half way whatever the machine's speed. */
+let hold = false;
+let held: (() => void)[] = [];
+const release = () => {
+    const h = held;
+    held = [];
+    h.forEach((f) => f());
+};
 
 const key = (i: number) => `obj-${String(i).padStart(5, '0')}.txt`;
 
@@ -39,6 +48,8 @@ before(async () => {
             if (inReq.method === 'GET' && u.searchParams.get('list-type') === '2' && u.pathname === `/${BUCKET}`) {
                 listings.push(u.searchParams);
                 await sleep(1500);
+                if (hold && (u.searchParams.get('continuation-token') || u.searchParams.get('start-after')))
+                    await new Promise<void>((resolve) => held.push(resolve));
             }
             const out = http.request({ host: target.hostname, port: target.port, method: inReq.method, path: inReq.url, headers: inReq.headers }, (res) => {
                 inRes.writeHead(res.statusCode ?? 502, res.headers);
@@ -67,6 +78,7 @@ test('the first walk runs at start in the background, shows its progress, and re
     const dataDir = tempDir();
     const env = { ...peer.seauEnv([BUCKET]), SEAU_S3_ENDPOINT: `http://127.0.0.1:${proxyPort}` };
     const t0 = Date.now();
+    hold = true;
     let srv = await startServer({ env, dataDir });
     /* Ready at once: it does not wait for the walk, which is under way. */
     const first = await indexDetails(srv);
@@ -85,9 +97,16 @@ test('the first walk runs at start in the background, shows its progress, and re
     const m = await req(srv, 'GET', '/api/metrics');
     assert.match(m.text, /^seau_index_sync_running 1$/m);
 
-    /* Stopped half way: the walk is abandoned at its next page, its place kept. */
+    /* Stopped half way: the page in flight is stored, the walk abandoned before the next one,
+     * its place kept. */
     const before = listings.length;
-    await srv.stop();
+    const stopped = srv.stop();
+    /* The stop reaches the walk right after this line; then the page in flight may end. */
+    await srv.waitForLog('the shutdown to begin', (l) => l.msg === 'shutting down');
+    await sleep(300);
+    hold = false;
+    release();
+    await stopped;
     srv = await startServer({ env, dataDir });
     const resumedFrom = await poll('the walk to resume', () => listings.slice(before).find((p) => p.get('start-after')), 20_000, 50);
     assert.match(resumedFrom.get('start-after')!, /^obj-\d{5}\.txt$/);

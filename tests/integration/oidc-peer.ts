@@ -96,7 +96,7 @@ export class Jar {
     readonly cookies = new Map<string, string>();
     take(h: Headers): void {
         for (const c of h.getSetCookie()) {
-            const [pair] = c.split(';');
+            const pair = c.split(';')[0] ?? '';
             const i = pair.indexOf('=');
             const name = pair.slice(0, i).trim();
             const value = pair.slice(i + 1).trim();
@@ -213,7 +213,7 @@ export async function callback(
     return {
         status: r.status,
         location: r.headers.get('location') ?? '',
-        session: s ? s.split(';')[0].slice('seau_session='.length) : undefined,
+        session: s ? (s.split(';')[0] ?? '').slice('seau_session='.length) : undefined,
         setCookies,
     };
 }

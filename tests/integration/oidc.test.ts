@@ -18,7 +18,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
 import { createServer, type Server } from 'node:http';
 import { before } from 'node:test';
 
-import { ADMIN, login, req, startServer, test, type Json, type SeauServer } from './harness.ts';
+import { ADMIN, login, req, runCli, seauEnv, startServer, test, type Json, type SeauServer } from './harness.ts';
 import {
     callback,
     OidcPeer,
@@ -483,4 +483,22 @@ test('a provider setting that is wrong stops the server at start with a sentence
         assert.match(e.message, /SEAU_OIDC_X_ROLE_MAP: the role of "a=root"/);
         return true;
     });
+});
+
+test('seau check shows the providers with the secret redacted, and names bad settings', async () => {
+    const env = seauEnv({
+        SEAU_DATABASE_URL: `sqlite:${srv.dataDir}/check.db`,
+        SEAU_OIDC_CORP_ISSUER: 'https://login.corp.example',
+        SEAU_OIDC_CORP_CLIENT_ID: 'seau',
+        SEAU_OIDC_CORP_CLIENT_SECRET: SECRET,
+        SEAU_OIDC_CORP_ROLE_MAP: 'admins=admin',
+    });
+    const ok = await runCli(['check'], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /identity provider corp \(CORP\): issuer https:\/\/login\.corp\.example, client seau, secret \(redacted\)/);
+    assert.ok(!ok.stdout.includes(SECRET) && !ok.stderr.includes(SECRET), 'the client secret is never printed');
+    const bad = await runCli(['check'], { env: { ...env, SEAU_OIDC_CORP_DEFAULT_ROLE: 'root', SEAU_PASSWORD_LOGIN: 'no' } });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /SEAU_OIDC_CORP_DEFAULT_ROLE must be admin, manager, user or none/);
+    assert.match(bad.stderr, /SEAU_PASSWORD_LOGIN must be true or false/);
 });

@@ -143,6 +143,14 @@ test('a proxied upload is one trace: the caller\'s span, the request, its S3 cal
     assert.equal(root.parentSpanId ?? '', '');
     assert.ok(descendants(root.spanId).some((s) => s.name === 'ListObjectsV2'));
 
+    /* A ZIP is built on a thread of its own: its GetObject is still the request's child. */
+    const zip = await fetch(`${srv.url}/api/download-zip?bucket=${BUCKET}&keys=in%2Ftraced.txt`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(zip.status, 200);
+    await zip.arrayBuffer();
+    const zipId = zip.headers.get('x-request-id')!;
+    const zipSpan = await poll('the ZIP span', () => spans.find((s) => s.traceId === zipId && s.kind === 2), 15_000, 100);
+    await poll('the ZIP\'s GetObject under it', () => descendants(zipSpan.spanId).some((s) => s.name === 'GetObject'), 15_000, 100);
+
     const m = await req(srv, 'GET', '/api/metrics');
     assert.match(m.text, /^seau_trace_spans_dropped_total 0$/m);
     assert.match(m.text, /^seau_trace_spans_exported_total [1-9]\d*$/m);

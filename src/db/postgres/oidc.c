@@ -200,7 +200,7 @@ static int sign_in_tx(struct db *db, struct pg__conn *c, void *ctx)
         pg__p_i64(&sp, x->s->created_at);
         pg__p_i64(&sp, x->s->last_seen_at);
         pg__p_i64(&sp, x->s->expires_at);
-        pg__p_text(&sp, x->s->id);
+        pg__p_opt_text(&sp, x->s->id);
         pg__p_opt_text(&sp, x->s->ip);
         pg__p_opt_text(&sp, x->s->user_agent);
         rc = pg__done(c, run(c, STMT_SESSION_INSERT, &sp), NULL);

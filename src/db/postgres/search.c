@@ -3,11 +3,12 @@
  * object index inside the caller's scopes, by key substring and filters,
  * and its count — the semantics of the SQLite store's search.c.
  *
- * The substring test is lower(key COLLATE "und-x-icu") LIKE '%q%', with q
- * folded the same way in SQL and its LIKE metacharacters (\, %, _)
- * escaped, so it matches exactly the keys that contain q whatever the case
- * (Unicode case folding by ICU). The GIN trigram index of migration 0002
- * serves it for queries of 3 characters or more; each scope is still a key
+ * The substring test is key_folded LIKE '%q%' — key_folded being the
+ * stored lower(key COLLATE "und-x-icu") of migration 0013 — with q folded
+ * the same way in SQL and its LIKE metacharacters (\, %, _) escaped, so it
+ * matches exactly the keys that contain q whatever the case (Unicode case
+ * folding by ICU, done once per row written, not per row read). The GIN
+ * trigram index on key_folded serves queries of 3 characters or more; each scope is still a key
  * range of the primary key, and the planner picks whichever is cheaper.
  * Statements are built per request (the scopes vary) and run unprepared, so
  * each is planned with its actual values.
@@ -21,7 +22,7 @@
 
 #define SEARCH_SQL_MAX 2048
 
-#define FOLD_KEY "lower(o.key COLLATE \"und-x-icu\")"
+#define FOLD_KEY "o.key_folded"
 
 /* A search statement under construction: SQL text and its parameters, both bounded. */
 struct search_sql {

@@ -307,7 +307,7 @@ void pg__leader_free(struct db_leader *l);
 /* ------------------------------------------------------------ oidc.c */
 int pg__oidc_login_put(struct db *db, const struct db_oidc_login *l, int64_t now);
 int pg__oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now,
-                         struct db_oidc_login *ret);
+                        struct db_oidc_login *ret);
 int pg__oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
                       struct db_audit_entry *audit, struct db_user *ret);
 /* ------------------------------------------------------------ recovery.c */

@@ -226,7 +226,7 @@ static int sign_in_tx(struct sqlite__conn *c, const struct db_oidc_identity *id,
             sqlite3_bind_int64(st, 3, s->created_at);
             sqlite3_bind_int64(st, 4, s->last_seen_at);
             sqlite3_bind_int64(st, 5, s->expires_at);
-            sqlite__bind_text(st, 6, s->id);
+            sqlite__bind_opt_text(st, 6, s->id);
             sqlite__bind_opt_text(st, 7, s->ip);
             sqlite__bind_opt_text(st, 8, s->user_agent);
         }

@@ -265,7 +265,7 @@ int sqlite__notification_purge(struct db *db, int64_t before, int64_t *ret_n);
 /* ------------------------------------------------------------ oidc.c */
 int sqlite__oidc_login_put(struct db *db, const struct db_oidc_login *l, int64_t now);
 int sqlite__oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now,
-                         struct db_oidc_login *ret);
+                            struct db_oidc_login *ret);
 int sqlite__oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
                       struct db_audit_entry *audit, struct db_user *ret);
 /* ------------------------------------------------------------ recovery.c */

@@ -196,10 +196,14 @@ static void test_claim_mapping(void **state)
 
     /* _DEFAULT_ROLE=none: no match, no entry. Without a role map: roles are left alone. */
     char *strict[] = {
-        "SEAU_OIDC_S_ISSUER=https://idp.example", "SEAU_OIDC_S_CLIENT_ID=x",
-        "SEAU_OIDC_S_CLIENT_SECRET=s",          "SEAU_OIDC_S_ROLE_MAP=admins=admin",
-        "SEAU_OIDC_S_DEFAULT_ROLE=none",        "SEAU_OIDC_F_ISSUER=https://idp.example",
-        "SEAU_OIDC_F_CLIENT_ID=x",              "SEAU_OIDC_F_CLIENT_SECRET=s",
+        "SEAU_OIDC_S_ISSUER=https://idp.example",
+        "SEAU_OIDC_S_CLIENT_ID=x",
+        "SEAU_OIDC_S_CLIENT_SECRET=s",
+        "SEAU_OIDC_S_ROLE_MAP=admins=admin",
+        "SEAU_OIDC_S_DEFAULT_ROLE=none",
+        "SEAU_OIDC_F_ISSUER=https://idp.example",
+        "SEAU_OIDC_F_CLIENT_ID=x",
+        "SEAU_OIDC_F_CLIENT_SECRET=s",
         NULL,
     };
     c = load(strict);
@@ -216,10 +220,14 @@ static void test_domains(void **state)
 {
     (void)state;
     char *env[] = {
-        "SEAU_OIDC_D_ISSUER=https://idp.example", "SEAU_OIDC_D_CLIENT_ID=x",
-        "SEAU_OIDC_D_CLIENT_SECRET=s", "SEAU_OIDC_D_ALLOWED_DOMAINS=example.com,corp.example",
-        "SEAU_OIDC_E_ISSUER=https://idp.example", "SEAU_OIDC_E_CLIENT_ID=x",
-        "SEAU_OIDC_E_CLIENT_SECRET=s", NULL,
+        "SEAU_OIDC_D_ISSUER=https://idp.example",
+        "SEAU_OIDC_D_CLIENT_ID=x",
+        "SEAU_OIDC_D_CLIENT_SECRET=s",
+        "SEAU_OIDC_D_ALLOWED_DOMAINS=example.com,corp.example",
+        "SEAU_OIDC_E_ISSUER=https://idp.example",
+        "SEAU_OIDC_E_CLIENT_ID=x",
+        "SEAU_OIDC_E_CLIENT_SECRET=s",
+        NULL,
     };
     struct auth_oidc_cfg c = load(env);
     const struct auth_oidc_provider_cfg *d = &c.providers[0];
@@ -240,8 +248,8 @@ static void test_return_to(void **state)
     (void)state;
     static const char *const ok[] = {"/", "/files", "/files?bucket=a&prefix=b%2F", "/a#frag"};
     static const char *const bad[] = {
-        NULL, "", "files", "//evil.example", "/\\evil.example", "https://evil.example/",
-        "/a b", "/a\tb", "/a\nb", "/a\\b", "javascript:alert(1)", "/\xc3\xa9",
+        NULL,   "",      "files", "//evil.example", "/\\evil.example",     "https://evil.example/",
+        "/a b", "/a\tb", "/a\nb", "/a\\b",          "javascript:alert(1)", "/\xc3\xa9",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         assert_true(auth_oidc_return_to_ok(ok[i]));
@@ -261,8 +269,8 @@ static void test_return_to(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_provider),  cmocka_unit_test(test_problems_named),
-        cmocka_unit_test(test_claim_mapping),  cmocka_unit_test(test_domains),
+        cmocka_unit_test(test_full_provider), cmocka_unit_test(test_problems_named),
+        cmocka_unit_test(test_claim_mapping), cmocka_unit_test(test_domains),
         cmocka_unit_test(test_return_to),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,10 +74,9 @@ static struct auth_oidc_keys *public_set(cjose_jwk_t **keys, size_t n)
 
 static json_t *good_claims(void)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", "https://idp.example",
-                     "aud", "seau", "sub", "user-1", "nonce", "n-123", "iat",
-                     (json_int_t)(NOW - 10), "exp", (json_int_t)(NOW + 300), "email",
-                     "a@example.com");
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", "https://idp.example", "aud",
+                     "seau", "sub", "user-1", "nonce", "n-123", "iat", (json_int_t)(NOW - 10),
+                     "exp", (json_int_t)(NOW + 300), "email", "a@example.com");
 }
 
 /* Signs claims (taken) with key under alg and kid (NULL: no kid). Free the result. */
@@ -266,8 +265,9 @@ static void test_jwks_parsing(void **state)
     assert_int_equal(auth_oidc_keys_parse("{}", 2, &k), SEAU_E_VALIDATION);
     assert_int_equal(auth_oidc_keys_parse("nonsense", 8, &k), SEAU_E_VALIDATION);
     /* Only an encryption key and a symmetric key: nothing to verify with. */
-    const char *none = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"},"
-                       "{\"kty\":\"EC\",\"use\":\"enc\",\"crv\":\"P-256\",\"x\":\"a\",\"y\":\"b\"}]}";
+    const char *none =
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"},"
+        "{\"kty\":\"EC\",\"use\":\"enc\",\"crv\":\"P-256\",\"x\":\"a\",\"y\":\"b\"}]}";
     assert_int_equal(auth_oidc_keys_parse(none, strlen(none), &k), SEAU_E_VALIDATION);
     assert_null(k);
 }

@@ -99,8 +99,7 @@ static void test_account_created_then_updated(void **state)
     test_db_open(&t);
     const struct db_grant g1[] = {{"media", "team/", "full"}, {"archive", "", "full"}};
     struct db_user u, again, byid;
-    assert_int_equal(sign_in(t.db, "sub-1", "ann@corp.example", "manager", g1, 2, true, 1, &u),
-                     0);
+    assert_int_equal(sign_in(t.db, "sub-1", "ann@corp.example", "manager", g1, 2, true, 1, &u), 0);
     assert_true(u.id > 0);
     assert_string_equal(u.role, "manager");
     assert_string_equal(u.provider, "corp");
@@ -132,8 +131,8 @@ static void test_account_created_then_updated(void **state)
     assert_string_equal(g[0].prefix, "public/");
     free(g);
     /* Without a role or grants mapping: both stay as an admin set them. */
-    assert_int_equal(sign_in(t.db, "sub-1", "ann.new@corp.example", NULL, NULL, 0, false, 3, &again),
-                     0);
+    assert_int_equal(
+        sign_in(t.db, "sub-1", "ann.new@corp.example", NULL, NULL, 0, false, 3, &again), 0);
     assert_string_equal(again.role, "user");
     assert_int_equal(db_grants_get(t.db, u.id, &g, &ng), 0);
     assert_int_equal(ng, 1);
@@ -171,7 +170,8 @@ static void test_refusals_change_nothing(void **state)
     assert_int_equal(audit_count(t.db, "success"), 0);
 
     /* The only admin cannot be demoted by a sign-in. */
-    assert_int_equal(sign_in(t.db, "sub-a", "admin@corp.example", "admin", NULL, 0, false, 2, &u), 0);
+    assert_int_equal(sign_in(t.db, "sub-a", "admin@corp.example", "admin", NULL, 0, false, 2, &u),
+                     0);
     assert_int_equal(sign_in(t.db, "sub-a", "admin@corp.example", "user", NULL, 0, false, 3, &u),
                      SEAU_E_CONFLICT);
     assert_int_equal(db_user_get_by_email(t.db, "admin@corp.example", &who), 0);
