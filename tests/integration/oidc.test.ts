@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { before } from 'node:test';
+import { after, before } from 'node:test';
 
 import { ADMIN, login, req, runCli, seauEnv, startServer, test, type Json, type SeauServer } from './harness.ts';
 import {
@@ -127,6 +127,15 @@ class MockIssuer {
         const a = this.server.address();
         this.issuer = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
     }
+
+    /** Closes the listener and its keep-alive connections (else the test file never exits). */
+    async stop(): Promise<void> {
+        if (!this.server?.listening)
+            return;
+        const closed = new Promise<void>((r) => this.server.close(() => r()));
+        this.server.closeAllConnections();
+        await closed;
+    }
 }
 
 const mock = new MockIssuer();
@@ -149,6 +158,10 @@ function claims(nonce: string, over: Json = {}): Json {
 }
 
 /* ------------------------------------------------------------ set-up */
+
+after(async () => {
+    await mock.stop();
+});
 
 before(async () => {
     await mock.start();
