@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 
 import { ADMIN, login, poll, req, startServer, test, type Json, type SeauServer } from './harness.ts';
+import { STORE } from './store.ts';
 import { startRgw, type S3Peer } from './s3peer.ts';
 
 const BUCKET = 'trace-a';
@@ -126,7 +127,7 @@ test('a proxied upload is one trace: the caller\'s span, the request, its S3 cal
     assert.equal(attr(put.attributes, 'http.response.status_code'), 200);
     assert.equal(attr(put.attributes, 'seau.s3.retries'), 0);
     const tx = kids.find((s) => s.name === 'db.transaction');
-    assert.equal(attr(tx.attributes, 'db.system'), 'sqlite');
+    assert.equal(attr(tx.attributes, 'db.system'), STORE === 'postgres' ? 'postgresql' : 'sqlite');
     assert.ok(BigInt(server.startTimeUnixNano) <= BigInt(put.startTimeUnixNano));
     assert.ok(BigInt(put.endTimeUnixNano) <= BigInt(server.endTimeUnixNano));
 
