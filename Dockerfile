@@ -10,7 +10,7 @@ RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       cmake make gcc libc6-dev pkg-config binutils \
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev libssl-dev \
-      libcurl4-openssl-dev libexpat1-dev libmagic-dev zlib1g-dev libwslay-dev \
+      libcurl4-openssl-dev libexpat1-dev libmagic-dev zlib1g-dev libwslay-dev libcjose-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -67,7 +67,7 @@ LABEL org.opencontainers.image.title="Seau" \
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libmicrohttpd12 libjansson4 libsodium23 libsqlite3-0 libpq5 libssl3 libcurl4 \
-      libexpat1 libmagic1 zlib1g libwslay1 ca-certificates \
+      libexpat1 libmagic1 zlib1g libwslay1 libcjose0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old \
       /var/log/apt /var/log/dpkg.log /var/log/alternatives.log \
  && find / -xdev -type f -perm /6000 -exec chmod ug-s {} + \
