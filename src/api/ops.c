@@ -163,6 +163,8 @@ int api_metrics(struct http_req *req)
     events_stats(app->events, &ev);
     struct metrics_gauges g = {
         .in_flight = app->server ? http_server_in_flight(app->server) : 0,
+        .heads_cut = app->server ? http_server_heads_cut(app->server) : 0,
+        .connections_refused = app->server ? http_server_connections_refused(app->server) : 0,
         .ready = atomic_load(&app->ready),
         .events = &ev,
     };

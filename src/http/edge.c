@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/ioctl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -238,6 +239,13 @@ void http__edge_request_done(struct http__edge *e, struct MHD_Connection *conn)
                  time_mono_ns() + (e->o.idle_timeout_ms + e->o.header_timeout_ms) * 1000000);
 }
 
+/* Whether the kernel holds bytes of this socket that libmicrohttpd has not read yet. */
+static bool edge__unread(MHD_socket fd)
+{
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void *edge__reap(void *arg)
 {
     struct http__edge *e = arg;
@@ -261,6 +269,17 @@ static void *edge__reap(void *arg)
             int64_t d = atomic_load(&c->deadline_ns);
             if (d == 0 || d > now || c->cut || c->fd == MHD_INVALID_SOCKET)
                 continue;
+            if (edge__unread(c->fd)) {
+                /*
+                 * The client's bytes are here, unread: the server is behind
+                 * (its workers busy with other requests), not the client.
+                 * The head gets a full header timeout from now; the CAS
+                 * leaves a head completed meanwhile (0) alone.
+                 */
+                atomic_compare_exchange_strong(&c->deadline_ns, &d,
+                                               now + e->o.header_timeout_ms * 1000000);
+                continue;
+            }
             /*
              * Not close(): libmicrohttpd owns the descriptor. After the
              * shutdown it reads end-of-stream and closes the connection on

@@ -492,6 +492,16 @@ unsigned http_server_in_flight(const struct http_server *s)
     return atomic_load(&s->in_flight);
 }
 
+uint64_t http_server_heads_cut(const struct http_server *s)
+{
+    return s->edge ? http__edge_heads_cut(s->edge) : 0;
+}
+
+uint64_t http_server_connections_refused(const struct http_server *s)
+{
+    return s->edge ? http__edge_refused(s->edge) : 0;
+}
+
 unsigned http_server_stop(struct http_server *s, int64_t timeout_ms)
 {
     if (!s)

@@ -84,6 +84,10 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
 /* Requests being handled right now (headers received, response not yet sent). */
 unsigned http_server_in_flight(const struct http_server *s);
 
+/* Request heads cut at their deadline, and connections refused by the per-address cap. */
+uint64_t http_server_heads_cut(const struct http_server *s);
+uint64_t http_server_connections_refused(const struct http_server *s);
+
 /*
  * Stops accepting connections, waits up to timeout_ms for in-flight
  * requests to finish, then closes everything. Returns the number of

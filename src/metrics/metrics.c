@@ -562,6 +562,14 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct buf
                         "# HELP seau_http_requests_in_flight Requests being handled now.\n"
                         "# TYPE seau_http_requests_in_flight gauge\n"
                         "seau_http_requests_in_flight %u\n"
+                        "# HELP seau_http_heads_cut_total Connections cut because their request "
+                        "head was not complete by its deadline (SEAU_HEADER_TIMEOUT).\n"
+                        "# TYPE seau_http_heads_cut_total counter\n"
+                        "seau_http_heads_cut_total %llu\n"
+                        "# HELP seau_http_connections_refused_total Connections refused by the "
+                        "per-address cap (SEAU_MAX_CONNECTIONS_PER_CLIENT).\n"
+                        "# TYPE seau_http_connections_refused_total counter\n"
+                        "seau_http_connections_refused_total %llu\n"
                         "# HELP seau_ready Whether the instance reports ready (1) or not (0).\n"
                         "# TYPE seau_ready gauge\n"
                         "seau_ready %d\n"
@@ -578,7 +586,8 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, struct buf
                         "Unix epoch in seconds.\n"
                         "# TYPE process_start_time_seconds gauge\n"
                         "process_start_time_seconds %.3f\n",
-                        g->in_flight, g->ready, SEAU_VERSION,
+                        g->in_flight, (unsigned long long)g->heads_cut,
+                        (unsigned long long)g->connections_refused, g->ready, SEAU_VERSION,
                         (long long)metrics_process_rss(), (long long)metrics_process_open_fds(),
                         metrics_process_start_time());
     if (rc == 0)

@@ -81,6 +81,8 @@ struct metrics_events {
 /* Values that live outside the registry, sampled at render time. */
 struct metrics_gauges {
     unsigned in_flight;
+    uint64_t heads_cut;           /* request heads cut at their deadline */
+    uint64_t connections_refused; /* refused by the per-address cap */
     int ready;
     const struct metrics_events *events; /* NULL: not rendered */
     int64_t now_ms;                      /* 0: the wall clock (for the active users) */

@@ -26,7 +26,6 @@ import {
     type RawResponse,
     type SeauServer,
 } from './harness.ts';
-import { STORE } from './store.ts';
 
 const LOGIN_LIMIT = 4096; /* the login route's body limit (src/api/routes.c) */
 const HEADER_LIMIT = 16 * 1024; /* total request header bytes (src/cli/serve.c) */
@@ -471,12 +470,6 @@ test('more than 512 concurrent keep-alive connections are all answered', async (
         for (const c of conns)
             c.close();
     }
-}, {
-    /* Known problem on PostgreSQL, left open: with 600 requests queued behind store calls
-     * that take longer than SQLite's, the request-head deadline (counted from accept) cuts
-     * connections whose heads arrived but were not read yet (tests/integration/README.md,
-     * "Both stores"). Runs on SQLite in the default run. */
-    skip: STORE === 'postgres' ? 'the head deadline cuts queued requests on PostgreSQL (known, open)' : false,
 });
 
 /* ---------------------------------------------------------------- static files */
