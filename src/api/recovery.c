@@ -548,12 +548,15 @@ int api_object_patch(struct http_req *req)
     api_actor_init(&actor, req);
     const char *field = NULL;
     struct files_written w;
+    struct files_pair *now = NULL;
+    size_t nnow = 0;
     struct s3_error e;
     memset(&e, 0, sizeof(e));
     int rc = files_metadata_set_audited(&env, api_who(req), &actor.actor, bucket, key, ctype, meta,
-                                        n, m != NULL, &field, &w, &e);
-    json_t *meta_out = rc == 0 && m ? pairs_json(meta, n) : NULL;
+                                        n, m != NULL, &field, &w, &now, &nnow, &e);
     free(meta);
+    json_t *meta_out = rc == 0 ? pairs_json(now, nnow) : NULL;
+    files_pairs_free(now, nnow);
     if (rc == SEAU_E_VALIDATION && field) {
         jsonx_check_init(&check);
         jsonx_check_fail(&check, field,

@@ -172,6 +172,25 @@ int files_tags_set_audited(const struct files_env *env, const struct files_who *
     return rc;
 }
 
+/* S3's metadata of a HEAD answer, copied out of it. */
+static int pairs_of_meta(const struct s3_meta *m, size_t n, struct files_pair **ret, size_t *ret_n)
+{
+    struct files_pair *p = calloc(n ? n : 1, sizeof(*p));
+    if (!p)
+        return SEAU_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        p[i].name = str_dup(m[i].name);
+        p[i].value = str_dup(m[i].value);
+        if (!p[i].name || !p[i].value) {
+            files_pairs_free(p, n);
+            return SEAU_E_NOMEM;
+        }
+    }
+    *ret = p;
+    *ret_n = n;
+    return 0;
+}
+
 static bool meta_name_ok(const char *s)
 {
     if (!*s || strlen(s) > 128)
@@ -195,7 +214,8 @@ int files_metadata_set_audited(const struct files_env *env, const struct files_w
                                const struct audit_actor *actor, const char *bucket, const char *key,
                                const char *content_type, const struct files_pair *meta,
                                size_t nmeta, bool replace_meta, const char **ret_field,
-                               struct files_written *ret, struct s3_error *ret_err)
+                               struct files_written *ret, struct files_pair **ret_meta,
+                               size_t *ret_nmeta, struct s3_error *ret_err)
 {
     if (!env->s3)
         return SEAU_E_UNAVAILABLE;
@@ -248,6 +268,8 @@ int files_metadata_set_audited(const struct files_env *env, const struct files_w
     s3_object_head_done(&h);
     struct files_written w;
     memset(&w, 0, sizeof(w));
+    struct files_pair *now = NULL;
+    size_t nnow = 0;
     if (rc == 0) {
         struct s3_object_head a;
         memset(&a, 0, sizeof(a));
@@ -261,14 +283,17 @@ int files_metadata_set_audited(const struct files_env *env, const struct files_w
             w.uploaded_by = owner;
             (void)files_index_record(env->db, bucket, key, w.size, w.etag, w.last_modified_ms,
                                      w.content_type, owner, time_now_ms());
+            rc = pairs_of_meta(a.meta, a.meta_count, &now, &nnow);
         }
         s3_object_head_done(&a);
     }
     json_t *d = json_pack("{s:b, s:I}", "contentType", content_type != NULL, "metadata",
                           (json_int_t)(replace_meta ? nmeta : 0));
     files__audit(env, actor, "object.metadata", bucket, key, rc, d);
-    if (rc)
+    if (rc) {
+        files_pairs_free(now, nnow);
         return rc;
+    }
     events_publish(env->events, &(struct event){.type = EVENTS_UPLOAD,
                                                 .bucket = bucket,
                                                 .key = key,
@@ -277,5 +302,7 @@ int files_metadata_set_audited(const struct files_env *env, const struct files_w
                                                 .actor = actor->email,
                                                 .actor_id = actor->user_id});
     *ret = w;
+    *ret_meta = now;
+    *ret_nmeta = nnow;
     return 0;
 }

@@ -257,13 +257,17 @@ int files_tags_set_audited(const struct files_env *env, const struct files_who *
 /*
  * Replaces the content type (NULL: kept) and/or the user metadata (NULL:
  * kept; names [A-Za-z0-9-_], S3's 2 KiB in all) by a copy of the object onto
- * itself. The uploader stays. Audited "object.metadata".
+ * itself. The uploader stays. Audited "object.metadata". On success
+ * *ret_meta (free with files_pairs_free) is the user metadata the object
+ * carries now, as S3 reports it after the copy: the kept one when only the
+ * content type changed.
  */
 int files_metadata_set_audited(const struct files_env *env, const struct files_who *who,
                                const struct audit_actor *actor, const char *bucket, const char *key,
                                const char *content_type, const struct files_pair *meta,
                                size_t nmeta, bool replace_meta, const char **ret_field,
-                               struct files_written *ret, struct s3_error *ret_err);
+                               struct files_written *ret, struct files_pair **ret_meta,
+                               size_t *ret_nmeta, struct s3_error *ret_err);
 
 /* ============================ shared by the three files ============================ */
 

@@ -114,6 +114,13 @@ test('metadata edits copy the object onto itself; the uploader stays', async () 
     assert.deepEqual(d.body.metadata, { project: 'apollo', 'review-by': 'bob' });
     assert.equal(d.body.file.uploadedBy, alice.id);
 
+    /* The content type alone: the metadata stays, and the answer says what it is. */
+    const ct = await req(srv, 'PATCH', '/api/object', { token: alice.token, json: { bucket: A, key, contentType: 'text/plain' } });
+    assert.equal(ct.status, 200, ct.text);
+    assert.equal(ct.body.file.contentType, 'text/plain');
+    assert.deepEqual(ct.body.metadata, { project: 'apollo', 'review-by': 'bob' });
+    assert.deepEqual((await peer.client.send(new HeadObjectCommand({ Bucket: A, Key: key }))).Metadata, { project: 'apollo', 'review-by': 'bob' });
+
     assertError(await req(srv, 'PATCH', '/api/object', { token: bob.token, json: { bucket: A, key, metadata: {} } }), 403, 'forbidden');
     assertFields(await req(srv, 'PATCH', '/api/object', { token: alice.token, json: { bucket: A, key, metadata: { 'bad name': 'x' } } }), ['metadata']);
     assertFields(await req(srv, 'PATCH', '/api/object', { token: alice.token, json: { bucket: A, key, contentType: 'nonsense' } }), ['contentType']);
