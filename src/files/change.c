@@ -9,6 +9,7 @@
 #include "events/bus.h"
 #include "files/index.h"
 #include "files/owner.h"
+#include "files/recovery.h"
 #include "s3/client.h"
 #include "s3/listing.h"
 
@@ -259,6 +260,8 @@ static int may_delete(const struct files_who *who, const char *bucket, const cha
 static int may(const struct files_who *who, enum auth_action action, const char *bucket,
                const char *key)
 {
+    if (action == AUTH_OBJECT_WRITE || action == AUTH_FOLDER_CREATE)
+        return files_may_write(&who->subject, action, bucket, key);
     struct auth_resource res = {.bucket = bucket, .key = key};
     return auth_can(&who->subject, action, &res);
 }

@@ -56,6 +56,14 @@ void files_trash_configure(const struct cfg_trash *t, size_t n);
 const struct cfg_trash *files_trash_of(const char *bucket);
 /* True when key lies under bucket's trash prefix (or is the prefix's folder). */
 bool files_trash_hides(const char *bucket, const char *key);
+/*
+ * Whether subject may write key (upload, copy or move to, rename to, a new
+ * folder): auth_can's answer, and SEAU_E_FORBIDDEN for a key in the
+ * bucket's trash folder whatever the role. Only Seau moves objects there,
+ * and purges them at the retention: a file put there by hand would be lost.
+ */
+int files_may_write(const struct auth_subject *subject, enum auth_action action,
+                    const char *bucket, const char *key);
 
 /* What GET /api/buckets reports: "trash", "versions" or NULL (deletes are final). */
 const char *files_recoverable(const char *bucket, const char *versioning);

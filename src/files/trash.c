@@ -48,6 +48,16 @@ bool files_trash_hides(const char *bucket, const char *key)
            (strlen(key) == pl - 1 && strncmp(key, t->prefix, pl - 1) == 0);
 }
 
+int files_may_write(const struct auth_subject *subject, enum auth_action action,
+                    const char *bucket, const char *key)
+{
+    struct auth_resource res = {.bucket = bucket, .key = key};
+    int rc = auth_can(subject, action, &res);
+    if (rc == 0 && files_trash_hides(bucket, key))
+        rc = SEAU_E_FORBIDDEN;
+    return rc;
+}
+
 const char *files_recoverable(const char *bucket, const char *versioning)
 {
     if (files_trash_of(bucket))

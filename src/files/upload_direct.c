@@ -9,6 +9,7 @@
 #include "files/clamav.h"
 #include "files/index.h"
 #include "files/owner.h"
+#include "files/recovery.h"
 #include "files/rules.h"
 #include "metrics/metrics.h"
 #include "s3/client.h"
@@ -166,8 +167,7 @@ int files_upload_start(const struct files_env *env, const struct cfg *cfg,
 {
     if (!env->s3)
         return SEAU_E_UNAVAILABLE;
-    struct auth_resource res = {.bucket = r->bucket, .key = r->key};
-    int rc = auth_can(&who->subject, AUTH_OBJECT_WRITE, &res);
+    int rc = files_may_write(&who->subject, AUTH_OBJECT_WRITE, r->bucket, r->key);
     if (rc)
         return rc;
     /* Someone else's object is not the caller's to replace (asked again at complete). */

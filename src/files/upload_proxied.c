@@ -6,6 +6,7 @@
 #include "core/timeutil.h"
 #include "events/bus.h"
 #include "files/browse.h"
+#include "files/recovery.h"
 #include "metrics/metrics.h"
 
 #include <jansson.h>
@@ -143,8 +144,7 @@ int files_upload_proxied_begin(struct files_upload_proxied *u, const char *filen
         snprintf(msg, sizeof(msg), "%s (%s)", why, filename);
         return refuse(u, SEAU_E_VALIDATION, "file", msg);
     }
-    struct auth_resource res = {.bucket = u->bucket, .key = u->key};
-    int rc = auth_can(&u->o.who->subject, AUTH_OBJECT_WRITE, &res);
+    int rc = files_may_write(&u->o.who->subject, AUTH_OBJECT_WRITE, u->bucket, u->key);
     if (rc)
         return refuse(u, rc, NULL, NULL);
     if (u->o.before_file && (rc = u->o.before_file(u->o.before_file_arg)))

@@ -130,6 +130,29 @@ test('trash prefix: deletes move objects, hidden from listings, search and stats
     assert.equal(again.body.files.length, 2, 'restored files are searchable again');
 });
 
+test('nobody writes into the trash folder: uploads, copies, moves, renames and new folders there are refused', async () => {
+    /* What lands there is purged at the retention: a file put there would be lost. */
+    const f = new FormData();
+    f.append('bucket', BIN);
+    f.append('prefix', '.trash/');
+    f.append('file', new Blob(['lost'], { type: 'text/plain' }), 'put-here.txt');
+    const proxied = await fetch(`${srv.url}/api/upload`, { method: 'POST', body: f, headers: { authorization: `Bearer ${admin}` } });
+    assert.equal(proxied.status, 403, await proxied.text());
+    assertError(await req(srv, 'POST', '/api/uploads', { token: admin, json: { bucket: BIN, key: '.trash/direct.txt', size: 4, contentType: 'text/plain' } }), 403, 'forbidden');
+    assertError(await req(srv, 'POST', '/api/folders', { token: admin, json: { bucket: BIN, prefix: '.trash/new/' } }), 403, 'forbidden');
+    await upload(srv, admin, BIN, 'team/stays.txt', 'stays');
+    assertError(await req(srv, 'POST', '/api/rename', { token: admin, json: { bucket: BIN, key: 'team/stays.txt', newKey: '.trash/stays.txt' } }), 403, 'forbidden');
+    for (const move of [false, true]) {
+        const c = await req(srv, 'POST', '/api/copy', { token: admin, json: { bucket: BIN, sources: ['team/stays.txt'], destinationBucket: BIN, destinationPrefix: '.trash/', move } });
+        assert.equal(c.body.copied?.length ?? 0, 0, c.text);
+        assert.ok(c.status === 403 || c.body.errors?.length === 1, c.text);
+    }
+    assert.equal(await body(peer, BIN, 'team/stays.txt'), 'stays', 'the source is untouched');
+    assert.deepEqual((await keysUnder(BIN, '.trash/')).filter((k) => /put-here|direct|new\/|stays/.test(k)), [], 'nothing was written there');
+    /* A bucket without a trash folder takes the same names as ordinary keys. */
+    await upload(srv, admin, OFF, '.trash/ordinary.txt', 'fine');
+});
+
 test('a restore gives the file back to its uploader, not to whoever deleted it', async () => {
     await upload(srv, alice.token, ON, 'team/owned.txt', 'mine');
     await upload(srv, alice.token, BIN, 'team/owned.txt', 'mine too');
