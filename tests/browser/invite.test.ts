@@ -55,7 +55,8 @@ test('invite from the users page, open the link signed out, choose a password, s
     await dialog.getByText('was not sent by email').waitFor();
     assert.deepEqual(await axe(admin.page), [], 'the link view is axe-clean');
     await screenshot(admin.page, 'invite-link');
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    /* The dialog's own close button comes first; the one under the link is the last. */
+    await dialog.getByRole('button', { name: 'Close' }).last().click();
     await admin.page.getByTestId('users').locator('tr[data-email="nadia@example.com"]').waitFor();
     assertNoProblems(admin);
 
@@ -67,7 +68,7 @@ test('invite from the users page, open the link signed out, choose a password, s
     assert.ok(!guest.page.url().includes('token='), guest.page.url());
     assert.deepEqual(await axe(guest.page), [], 'the invitation page is axe-clean');
     await screenshot(guest.page, 'invite-page');
-    await guest.page.getByLabel('New password').fill(PASSWORD);
+    await guest.page.getByLabel('New password', { exact: true }).fill(PASSWORD);
     await guest.page.getByLabel('Repeat the password').fill(`${PASSWORD}x`);
     await guest.page.getByRole('button', { name: 'Save and sign in' }).click();
     await guest.page.getByRole('alert').filter({ hasText: 'not the same' }).waitFor();
@@ -120,7 +121,7 @@ test('a password an admin chose must be changed first: the screen, then the cons
     assert.deepEqual(await axe(tab.page), [], 'the forced change screen is axe-clean');
     await screenshot(tab.page, 'password-change');
     await form.getByLabel('Current password').fill('set-by-admin-0123456789');
-    await form.getByLabel('New password').fill(PASSWORD);
+    await form.getByLabel('New password', { exact: true }).fill(PASSWORD);
     await form.getByLabel('Repeat the new password').fill(PASSWORD);
     await form.getByRole('button', { name: 'Change the password' }).click();
     await tab.page.getByRole('navigation', { name: 'Main' }).waitFor();
