@@ -77,7 +77,8 @@ int api_users_invite(struct http_req *req)
     static const char *const allowed[] = {"email", "name", "role", "invite", NULL};
     jsonx_reject_unknown(&check, body, allowed);
     if (json_object_get(body, "password"))
-        jsonx_check_fail(&check, "password", "must not be given with invite: the person chooses it");
+        jsonx_check_fail(&check, "password",
+                         "must not be given with invite: the person chooses it");
     const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
     const char *name = jsonx_get_string(&check, body, "name", true, DB_NAME_MAX);
     const char *role = jsonx_get_string(&check, body, "role", true, 16);
@@ -106,8 +107,8 @@ int api_users_invite(struct http_req *req)
     events_publish_user(app->events, actor.actor.email, actor.actor.user_id, u.id, u.email,
                         "invited the account");
     json_t *invitation = invitation_json(req, &u, &inv);
-    return http_reply_json(req, 201, json_pack("{s:o, s:o}", "user", api_user_json(&u),
-                                               "invitation", invitation));
+    return http_reply_json(
+        req, 201, json_pack("{s:o, s:o}", "user", api_user_json(&u), "invitation", invitation));
 }
 
 int api_user_invitation_reissue(struct http_req *req)
@@ -121,8 +122,8 @@ int api_user_invitation_reissue(struct http_req *req)
     api_actor_init(&actor, req);
     struct db_user u;
     struct auth_invitation inv;
-    rc = auth_invitation_reissue(app->db, &actor.actor, id, app->cfg->invite_ttl_ms,
-                                 time_now_ms(), &u, &inv);
+    rc = auth_invitation_reissue(app->db, &actor.actor, id, app->cfg->invite_ttl_ms, time_now_ms(),
+                                 &u, &inv);
     if (rc == SEAU_E_CONFLICT)
         return http_reply_error(req, rc,
                                 "This account already has a password or signs in with an "
@@ -131,8 +132,8 @@ int api_user_invitation_reissue(struct http_req *req)
     if (rc)
         return rc;
     json_t *invitation = invitation_json(req, &u, &inv);
-    return http_reply_json(req, 200, json_pack("{s:o, s:o}", "user", api_user_json(&u),
-                                               "invitation", invitation));
+    return http_reply_json(
+        req, 200, json_pack("{s:o, s:o}", "user", api_user_json(&u), "invitation", invitation));
 }
 
 /* The token of the path, or "" when it cannot be one (the service then answers as for unknown). */
@@ -168,8 +169,9 @@ int api_invitation_get(struct http_req *req)
     str_wipe(token, sizeof(token));
     if (rc)
         return reply_failure(req, rc, retry);
-    return http_reply_json(req, 200, json_pack("{s:s, s:s, s:o}", "email", u.email, "name", u.name,
-                                               "expiresAt", api_time_json(expires)));
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:o}", "email", u.email, "name", u.name,
+                                     "expiresAt", api_time_json(expires)));
 }
 
 int api_invitation_accept(struct http_req *req)

@@ -58,8 +58,8 @@ int auth_invite_user(struct db *db, const struct audit_actor *actor, const char 
     u.created_at = now;
     /* No usable password until the link is taken: "" never verifies (auth_login). */
     u.password_hash[0] = '\0';
-    char *details = auth__details(
-        json_pack("{s:s, s:s, s:b}", "email", u.email, "role", u.role, "invited", 1));
+    char *details =
+        auth__details(json_pack("{s:s, s:s, s:b}", "email", u.email, "role", u.role, "invited", 1));
     struct db_audit_entry e;
     audit_entry_init(&e, actor, "user.create", "success", details, now);
     int rc = db_user_insert(db, &u, &e);
@@ -156,8 +156,8 @@ int auth_invitation_accept(struct db *db, const struct auth_limits *lim, const c
     struct audit_actor a = *from;
     a.user_id = u.id;
     a.email = u.email;
-    char *details = auth__details(json_pack("{s:I, s:s}", "targetId", (json_int_t)u.id,
-                                            "targetEmail", u.email));
+    char *details = auth__details(
+        json_pack("{s:I, s:s}", "targetId", (json_int_t)u.id, "targetEmail", u.email));
     struct db_audit_entry e;
     audit_entry_init(&e, &a, "user.invitation_accepted", "success", details, now);
     /* Taken by someone else (another replica) since find(): the same answer as unknown. */

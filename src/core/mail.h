@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 struct mail_server {
-    const char *url;  /* smtp://host:port, smtps://user:pass@host (a secret) */
-    const char *from; /* the sender's address */
+    const char *url;    /* smtp://host:port, smtps://user:pass@host (a secret) */
+    const char *from;   /* the sender's address */
     int64_t timeout_ms; /* the whole exchange; the connection gets at most half */
 };
 

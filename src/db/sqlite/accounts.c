@@ -623,10 +623,10 @@ int sqlite__invitation_accept(struct db *db, const unsigned char *token_hash, in
                               struct db_user *ret_u)
 {
     struct sqlite__conn *c = sqlite__acquire(db);
-    int64_t user_id = 0;
     struct db_user u;
     int rc = sqlite__tx_begin(c);
     if (rc == 0) {
+        int64_t user_id = 0;
         sqlite3_stmt *st = stmt(c, STMT_INVITATION_TAKE);
         rc = SEAU_E_DB;
         if (st) {

@@ -299,8 +299,8 @@ static void test_service_flow(void **state)
     /* The first link was overwritten by nothing: look it up again from a fresh invite. */
     struct db_user v;
     struct auth_invitation first;
-    assert_int_equal(auth_invite_user(db, &admin_from, "omar@example.com", "Omar", AUTH_ROLE_MANAGER,
-                                      DAY, T0, &v, &first),
+    assert_int_equal(auth_invite_user(db, &admin_from, "omar@example.com", "Omar",
+                                      AUTH_ROLE_MANAGER, DAY, T0, &v, &first),
                      0);
 
     /* No password signs in before the link is used, with the same answer as a wrong one. */
@@ -313,17 +313,16 @@ static void test_service_flow(void **state)
 
     struct db_user seen;
     int64_t expires = 0;
-    assert_int_equal(auth_invitation_lookup(db, &l, first.token, &stranger, T0 + 1, &seen, &expires,
-                                            &retry),
-                     0);
+    assert_int_equal(
+        auth_invitation_lookup(db, &l, first.token, &stranger, T0 + 1, &seen, &expires, &retry), 0);
     assert_string_equal(seen.email, "omar@example.com");
     assert_string_equal(seen.password_hash, "");
     assert_int_equal(expires, T0 + DAY);
-    assert_int_equal(auth_invitation_accept(db, &l, first.token, "short", &stranger, T0 + 2, &res,
-                                            &retry),
-                     SEAU_E_VALIDATION);
-    assert_int_equal(auth_invitation_accept(db, &l, first.token, pw, &stranger, T0 + 2, &res, &retry),
-                     0);
+    assert_int_equal(
+        auth_invitation_accept(db, &l, first.token, "short", &stranger, T0 + 2, &res, &retry),
+        SEAU_E_VALIDATION);
+    assert_int_equal(
+        auth_invitation_accept(db, &l, first.token, pw, &stranger, T0 + 2, &res, &retry), 0);
     assert_int_equal(res.user.id, v.id);
     assert_false(res.mfa_required);
     assert_int_equal(strlen(res.token), AUTH_TOKEN_LEN);
@@ -331,9 +330,11 @@ static void test_service_flow(void **state)
     struct auth_principal p;
     assert_int_equal(auth_session_authenticate(db, &l.session, res.token, T0 + 3, &p), 0);
     assert_int_equal(p.user.id, v.id);
-    assert_int_equal(auth_invitation_accept(db, &l, first.token, pw, &stranger, T0 + 4, &res, &retry),
-                     SEAU_E_INVALID_INVITATION);
-    assert_int_equal(auth_login(db, &l, "omar@example.com", pw, &stranger, T0 + 5, &res, &retry), 0);
+    assert_int_equal(
+        auth_invitation_accept(db, &l, first.token, pw, &stranger, T0 + 4, &res, &retry),
+        SEAU_E_INVALID_INVITATION);
+    assert_int_equal(auth_login(db, &l, "omar@example.com", pw, &stranger, T0 + 5, &res, &retry),
+                     0);
     assert_int_equal(count_action(db, "user.invitation_created"), 2);
     assert_int_equal(count_action(db, "user.invitation_accepted"), 1);
 
@@ -345,12 +346,11 @@ static void test_service_flow(void **state)
                      SEAU_E_NOT_FOUND);
     assert_int_equal(auth_invitation_reissue(db, &admin_from, u.id, DAY, T0, &seen, &again), 0);
     assert_int_equal(count_action(db, "user.invitation_resent"), 1);
-    assert_int_equal(auth_invitation_lookup(db, &l, inv.token, &stranger, T0, &seen, &expires,
-                                            &retry),
-                     SEAU_E_INVALID_INVITATION);
-    assert_int_equal(auth_invitation_lookup(db, &l, again.token, &stranger, T0, &seen, &expires,
-                                            &retry),
-                     0);
+    assert_int_equal(
+        auth_invitation_lookup(db, &l, inv.token, &stranger, T0, &seen, &expires, &retry),
+        SEAU_E_INVALID_INVITATION);
+    assert_int_equal(
+        auth_invitation_lookup(db, &l, again.token, &stranger, T0, &seen, &expires, &retry), 0);
 }
 
 /* Wrong links count like wrong passwords, per address: then even the right one waits. */
@@ -360,27 +360,26 @@ static void test_service_throttle(void **state)
     struct auth_limits l = limits();
     struct db_user u, seen;
     struct auth_invitation inv;
-    assert_int_equal(auth_invite_user(db, &admin_from, "g@example.com", "G", AUTH_ROLE_USER, DAY, T0,
-                                      &u, &inv),
-                     0);
+    assert_int_equal(
+        auth_invite_user(db, &admin_from, "g@example.com", "G", AUTH_ROLE_USER, DAY, T0, &u, &inv),
+        0);
     int64_t expires = 0, retry = 0;
     const char *bad[] = {"", "not-a-token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < 3; i++)
-        assert_int_equal(auth_invitation_lookup(db, &l, bad[i], &stranger, T0, &seen, &expires,
-                                                &retry),
-                         SEAU_E_INVALID_INVITATION);
-    assert_int_equal(auth_invitation_lookup(db, &l, inv.token, &stranger, T0, &seen, &expires,
-                                            &retry),
-                     SEAU_E_RATE_LIMITED);
+        assert_int_equal(
+            auth_invitation_lookup(db, &l, bad[i], &stranger, T0, &seen, &expires, &retry),
+            SEAU_E_INVALID_INVITATION);
+    assert_int_equal(
+        auth_invitation_lookup(db, &l, inv.token, &stranger, T0, &seen, &expires, &retry),
+        SEAU_E_RATE_LIMITED);
     assert_true(retry > 0);
     /* Another address is not affected. */
-    assert_int_equal(auth_invitation_lookup(db, &l, inv.token, &admin_from, T0, &seen, &expires,
-                                            &retry),
-                     0);
+    assert_int_equal(
+        auth_invitation_lookup(db, &l, inv.token, &admin_from, T0, &seen, &expires, &retry), 0);
     /* After the window, the first address may try again. */
-    assert_int_equal(auth_invitation_lookup(db, &l, inv.token, &stranger, T0 + 60001, &seen,
-                                            &expires, &retry),
-                     0);
+    assert_int_equal(
+        auth_invitation_lookup(db, &l, inv.token, &stranger, T0 + 60001, &seen, &expires, &retry),
+        0);
 }
 
 /* An admin-chosen password is temporary; one's own clears it (SEAU_FORCE_PASSWORD_CHANGE). */
@@ -418,24 +417,20 @@ static void test_service_must_change(void **state)
     admin.user = root;
     admin.role = AUTH_ROLE_ADMIN;
     struct auth_user_patch reset = {.password = "set by the admin 123"};
-    assert_int_equal(auth_user_update(db, &l, &admin, &admin_from, u.id, &reset, T0 + 2, &out,
-                                      &retry),
-                     0);
+    assert_int_equal(
+        auth_user_update(db, &l, &admin, &admin_from, u.id, &reset, T0 + 2, &out, &retry), 0);
     assert_true(out.must_change_password);
     l.force_password_change = false;
-    assert_int_equal(auth_user_update(db, &l, &admin, &admin_from, u.id, &reset, T0 + 3, &out,
-                                      &retry),
-                     0);
+    assert_int_equal(
+        auth_user_update(db, &l, &admin, &admin_from, u.id, &reset, T0 + 3, &out, &retry), 0);
     assert_false(out.must_change_password);
     /* Other changes leave it as it is. */
     l.force_password_change = true;
-    assert_int_equal(auth_user_update(db, &l, &admin, &admin_from, u.id, &reset, T0 + 4, &out,
-                                      &retry),
-                     0);
+    assert_int_equal(
+        auth_user_update(db, &l, &admin, &admin_from, u.id, &reset, T0 + 4, &out, &retry), 0);
     struct auth_user_patch rename = {.name = "Renamed"};
-    assert_int_equal(auth_user_update(db, &l, &admin, &admin_from, u.id, &rename, T0 + 5, &out,
-                                      &retry),
-                     0);
+    assert_int_equal(
+        auth_user_update(db, &l, &admin, &admin_from, u.id, &rename, T0 + 5, &out, &retry), 0);
     assert_true(out.must_change_password);
 }
 
