@@ -96,6 +96,24 @@ test('invite from the users page, open the link signed out, choose a password, s
     await guest.context.close();
 });
 
+test('the invitation page in French: whom it is for, the password, then the console', async () => {
+    const made = await api('POST', '/api/users', { email: 'zoe@example.com', name: 'Zoé', role: 'user', invite: true });
+    assert.equal(made.status, 201);
+    const tab = await newTab(c, { locale: 'fr-FR' });
+    await tab.page.goto(made.json.invitation.url);
+    await tab.page.getByTestId('invite-for').filter({ hasText: 'Vous avez été invité·e sur Seau en tant que zoe@example.com' }).waitFor();
+    assert.deepEqual(await axe(tab.page), []);
+    await screenshot(tab.page, 'invite-page-fr');
+    await tab.page.getByLabel('Nouveau mot de passe', { exact: true }).fill(PASSWORD);
+    await tab.page.getByLabel('Répétez le mot de passe').fill(PASSWORD);
+    await tab.page.getByRole('button', { name: 'Enregistrer et se connecter' }).click();
+    await tab.page.waitForURL((u) => u.pathname.startsWith('/files'));
+    const me = await tab.page.evaluate(async () => (await (await fetch('/api/auth/me')).json()) as { user: { email: string } });
+    assert.equal(me.user.email, 'zoe@example.com');
+    assertNoProblems(tab);
+    await tab.context.close();
+});
+
 test('a dead link in French: said plainly, axe-clean', async () => {
     const tab = await newTab(c, { locale: 'fr-FR', colorScheme: 'dark' });
     await tab.page.goto(`/invite#token=${'A'.repeat(43)}`);

@@ -6,7 +6,7 @@
  * server, and removed from the address bar once read.
  */
 import { useRouter } from 'next/navigation';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -26,7 +26,11 @@ export function InviteForm() {
     const [error, setError] = useState<string | null>(null);
     const [busy, setBusy] = useState(false);
 
+    /* Once: the token leaves the address bar when read, and the language may change meanwhile. */
+    const started = useRef(false);
     useEffect(() => {
+        if (started.current) return;
+        started.current = true;
         const token = invitations.tokenFromHash(window.location.hash);
         if (!token) {
             setState({ kind: 'invalid' });
