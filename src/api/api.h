@@ -243,5 +243,13 @@ int api_trash_purge(struct http_req *req);
 int api_tags_get(struct http_req *req);
 int api_tags_put(struct http_req *req);
 int api_object_patch(struct http_req *req);
+/* Invitations (invitations.c): POST /api/users with "invite": true goes to api_users_invite. */
+int api_users_invite(struct http_req *req);
+int api_user_invitation_reissue(struct http_req *req);
+int api_invitation_get(struct http_req *req);
+int api_invitation_accept(struct http_req *req);
+/* 200 {"token","user","expiresAt","mfaEnrolmentRequired"} and the session cookie; wipes res. */
+struct auth_login_result;
+int api_reply_signed_in(struct http_req *req, struct auth_login_result *res);
 
 #endif

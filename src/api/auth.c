@@ -25,8 +25,7 @@ static void set_session_cookie(struct http_req *req, const char *token, int64_t 
     str_wipe(cookie, sizeof(cookie));
 }
 
-/* 200 {"token","user","expiresAt","mfaEnrolmentRequired"} and the cookie; wipes res. */
-static int reply_signed_in(struct http_req *req, struct auth_login_result *res)
+int api_reply_signed_in(struct http_req *req, struct auth_login_result *res)
 {
     struct app *app = api_app(req);
     set_session_cookie(req, res->token, app->limits.session.max_age_ms / 1000);
@@ -77,7 +76,7 @@ int api_login(struct http_req *req)
         str_wipe(&res, sizeof(res));
         return http_reply_json(req, 200, out);
     }
-    return reply_signed_in(req, &res);
+    return api_reply_signed_in(req, &res);
 }
 
 int api_mfa_verify(struct http_req *req)
@@ -108,7 +107,7 @@ int api_mfa_verify(struct http_req *req)
         return http_reply_error(req, rc, "This sign-in step expired; sign in again.", NULL);
     if (rc)
         return rc;
-    return reply_signed_in(req, &res);
+    return api_reply_signed_in(req, &res);
 }
 
 int api_logout(struct http_req *req)

@@ -76,6 +76,23 @@ struct api_caller {
     bool who_loaded;
 };
 
+/* PATCH /api/users/{id} of the caller's own account. */
+static bool changes_own_account(struct http_req *req, const struct auth_principal *p)
+{
+    const struct http_route *r = req->match.route;
+    int64_t id = 0;
+    return r && strcmp(r->method, "PATCH") == 0 && strcmp(r->pattern, "/api/users/{id}") == 0 &&
+           api_param_id(req, 0, &id) == 0 && id == p->user.id;
+}
+
+/* The routes a session that must change its password may still call (besides its own PATCH). */
+static bool may_precede_password_change(struct http_req *req)
+{
+    const struct http_route *r = req->match.route;
+    return r && ((strcmp(r->method, "GET") == 0 && strcmp(r->pattern, "/api/auth/me") == 0) ||
+                 (strcmp(r->method, "POST") == 0 && strcmp(r->pattern, "/api/auth/logout") == 0));
+}
+
 int api_authenticate(struct http_req *req)
 {
     struct app *app = api_app(req);
@@ -116,9 +133,19 @@ int api_authenticate(struct http_req *req)
      * none may only reach /api/auth/ (who am I, enrol, sign out) until it
      * enrols; everything else answers 403 mfa_enrolment_required.
      */
-    if (rc == 0 && p->mfa_enrolment_required && req->match.route &&
+    bool own_password = p->user.must_change_password && changes_own_account(req, p);
+    if (rc == 0 && p->mfa_enrolment_required && req->match.route && !own_password &&
         strncmp(req->match.route->pattern, "/api/auth/", 10) != 0)
         rc = SEAU_E_MFA_ENROLMENT;
+    /*
+     * An admin chose this account's password (SEAU_FORCE_PASSWORD_CHANGE):
+     * until the person chooses their own, the session may only ask who it
+     * is, change its own account (the password, with currentPassword) and
+     * sign out; everything else answers 403 password_change_required.
+     */
+    if (rc == 0 && p->user.must_change_password && !own_password &&
+        !may_precede_password_change(req))
+        rc = SEAU_E_PASSWORD_CHANGE;
     return rc;
 }
 
@@ -177,7 +204,9 @@ void api_completed(struct http_req *req, double seconds)
     str_utf8_copy_lossy(path, sizeof(path),
                         strncmp(req->path, "/s/", 3) == 0   ? "/s/{token}"
                         : strncmp(req->path, "/u/", 3) == 0 ? "/u/{token}"
-                                                            : req->path);
+                        : strncmp(req->path, "/api/invitations/", 17) == 0
+                            ? "/api/invitations/{token}"
+                            : req->path);
     struct log_request line = {
         .request_id = req->request_id,
         .method = method,
@@ -227,6 +256,7 @@ json_t *api_user_json(const struct db_user *u)
         json_object_set_new(j, "lastLoginAt", json_null());
     }
     json_object_set_new(j, "provider", u->provider[0] ? json_string(u->provider) : json_null());
+    json_object_set_new(j, "mustChangePassword", json_boolean(u->must_change_password));
     return j;
 }
 

@@ -21,7 +21,8 @@ const struct http_route api_routes[] = {
     {"POST", "/api/auth/logout", api_logout, HTTP_USER, 1 * KiB, 0},
     {"GET", "/api/auth/me", api_me, HTTP_USER, 0, 0},
     {"GET", "/api/users", api_users_list, HTTP_MANAGER, 0, 0},
-    {"POST", "/api/users", api_users_create, HTTP_ADMIN, 8 * KiB, HTTP_JSON_BODY},
+    /* Offloaded: with "invite": true it may mail the link (invitations.c). */
+    {"POST", "/api/users", api_users_create, HTTP_ADMIN, 8 * KiB, HTTP_JSON_BODY | HTTP_OFFLOAD},
     {"PATCH", "/api/users/{id}", api_users_update, HTTP_USER, 8 * KiB, 0},
     {"DELETE", "/api/users/{id}", api_users_delete, HTTP_ADMIN, 0, 0},
     {"GET", "/api/users/{id}/grants", api_grants_get, HTTP_ADMIN, 0, 0},
@@ -124,6 +125,13 @@ const struct http_route api_routes[] = {
     /* trust: a folder's totals for bulk actions, and what the bucket's store can do */
     {"GET", "/api/prefix-totals", api_prefix_totals, HTTP_USER, 0, HTTP_LOADS_CALLER},
     {"GET", "/api/capabilities", api_capabilities, HTTP_USER, 0, HTTP_NEEDS_S3 | HTTP_LOADS_CALLER},
+    /* invitations (invitations.c): a fresh link (admin); the link's page and its form are public,
+     * authenticated by the link's token and throttled like sign-in. */
+    {"POST", "/api/users/{id}/invitation", api_user_invitation_reissue, HTTP_ADMIN, 0,
+     HTTP_OFFLOAD},
+    {"GET", "/api/invitations/{token}", api_invitation_get, HTTP_PUBLIC, 0, 0},
+    {"POST", "/api/invitations/{token}", api_invitation_accept, HTTP_PUBLIC, 4 * KiB,
+     HTTP_SAME_ORIGIN | HTTP_JSON_BODY},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -31,9 +31,15 @@ int api_users_create(struct http_req *req)
 {
     struct app *app = api_app(req);
     json_t *body = api_json(req);
+    /* "invite": true: no password; the person chooses it through a one-time link. */
+    json_t *invite = json_object_get(body, "invite");
+    if (json_is_true(invite))
+        return api_users_invite(req);
     struct jsonx_check check;
     jsonx_check_init(&check);
-    static const char *const allowed[] = {"email", "name", "password", "role", NULL};
+    if (invite && !json_is_boolean(invite))
+        jsonx_check_fail(&check, "invite", "must be true or false");
+    static const char *const allowed[] = {"email", "name", "password", "role", "invite", NULL};
     jsonx_reject_unknown(&check, body, allowed);
     const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
     const char *name = jsonx_get_string(&check, body, "name", true, DB_NAME_MAX);
@@ -55,8 +61,10 @@ int api_users_create(struct http_req *req)
     struct api_actor actor;
     api_actor_init(&actor, req);
     struct db_user u;
-    int rc = auth_user_create(app->db, &actor.actor, email, name, password, auth_role_parse(role),
-                              time_now_ms(), &u);
+    /* Chosen by an admin for someone else: to be changed at the first sign-in (when configured). */
+    int rc = auth_user_create_temporary(app->db, &actor.actor, email, name, password,
+                                        auth_role_parse(role), app->cfg->force_password_change,
+                                        time_now_ms(), &u);
     if (rc == SEAU_E_CONFLICT)
         return http_reply_error(req, rc, "A user with this email already exists.",
                                 json_pack("{s:{s:s}}", "fields", "email", "is already taken"));

@@ -184,6 +184,10 @@ int auth_login(struct db *db, const struct auth_limits *lim, const char *email_i
         u.id = 0;
     } else if (rc) {
         return rc;
+    } else if (!u.password_hash[0]) {
+        /* Invited and not accepted yet: no password works, after the same work as one. */
+        auth_password_verify_decoy(password);
+        reason = "no_password";
     } else if (!auth_password_verify(u.password_hash, password)) {
         reason = "wrong_password";
     } else if (u.disabled) {
@@ -232,9 +236,27 @@ int auth_logout(struct db *db, const struct auth_principal *p, const struct audi
     return rc == SEAU_E_NOT_FOUND ? 0 : rc;
 }
 
+static int user_create(struct db *db, const struct audit_actor *actor, const char *email_in,
+                       const char *name, const char *password, enum auth_role role,
+                       bool must_change, int64_t now, struct db_user *ret);
+
 int auth_user_create(struct db *db, const struct audit_actor *actor, const char *email_in,
                      const char *name, const char *password, enum auth_role role, int64_t now,
                      struct db_user *ret)
+{
+    return user_create(db, actor, email_in, name, password, role, false, now, ret);
+}
+
+int auth_user_create_temporary(struct db *db, const struct audit_actor *actor, const char *email,
+                               const char *name, const char *password, enum auth_role role,
+                               bool must_change, int64_t now, struct db_user *ret)
+{
+    return user_create(db, actor, email, name, password, role, must_change, now, ret);
+}
+
+static int user_create(struct db *db, const struct audit_actor *actor, const char *email_in,
+                       const char *name, const char *password, enum auth_role role,
+                       bool must_change, int64_t now, struct db_user *ret)
 {
     if (auth_email_problem(email_in) || auth_name_problem(name) ||
         auth_password_problem(password) || role == AUTH_ROLE_NONE)
@@ -246,6 +268,7 @@ int auth_user_create(struct db *db, const struct audit_actor *actor, const char 
     snprintf(u.name, sizeof(u.name), "%s", name);
     snprintf(u.role, sizeof(u.role), "%s", auth_role_name(role));
     u.created_at = now;
+    u.must_change_password = must_change;
     int rc = auth_password_hash(password, u.password_hash);
     if (rc)
         return rc;
@@ -320,8 +343,12 @@ int auth_user_update(struct db *db, const struct auth_limits *lim, const struct 
             return SEAU_E_CURRENT_PASSWORD;
         }
         revoke = DB_REVOKE_OTHERS;
+        /* Chosen by the person: the admin-set password it replaces is gone. */
+        u.must_change_password = false;
     } else if (patch->password) {
         revoke = DB_REVOKE_ALL;
+        /* Chosen by an admin for someone else: that person must choose their own. */
+        u.must_change_password = lim->force_password_change;
     }
 
     json_t *changed = json_array();

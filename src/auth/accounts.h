@@ -24,6 +24,8 @@ struct auth_limits {
     int64_t max_failures_ip;
     int64_t window_ms;
     struct auth_session_cfg session;
+    /* SEAU_FORCE_PASSWORD_CHANGE: a password an admin sets for someone else is temporary. */
+    bool force_password_change;
 };
 
 /* NULL when acceptable, else why not (a sentence fragment for the field). */
@@ -71,6 +73,15 @@ int auth_logout(struct db *db, const struct auth_principal *p, const struct audi
 int auth_user_create(struct db *db, const struct audit_actor *actor, const char *email,
                      const char *name, const char *password, enum auth_role role, int64_t now,
                      struct db_user *ret);
+
+/*
+ * auth_user_create by an admin for someone else: with must_change (the
+ * SEAU_FORCE_PASSWORD_CHANGE setting), the person's sessions may only change
+ * the password until they do (api/middleware.c, password_change_required).
+ */
+int auth_user_create_temporary(struct db *db, const struct audit_actor *actor, const char *email,
+                               const char *name, const char *password, enum auth_role role,
+                               bool must_change, int64_t now, struct db_user *ret);
 
 /* A partial update; NULL / has_* false leave a field as it is. */
 struct auth_user_patch {

@@ -409,6 +409,7 @@ int cli_serve(int argc, char **argv)
                 .max_failures_account = c.login_max_failures,
                 .max_failures_ip = c.login_max_failures_ip,
                 .window_ms = c.login_window_ms,
+                .force_password_change = c.force_password_change,
                 .session = {.idle_ms = c.session_idle_ms,
                             .max_age_ms = c.session_max_age_ms,
                             .mfa_required_roles = c.mfa_required_roles},

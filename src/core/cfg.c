@@ -130,6 +130,18 @@ static const struct cfg_option cfg_options[] = {
         false),
     OPT("SEAU_NOTIFICATION_RETENTION", "notification-retention", notification_retention_text,
         "30d", "how long notifications are kept", false),
+    /* Invitations and first sign-in (auth/invitations.h, auth/mail.h). */
+    OPT("SEAU_INVITE_TTL", "invite-ttl", invite_ttl_text, "7d",
+        "how long an invitation link works", false),
+    OPT("SEAU_FORCE_PASSWORD_CHANGE", "force-password-change", force_password_change_text, "true",
+        "a password an admin sets for someone else must be changed at its first sign-in", false),
+    /* No flag: the URL may hold the mail server's password. */
+    OPT("SEAU_SMTP_URL", NULL, smtp_url, NULL,
+        "mail server invitations are sent through: smtp://HOST:PORT, smtps://USER:PASS@HOST "
+        "(environment only; unset: links are only shown)",
+        true),
+    OPT("SEAU_SMTP_FROM", "smtp-from", smtp_from, NULL,
+        "sender address of invitation mails, e.g. seau@example.com", false),
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
@@ -305,6 +317,33 @@ char *cfg_database_url_display(const char *url, char *out, size_t outlen)
         s++;
     }
     return out;
+}
+
+static bool parse_bool(const char *s, bool *ret);
+
+/* SEAU_INVITE_TTL, SEAU_FORCE_PASSWORD_CHANGE, SEAU_SMTP_URL and SEAU_SMTP_FROM. */
+static void check_invitations(struct cfg *c, struct cfg_problems *p)
+{
+    check_duration(p, "SEAU_INVITE_TTL", c->invite_ttl_text, 1000, &c->invite_ttl_ms);
+    if (!parse_bool(c->force_password_change_text, &c->force_password_change))
+        problem(p, "SEAU_FORCE_PASSWORD_CHANGE='%s' must be true or false",
+                c->force_password_change_text);
+    const char *u = c->smtp_url;
+    /* The URL is a secret (it may hold a password): problems never quote it. */
+    if (u && strncasecmp(u, "smtp://", 7) != 0 && strncasecmp(u, "smtps://", 8) != 0)
+        problem(p, "SEAU_SMTP_URL must start with smtp:// or smtps://");
+    else if (u && (str_has_control(u, strlen(u)) || strchr(u, ' ')))
+        problem(p, "SEAU_SMTP_URL must not contain spaces or control characters");
+    const char *f = c->smtp_from;
+    if (f) {
+        const char *at = strchr(f, '@');
+        /* It goes into a mail header: no line breaks, no angle brackets, one '@'. */
+        if (!at || at == f || !at[1] || strchr(at + 1, '@') || strpbrk(f, "<>\"\r\n\t ,;") ||
+            str_has_control(f, strlen(f)) || strlen(f) > 254)
+            problem(p, "SEAU_SMTP_FROM='%s' must be an email address like seau@example.com", f);
+    }
+    if (u && !f)
+        problem(p, "SEAU_SMTP_URL is set but SEAU_SMTP_FROM is not");
 }
 
 static void check_public_url(struct cfg *c, struct cfg_problems *p)
@@ -670,6 +709,7 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
               &c->login_max_failures_ip);
     check_duration(p, "SEAU_LOGIN_WINDOW", c->login_window_text, 1000, &c->login_window_ms);
     check_mfa_required(c, p);
+    check_invitations(c, p);
     if (c->s3_endpoint)
         check_endpoint(c->s3_endpoint, p);
     if (!parse_bool(c->s3_force_path_style_text, &c->s3_force_path_style))

@@ -72,6 +72,10 @@ struct cfg {
     char *notification_retention_text;
     char *events_verify_text;
     char *trash_text;           /* SEAU_TRASH: bucket:prefix:retention[,...]; NULL: none */
+    char *invite_ttl_text;            /* SEAU_INVITE_TTL */
+    char *force_password_change_text; /* SEAU_FORCE_PASSWORD_CHANGE */
+    char *smtp_url;             /* secret: SEAU_SMTP_URL, smtp[s]://[user:pass@]host[:port]; NULL: no mail */
+    char *smtp_from;            /* SEAU_SMTP_FROM: the invitation mails' sender */
 
     /* Parsed by cfg_validate(). */
     struct sockaddr_storage listen_addr;
@@ -113,6 +117,8 @@ struct cfg {
     int64_t s3_cache_ttl_ms;          /* 0: no cache */
     int64_t notification_retention_ms;
     bool events_verify; /* HEAD the object of an S3 event before believing it */
+    int64_t invite_ttl_ms;      /* an invitation link's lifetime */
+    bool force_password_change; /* an admin-set password must be changed at first sign-in */
     char **buckets; /* NULL-terminated list parsed from buckets_text; never NULL after validate */
     size_t nbuckets;
     struct cfg_trash *trash; /* parsed from trash_text: at most one per configured bucket */

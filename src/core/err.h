@@ -41,7 +41,11 @@
     X(CANCELLED, 499, "cancelled", "The operation was cancelled.")                                 \
     X(AGAIN, 503, "upstream_unavailable", "Not ready yet; try again.")                             \
     X(SCHEMA_NEWER, 503, "upstream_unavailable",                                                   \
-      "The database was migrated by a newer version of Seau; upgrade this one.")
+      "The database was migrated by a newer version of Seau; upgrade this one.")                  \
+    X(PASSWORD_CHANGE, 403, "password_change_required",                                            \
+      "Choose a new password before doing anything else.")                                         \
+    X(INVALID_INVITATION, 404, "invalid_invitation",                                               \
+      "This invitation link is not valid: it is unknown, expired or was already used.")
 
 enum seau_err {
     SEAU_OK = 0,

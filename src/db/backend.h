@@ -168,6 +168,15 @@ struct db_ops {
     int (*tags_get)(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
                     size_t *ret_n);
 
+    /* Invitations (db.h "invitations", migration 0014). */
+    int (*invitation_put)(struct db *db, const struct db_invitation *inv,
+                          struct db_audit_entry *audit);
+    int (*invitation_get)(struct db *db, const unsigned char *token_hash, int64_t now,
+                          struct db_invitation *ret_inv, struct db_user *ret_u);
+    int (*invitation_accept)(struct db *db, const unsigned char *token_hash, int64_t now,
+                             const char *password_hash, struct db_audit_entry *audit,
+                             struct db_user *ret_u);
+
     /* Replicas (db.h): NULL in a store that is not shared (db.c answers for it). */
     int (*notifications_since)(struct db *db, int64_t after_id, size_t limit,
                                struct db_notification **ret, size_t *ret_n);

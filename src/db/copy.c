@@ -40,8 +40,10 @@ static const struct copy_table {
 } tables[] = {
     {"users",
      "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, "
-     "subject",
-     NULL, 10, true},
+     "subject, must_change_password",
+     NULL, 11, true},
+    {"invitations", "token_hash, user_id, created_by, created_at, expires_at, used_at", NULL, 6,
+     false},
     {"sessions", "token_hash, user_id, created_at, last_seen_at, expires_at, id, ip, user_agent",
      NULL, 8, false},
     {"mfa", "user_id, secret, enabled, last_step, created_at", NULL, 5, false},
@@ -271,7 +273,8 @@ int db_copy(struct db *src, struct db *dst, int64_t *ret_rows)
         rc = pg__exec_text(c, "LOCK TABLE users, sessions, mfa, mfa_recovery, mfa_challenges, "
                               "tokens, grants, audit_log, login_throttle, objects, "
                               "upload_sessions, shares, notifications, s3_events_seen, "
-                              "index_sync, upload_links, trash, object_tags IN EXCLUSIVE MODE");
+                              "index_sync, upload_links, trash, object_tags, invitations "
+                              "IN EXCLUSIVE MODE");
     bool empty = false;
     if (rc == 0)
         rc = copy__pg_empty(c, &empty);

@@ -722,3 +722,22 @@ int db_tags_get(struct db *db, const char *bucket, const char *key, struct db_ta
 {
     return db->ops->tags_get(db, bucket, key, ret, ret_n);
 }
+
+/* Invitations (migration 0014). */
+int db_invitation_put(struct db *db, const struct db_invitation *inv, struct db_audit_entry *audit)
+{
+    return db->ops->invitation_put(db, inv, audit);
+}
+
+int db_invitation_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                      struct db_invitation *ret_inv, struct db_user *ret_u)
+{
+    return db->ops->invitation_get(db, token_hash, now, ret_inv, ret_u);
+}
+
+int db_invitation_accept(struct db *db, const unsigned char *token_hash, int64_t now,
+                         const char *password_hash, struct db_audit_entry *audit,
+                         struct db_user *ret_u)
+{
+    return db->ops->invitation_accept(db, token_hash, now, password_hash, audit, ret_u);
+}

@@ -50,6 +50,8 @@ struct db_user {
     /* The identity provider the account signs in with; "" for a password account. */
     char provider[DB_PROVIDER_MAX + 1];
     bool mfa; /* a confirmed second factor (TOTP) is on; read-only here */
+    /* An admin chose the password: the person must choose their own (migration 0014). */
+    bool must_change_password;
 };
 
 struct db_session {
@@ -939,5 +941,44 @@ int db_oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now
                        struct db_oidc_login *ret);
 int db_oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
                     struct db_audit_entry *audit, struct db_user *ret);
+
+
+/* ------------------------------------------------------------ invitations */
+
+/*
+ * A one-time link with which an invited person sets their own password
+ * (auth/invitations.c, migration 0014). Only the token's SHA-256 is stored.
+ */
+struct db_invitation {
+    unsigned char token_hash[DB_TOKEN_HASH_LEN];
+    int64_t user_id;
+    int64_t created_by; /* the admin's account id; 0 when unknown */
+    int64_t created_at;
+    int64_t expires_at;
+    int64_t used_at; /* 0: not used */
+};
+
+/*
+ * Invitations. Contracts:
+ * invitation_put: stores inv and deletes every other invitation of the
+ *   same account (a new link invalidates the old ones), with its audit
+ *   entry, in one transaction; SEAU_E_NOT_FOUND when the account is gone.
+ * invitation_get: the invitation of that hash and its account while it is
+ *   unused and unexpired at now; SEAU_E_NOT_FOUND otherwise (unknown, used
+ *   and expired look alike).
+ * invitation_accept: in one transaction, marks the invitation used at now
+ *   (one conditional UPDATE: only while unused and unexpired, so two
+ *   replicas cannot both take it), sets the account's password hash and
+ *   clears must_change_password, and appends audit. Returns the account as
+ *   it now is; SEAU_E_NOT_FOUND when the invitation is unknown,
+ *   used or expired, or the account is disabled (nothing changes then).
+ */
+int db_invitation_put(struct db *db, const struct db_invitation *inv,
+                      struct db_audit_entry *audit);
+int db_invitation_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                      struct db_invitation *ret_inv, struct db_user *ret_u);
+int db_invitation_accept(struct db *db, const unsigned char *token_hash, int64_t now,
+                         const char *password_hash, struct db_audit_entry *audit,
+                         struct db_user *ret_u);
 
 #endif

@@ -46,6 +46,7 @@ enum http_route_flag {
     HTTP_NEEDS_S3 = 1u << 1,     /* 503 when S3 is not configured */
     HTTP_JSON_BODY = 1u << 2,    /* the body parsed as a JSON object (415, 413, 400 otherwise) */
     HTTP_LOADS_CALLER = 1u << 3, /* the caller's account and grants loaded (non-public routes) */
+    HTTP_OFFLOAD = 1u << 4,      /* the handler may wait on another server (mail): offloaded */
 };
 
 #define HTTP_MAX_PARAMS 4

@@ -240,7 +240,8 @@ static void offloaded(struct http__job *job)
 
 /*
  * Whether the request's handler goes to an offload thread: routes that call
- * S3 (HTTP_NEEDS_S3), whose answers wait on the network. Not a streamed
+ * S3 (HTTP_NEEDS_S3) or another server (HTTP_OFFLOAD), whose answers wait on
+ * the network. Not a streamed
  * body's: its handler only sets up the sink, and the body arrives on the
  * connection's own thread.
  */
@@ -249,7 +250,7 @@ static bool should_offload(const struct http_server *s, const struct req_state *
     if (!s->offload || st->match_rc != 0)
         return false;
     const struct http_route *r = st->req.match.route;
-    return (r->flags & HTTP_NEEDS_S3) && r->body_limit != HTTP_BODY_STREAMED;
+    return (r->flags & (HTTP_NEEDS_S3 | HTTP_OFFLOAD)) && r->body_limit != HTTP_BODY_STREAMED;
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,

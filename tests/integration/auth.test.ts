@@ -17,7 +17,7 @@ import {
     type SeauServer,
 } from './harness.ts';
 
-const USER_KEYS = ['createdAt', 'disabled', 'email', 'id', 'lastLoginAt', 'mfa', 'name', 'provider', 'role'];
+const USER_KEYS = ['createdAt', 'disabled', 'email', 'id', 'lastLoginAt', 'mfa', 'mustChangePassword', 'name', 'provider', 'role'];
 const PASSWORD = 'user-password-0123456789';
 
 let srv: SeauServer;

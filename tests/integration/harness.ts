@@ -329,6 +329,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<SeauServer>
             SEAU_LOG_FORMAT: 'json',
             SEAU_ADMIN_EMAIL: admin?.email,
             SEAU_ADMIN_PASSWORD: admin?.password,
+            /*
+             * Most tests use accounts an admin made with a password as ready
+             * fixtures; invitations.test.ts turns the first-sign-in change on.
+             */
+            SEAU_FORCE_PASSWORD_CHANGE: 'false',
             ...opts.env,
         });
         const srv = new SeauServer(port, dataDir, env);

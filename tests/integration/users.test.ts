@@ -49,7 +49,7 @@ test('an admin creates, lists, updates and deletes a user and manages grants', a
     });
     assert.equal(created.status, 201, created.text);
     const alice = created.body.user;
-    assert.deepEqual(Object.keys(alice).sort(), ['createdAt', 'disabled', 'email', 'id', 'lastLoginAt', 'mfa', 'name', 'provider', 'role']);
+    assert.deepEqual(Object.keys(alice).sort(), ['createdAt', 'disabled', 'email', 'id', 'lastLoginAt', 'mfa', 'mustChangePassword', 'name', 'provider', 'role']);
     assert.equal(alice.email, 'alice@example.com', 'emails are stored lower-case');
     assert.equal(alice.name, 'Alice');
     assert.equal(alice.role, 'user');

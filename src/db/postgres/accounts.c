@@ -10,6 +10,7 @@
  * fresh snapshot per statement) and is refused.
  */
 #include "core/err.h"
+#include "core/str.h"
 #include "db/postgres/store.h"
 
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 
 #define USER_COLS                                                                          \
     "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, " \
-    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = users.id AND m.enabled = true)"
+    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = users.id AND m.enabled = true), "       \
+    "must_change_password"
 #define XSTR(x)   STR(x)
 #define STR(x)    #x
 
@@ -25,14 +27,14 @@
     X(USER_COUNT, "SELECT count(*) FROM users")                                                    \
     X(ADMINS_LOCK, "SELECT pg_advisory_xact_lock(" XSTR(PG__LOCK_ADMINS) ")")                      \
     X(ADMIN_COUNT, "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled")             \
-    X(USER_INSERT, "INSERT INTO users (email, name, role, password_hash, disabled, created_at) "   \
-                   "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")                                 \
+    X(USER_INSERT, "INSERT INTO users (email, name, role, password_hash, disabled, created_at, "   \
+                   "must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")       \
     X(USER_GET, "SELECT " USER_COLS " FROM users WHERE id = $1")                                   \
     X(USER_GET_EMAIL, "SELECT " USER_COLS                                                          \
                       " FROM users WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")")    \
     X(USER_LIST, "SELECT " USER_COLS " FROM users ORDER BY id")                                    \
-    X(USER_UPDATE, "UPDATE users SET name = $2, role = $3, password_hash = $4, disabled = $5 "     \
-                   "WHERE id = $1")                                                                \
+    X(USER_UPDATE, "UPDATE users SET name = $2, role = $3, password_hash = $4, disabled = $5, "    \
+                   "must_change_password = $6 WHERE id = $1")                                      \
     X(USER_LAST_LOGIN, "UPDATE users SET last_login_at = $2 WHERE id = $1")                        \
     X(USER_DELETE, "DELETE FROM users WHERE id = $1")                                              \
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
@@ -42,7 +44,7 @@
                    "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, " \
                    "u.provider, "                                                               \
                    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = u.id AND m.enabled = true), "  \
-                   "s.id, s.ip, s.user_agent "                                                  \
+                   "u.must_change_password, s.id, s.ip, s.user_agent "                                                  \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = $1")                                \
@@ -66,7 +68,20 @@
       "ELSE t.window_start END "                                                                   \
       "RETURNING failures, window_start")                                                          \
     X(THROTTLE_CLEAR, "DELETE FROM login_throttle WHERE key = $1")                                 \
-    X(THROTTLE_PURGE, "DELETE FROM login_throttle WHERE window_start <= $1 AND key <> $2")
+    X(THROTTLE_PURGE, "DELETE FROM login_throttle WHERE window_start <= $1 AND key <> $2")         \
+    X(INVITATION_DELETE_USER, "DELETE FROM invitations WHERE user_id = $1")                        \
+    X(INVITATION_INSERT, "INSERT INTO invitations (token_hash, user_id, created_by, created_at, "  \
+                         "expires_at) VALUES ($1, $2, $3, $4, $5)")                                \
+    X(INVITATION_GET, "SELECT user_id, coalesce(created_by, 0), created_at, expires_at "          \
+                      "FROM invitations "                                                          \
+                      "WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")             \
+    /* The one statement that takes an invitation: a second taker (any replica) finds used_at    \
+     * set once the first commits, and updates nothing. */                                          \
+    X(INVITATION_TAKE, "UPDATE invitations SET used_at = $2 "                                      \
+                       "WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 "            \
+                       "RETURNING user_id")                                                        \
+    X(USER_SET_PASSWORD, "UPDATE users SET password_hash = $2, must_change_password = false "      \
+                         "WHERE id = $1 AND NOT disabled")
 
 PG__STATEMENTS(ACCOUNTS_STATEMENTS, PG__ACCOUNTS)
 
@@ -83,6 +98,7 @@ static void read_user(const PGresult *r, int row, int base, struct db_user *u)
     u->last_login_at = pg__i64(r, row, base + 7);
     pg__copy(r, row, base + 8, u->provider, sizeof(u->provider));
     u->mfa = pg__bool(r, row, base + 9);
+    u->must_change_password = pg__bool(r, row, base + 10);
 }
 
 /* Runs a statement and reads one int64 from its single row. */
@@ -135,6 +151,7 @@ static int user_insert_tx(struct db *db, struct pg__conn *c, void *ctx)
     pg__p_text(&p, x->u->password_hash);
     pg__p_bool(&p, x->u->disabled);
     pg__p_i64(&p, x->u->created_at);
+    pg__p_bool(&p, x->u->must_change_password);
     int64_t id = 0;
     int rc = query_i64(c, STMT_USER_INSERT, &p, &id);
     rc = pg__audit_write(db, c, rc, x->audit);
@@ -219,6 +236,7 @@ static int user_update_tx(struct db *db, struct pg__conn *c, void *ctx)
         pg__p_text(&p, u->role);
         pg__p_text(&p, u->password_hash);
         pg__p_bool(&p, u->disabled);
+        pg__p_bool(&p, u->must_change_password);
         int64_t changed = 0;
         rc = pg__done(c, run(c, STMT_USER_UPDATE, &p), &changed);
         if (rc == 0 && changed == 0)
@@ -323,9 +341,9 @@ int pg__session_get(struct db *db, const unsigned char *token_hash, struct db_se
         ret_s->last_seen_at = pg__i64(r, 0, 2);
         ret_s->expires_at = pg__i64(r, 0, 3);
         read_user(r, 0, 4, ret_u);
-        pg__copy(r, 0, 14, ret_s->id, sizeof(ret_s->id));
-        pg__copy(r, 0, 15, ret_s->ip, sizeof(ret_s->ip));
-        pg__copy(r, 0, 16, ret_s->user_agent, sizeof(ret_s->user_agent));
+        pg__copy(r, 0, 15, ret_s->id, sizeof(ret_s->id));
+        pg__copy(r, 0, 16, ret_s->ip, sizeof(ret_s->ip));
+        pg__copy(r, 0, 17, ret_s->user_agent, sizeof(ret_s->user_agent));
     }
     PQclear(r);
     pg__release(db, c);
@@ -512,5 +530,127 @@ int pg__throttle_clear(struct db *db, const char *key)
     pg__p_text(&p, key);
     int rc = pg__done(c, run(c, STMT_THROTTLE_CLEAR, &p), NULL);
     pg__release(db, c);
+    return rc;
+}
+
+/* ------------------------------------------------------------ invitations */
+
+struct invitation_change {
+    const struct db_invitation *inv;
+    const unsigned char *token_hash;
+    int64_t now;
+    const char *password_hash;
+    struct db_audit_entry *audit;
+    struct db_user u;
+};
+
+static int invitation_put_tx(struct db *db, struct pg__conn *c, void *ctx)
+{
+    struct invitation_change *x = ctx;
+    struct pg__params p = {.n = 0};
+    pg__p_i64(&p, x->inv->user_id);
+    int rc = pg__done(c, run(c, STMT_INVITATION_DELETE_USER, &p), NULL);
+    if (rc == 0) {
+        struct pg__params q = {.n = 0};
+        pg__p_bytes(&q, x->inv->token_hash, DB_TOKEN_HASH_LEN);
+        pg__p_i64(&q, x->inv->user_id);
+        pg__p_opt_i64(&q, x->inv->created_by, 0);
+        pg__p_i64(&q, x->inv->created_at);
+        pg__p_i64(&q, x->inv->expires_at);
+        rc = pg__done(c, run(c, STMT_INVITATION_INSERT, &q), NULL);
+        /* The account is gone (foreign key): nothing to invite. */
+        if (rc == SEAU_E_CONFLICT)
+            rc = SEAU_E_NOT_FOUND;
+    }
+    return pg__audit_write(db, c, rc, x->audit);
+}
+
+int pg__invitation_put(struct db *db, const struct db_invitation *inv,
+                       struct db_audit_entry *audit)
+{
+    struct invitation_change x = {.inv = inv, .audit = audit};
+    return pg__tx(db, invitation_put_tx, &x);
+}
+
+int pg__invitation_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                       struct db_invitation *ret_inv, struct db_user *ret_u)
+{
+    struct pg__conn *c = pg__acquire(db);
+    struct pg__params p = {.n = 0};
+    pg__p_bytes(&p, token_hash, DB_TOKEN_HASH_LEN);
+    pg__p_i64(&p, now);
+    PGresult *r = run(c, STMT_INVITATION_GET, &p);
+    int rc = pg__status(c, r);
+    if (rc == 0 && PQntuples(r) == 0)
+        rc = SEAU_E_NOT_FOUND;
+    struct db_invitation inv;
+    memset(&inv, 0, sizeof(inv));
+    if (rc == 0) {
+        memcpy(inv.token_hash, token_hash, DB_TOKEN_HASH_LEN);
+        inv.user_id = pg__i64(r, 0, 0);
+        inv.created_by = pg__i64(r, 0, 1);
+        inv.created_at = pg__i64(r, 0, 2);
+        inv.expires_at = pg__i64(r, 0, 3);
+    }
+    PQclear(r);
+    pg__release(db, c);
+    struct db_user u;
+    if (rc == 0)
+        rc = pg__user_get(db, inv.user_id, &u);
+    if (rc == 0 && u.disabled)
+        rc = SEAU_E_NOT_FOUND;
+    if (rc == 0) {
+        *ret_inv = inv;
+        *ret_u = u;
+    }
+    return rc;
+}
+
+static int invitation_accept_tx(struct db *db, struct pg__conn *c, void *ctx)
+{
+    struct invitation_change *x = ctx;
+    struct pg__params p = {.n = 0};
+    pg__p_bytes(&p, x->token_hash, DB_TOKEN_HASH_LEN);
+    pg__p_i64(&p, x->now);
+    PGresult *r = run(c, STMT_INVITATION_TAKE, &p);
+    int rc = pg__status(c, r);
+    if (rc == 0 && PQntuples(r) != 1)
+        rc = SEAU_E_NOT_FOUND;
+    int64_t user_id = rc == 0 ? pg__i64(r, 0, 0) : 0;
+    PQclear(r);
+    if (rc == 0) {
+        struct pg__params q = {.n = 0};
+        pg__p_i64(&q, user_id);
+        pg__p_text(&q, x->password_hash);
+        int64_t changed = 0;
+        rc = pg__done(c, run(c, STMT_USER_SET_PASSWORD, &q), &changed);
+        /* Disabled since the link was made: the link does not revive the account. */
+        if (rc == 0 && changed == 0)
+            rc = SEAU_E_NOT_FOUND;
+    }
+    if (rc == 0) {
+        struct pg__params q = {.n = 0};
+        pg__p_i64(&q, user_id);
+        r = run(c, STMT_USER_GET, &q);
+        rc = pg__status(c, r);
+        if (rc == 0 && PQntuples(r) != 1)
+            rc = SEAU_E_NOT_FOUND;
+        if (rc == 0)
+            read_user(r, 0, 0, &x->u);
+        PQclear(r);
+    }
+    return pg__audit_write(db, c, rc, x->audit);
+}
+
+int pg__invitation_accept(struct db *db, const unsigned char *token_hash, int64_t now,
+                          const char *password_hash, struct db_audit_entry *audit,
+                          struct db_user *ret_u)
+{
+    struct invitation_change x = {
+        .token_hash = token_hash, .now = now, .password_hash = password_hash, .audit = audit};
+    int rc = pg__tx(db, invitation_accept_tx, &x);
+    if (rc == 0)
+        *ret_u = x.u;
+    str_wipe(x.u.password_hash, sizeof(x.u.password_hash));
     return rc;
 }

@@ -324,4 +324,13 @@ int pg__tags_set(struct db *db, const char *bucket, const char *key, const struc
 int pg__tags_get(struct db *db, const char *bucket, const char *key, struct db_tag **ret,
                  size_t *ret_n);
 
+/* Invitations (accounts.c, migration 0014). */
+int pg__invitation_put(struct db *db, const struct db_invitation *inv,
+                       struct db_audit_entry *audit);
+int pg__invitation_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                       struct db_invitation *ret_inv, struct db_user *ret_u);
+int pg__invitation_accept(struct db *db, const unsigned char *token_hash, int64_t now,
+                          const char *password_hash, struct db_audit_entry *audit,
+                          struct db_user *ret_u);
+
 #endif

@@ -15,18 +15,19 @@
 
 #define USER_COLS                                                                          \
     "id, email, name, role, password_hash, disabled, created_at, last_login_at, provider, " \
-    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = users.id AND m.enabled = 1)"
+    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = users.id AND m.enabled = 1), "          \
+    "must_change_password"
 
 #define ACCOUNTS_STATEMENTS(X)                                                                     \
     X(USER_COUNT, "SELECT count(*) FROM users")                                                    \
     X(ADMIN_COUNT, "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0")             \
-    X(USER_INSERT, "INSERT INTO users (email, name, role, password_hash, disabled, created_at) "   \
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                              \
+    X(USER_INSERT, "INSERT INTO users (email, name, role, password_hash, disabled, created_at, "   \
+                   "must_change_password) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                     \
     X(USER_GET, "SELECT " USER_COLS " FROM users WHERE id = ?1")                                   \
     X(USER_GET_EMAIL, "SELECT " USER_COLS " FROM users WHERE email = ?1")                          \
     X(USER_LIST, "SELECT " USER_COLS " FROM users ORDER BY id")                                    \
-    X(USER_UPDATE, "UPDATE users SET name = ?2, role = ?3, password_hash = ?4, disabled = ?5 "     \
-                   "WHERE id = ?1")                                                                \
+    X(USER_UPDATE, "UPDATE users SET name = ?2, role = ?3, password_hash = ?4, disabled = ?5, "    \
+                   "must_change_password = ?6 WHERE id = ?1")                                      \
     X(USER_LAST_LOGIN, "UPDATE users SET last_login_at = ?2 WHERE id = ?1")                        \
     X(USER_DELETE, "DELETE FROM users WHERE id = ?1")                                              \
     X(SESSION_INSERT, "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, "      \
@@ -36,7 +37,7 @@
                    "u.name, u.role, u.password_hash, u.disabled, u.created_at, u.last_login_at, " \
                    "u.provider, "                                                               \
                    "EXISTS (SELECT 1 FROM mfa m WHERE m.user_id = u.id AND m.enabled = 1), "  \
-                   "s.id, s.ip, s.user_agent "                                                  \
+                   "u.must_change_password, s.id, s.ip, s.user_agent "                                                  \
                    "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1")     \
     X(SESSION_TOUCH, "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")                \
     X(SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = ?1")                                \
@@ -56,7 +57,18 @@
       "window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END "            \
       "RETURNING failures, window_start")                                                          \
     X(THROTTLE_CLEAR, "DELETE FROM login_throttle WHERE key = ?1")                                 \
-    X(THROTTLE_PURGE, "DELETE FROM login_throttle WHERE window_start <= ?1")
+    X(THROTTLE_PURGE, "DELETE FROM login_throttle WHERE window_start <= ?1")                       \
+    X(INVITATION_DELETE_USER, "DELETE FROM invitations WHERE user_id = ?1")                        \
+    X(INVITATION_INSERT, "INSERT INTO invitations (token_hash, user_id, created_by, created_at, "  \
+                         "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)")                                \
+    X(INVITATION_GET, "SELECT user_id, created_by, created_at, expires_at FROM invitations "       \
+                      "WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2")             \
+    /* The one statement that takes an invitation: a second taker finds used_at set. */            \
+    X(INVITATION_TAKE, "UPDATE invitations SET used_at = ?2 "                                      \
+                       "WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 "            \
+                       "RETURNING user_id")                                                        \
+    X(USER_SET_PASSWORD, "UPDATE users SET password_hash = ?2, must_change_password = 0 "          \
+                         "WHERE id = ?1 AND disabled = 0")
 
 SQLITE__STATEMENTS(ACCOUNTS_STATEMENTS, SQLITE__ACCOUNTS)
 
@@ -73,6 +85,7 @@ static void read_user(sqlite3_stmt *st, int base, struct db_user *u)
     u->last_login_at = sqlite3_column_int64(st, base + 7);
     sqlite__copy_col(st, base + 8, u->provider, sizeof(u->provider));
     u->mfa = sqlite3_column_int(st, base + 9) != 0;
+    u->must_change_password = sqlite3_column_int(st, base + 10) != 0;
 }
 
 /* Refuses a change that would leave no enabled admin (checked inside the transaction). */
@@ -128,6 +141,7 @@ int sqlite__user_insert(struct db *db, struct db_user *u, struct db_audit_entry 
             sqlite__bind_text(st, 4, u->password_hash);
             sqlite3_bind_int(st, 5, u->disabled);
             sqlite3_bind_int64(st, 6, u->created_at);
+            sqlite3_bind_int(st, 7, u->must_change_password);
             rc = sqlite__exec(st);
             if (rc == 0)
                 u->id = sqlite3_last_insert_rowid(c->handle);
@@ -227,6 +241,7 @@ int sqlite__user_update(struct db *db, const struct db_user *u, enum db_revoke r
             sqlite__bind_text(st, 3, u->role);
             sqlite__bind_text(st, 4, u->password_hash);
             sqlite3_bind_int(st, 5, u->disabled);
+            sqlite3_bind_int(st, 6, u->must_change_password);
             rc = sqlite__exec(st);
             if (rc == 0 && sqlite3_changes(c->handle) == 0)
                 rc = SEAU_E_NOT_FOUND;
@@ -321,9 +336,9 @@ int sqlite__session_get(struct db *db, const unsigned char *token_hash, struct d
             ret_s->last_seen_at = sqlite3_column_int64(st, 2);
             ret_s->expires_at = sqlite3_column_int64(st, 3);
             read_user(st, 4, ret_u);
-            sqlite__copy_col(st, 14, ret_s->id, sizeof(ret_s->id));
-            sqlite__copy_col(st, 15, ret_s->ip, sizeof(ret_s->ip));
-            sqlite__copy_col(st, 16, ret_s->user_agent, sizeof(ret_s->user_agent));
+            sqlite__copy_col(st, 15, ret_s->id, sizeof(ret_s->id));
+            sqlite__copy_col(st, 16, ret_s->ip, sizeof(ret_s->ip));
+            sqlite__copy_col(st, 17, ret_s->user_agent, sizeof(ret_s->user_agent));
             rc = 0;
         } else {
             rc = r == SQLITE_DONE ? SEAU_E_NOT_FOUND : sqlite__map_rc(r);
@@ -529,5 +544,130 @@ int sqlite__throttle_clear(struct db *db, const char *key)
         sqlite__bind_text(st, 1, key);
     int rc = sqlite__exec(st);
     sqlite__release(db, c);
+    return rc;
+}
+
+/* ------------------------------------------------------------ invitations */
+
+int sqlite__invitation_put(struct db *db, const struct db_invitation *inv,
+                           struct db_audit_entry *audit)
+{
+    struct sqlite__conn *c = sqlite__acquire(db);
+    int rc = sqlite__tx_begin(c);
+    if (rc == 0) {
+        sqlite3_stmt *st = stmt(c, STMT_INVITATION_DELETE_USER);
+        if (st)
+            sqlite3_bind_int64(st, 1, inv->user_id);
+        rc = sqlite__exec(st);
+        if (rc == 0) {
+            st = stmt(c, STMT_INVITATION_INSERT);
+            if (st) {
+                sqlite3_bind_blob(st, 1, inv->token_hash, DB_TOKEN_HASH_LEN, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, inv->user_id);
+                if (inv->created_by)
+                    sqlite3_bind_int64(st, 3, inv->created_by);
+                sqlite3_bind_int64(st, 4, inv->created_at);
+                sqlite3_bind_int64(st, 5, inv->expires_at);
+            }
+            rc = sqlite__exec(st);
+            /* The account is gone (foreign key): nothing to invite. */
+            if (rc == SEAU_E_CONFLICT)
+                rc = SEAU_E_NOT_FOUND;
+        }
+        rc = sqlite__audit_write(db, c, rc, audit);
+        rc = sqlite__tx_end(c, rc);
+    }
+    sqlite__release(db, c);
+    return rc;
+}
+
+int sqlite__invitation_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                           struct db_invitation *ret_inv, struct db_user *ret_u)
+{
+    struct sqlite__conn *c = sqlite__acquire(db);
+    struct db_invitation inv;
+    memset(&inv, 0, sizeof(inv));
+    sqlite3_stmt *st = stmt(c, STMT_INVITATION_GET);
+    int rc = SEAU_E_DB;
+    if (st) {
+        sqlite3_bind_blob(st, 1, token_hash, DB_TOKEN_HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            memcpy(inv.token_hash, token_hash, DB_TOKEN_HASH_LEN);
+            inv.user_id = sqlite3_column_int64(st, 0);
+            inv.created_by = sqlite3_column_int64(st, 1);
+            inv.created_at = sqlite3_column_int64(st, 2);
+            inv.expires_at = sqlite3_column_int64(st, 3);
+            rc = 0;
+        } else {
+            rc = r == SQLITE_DONE ? SEAU_E_NOT_FOUND : sqlite__map_rc(r);
+        }
+        sqlite3_reset(st);
+    }
+    sqlite__release(db, c);
+    struct db_user u;
+    if (rc == 0)
+        rc = sqlite__user_get(db, inv.user_id, &u);
+    if (rc == 0 && u.disabled)
+        rc = SEAU_E_NOT_FOUND;
+    if (rc == 0) {
+        *ret_inv = inv;
+        *ret_u = u;
+    }
+    return rc;
+}
+
+int sqlite__invitation_accept(struct db *db, const unsigned char *token_hash, int64_t now,
+                              const char *password_hash, struct db_audit_entry *audit,
+                              struct db_user *ret_u)
+{
+    struct sqlite__conn *c = sqlite__acquire(db);
+    struct db_user u;
+    int rc = sqlite__tx_begin(c);
+    if (rc == 0) {
+        int64_t user_id = 0;
+        sqlite3_stmt *st = stmt(c, STMT_INVITATION_TAKE);
+        rc = SEAU_E_DB;
+        if (st) {
+            sqlite3_bind_blob(st, 1, token_hash, DB_TOKEN_HASH_LEN, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, now);
+            int r = sqlite3_step(st);
+            if (r == SQLITE_ROW) {
+                user_id = sqlite3_column_int64(st, 0);
+                r = sqlite3_step(st);
+            }
+            rc = user_id ? sqlite__map_rc(r) : r == SQLITE_DONE ? SEAU_E_NOT_FOUND : sqlite__fail(r);
+            sqlite3_reset(st);
+        }
+        if (rc == 0) {
+            st = stmt(c, STMT_USER_SET_PASSWORD);
+            if (st) {
+                sqlite3_bind_int64(st, 1, user_id);
+                sqlite__bind_text(st, 2, password_hash);
+            }
+            rc = sqlite__exec(st);
+            /* Disabled since the link was made: the link does not revive the account. */
+            if (rc == 0 && sqlite3_changes(c->handle) == 0)
+                rc = SEAU_E_NOT_FOUND;
+        }
+        if (rc == 0) {
+            st = stmt(c, STMT_USER_GET);
+            rc = SEAU_E_DB;
+            if (st) {
+                sqlite3_bind_int64(st, 1, user_id);
+                int r = sqlite3_step(st);
+                if (r == SQLITE_ROW)
+                    read_user(st, 0, &u);
+                rc = r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? SEAU_E_NOT_FOUND : sqlite__fail(r);
+                sqlite3_reset(st);
+            }
+        }
+        rc = sqlite__audit_write(db, c, rc, audit);
+        rc = sqlite__tx_end(c, rc);
+    }
+    sqlite__release(db, c);
+    if (rc == 0)
+        *ret_u = u;
     return rc;
 }

@@ -262,6 +262,15 @@ int sqlite__notification_s3_ingest(struct db *db, const struct db_s3_event *e,
                                    struct db_notification *n, enum db_s3_outcome *ret);
 int sqlite__notification_purge(struct db *db, int64_t before, int64_t *ret_n);
 
+/* Invitations (accounts.c, migration 0014). */
+int sqlite__invitation_put(struct db *db, const struct db_invitation *inv,
+                           struct db_audit_entry *audit);
+int sqlite__invitation_get(struct db *db, const unsigned char *token_hash, int64_t now,
+                           struct db_invitation *ret_inv, struct db_user *ret_u);
+int sqlite__invitation_accept(struct db *db, const unsigned char *token_hash, int64_t now,
+                              const char *password_hash, struct db_audit_entry *audit,
+                              struct db_user *ret_u);
+
 /* ------------------------------------------------------------ oidc.c */
 int sqlite__oidc_login_put(struct db *db, const struct db_oidc_login *l, int64_t now);
 int sqlite__oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now,

@@ -337,7 +337,8 @@ static void test_router_match(void **state)
 static void test_preamble_flags(void **state)
 {
     (void)state;
-    const unsigned known = HTTP_SAME_ORIGIN | HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER;
+    const unsigned known =
+        HTTP_SAME_ORIGIN | HTTP_NEEDS_S3 | HTTP_JSON_BODY | HTTP_LOADS_CALLER | HTTP_OFFLOAD;
     for (size_t i = 0; i < api_nroutes; i++) {
         const struct http_route *r = &api_routes[i];
         assert_int_equal(r->flags & ~known, 0);

@@ -185,6 +185,65 @@ static void test_s3_settings(void **state)
     clear_env(NULL);
 }
 
+/* Invitations and first sign-in: SEAU_INVITE_TTL, SEAU_FORCE_PASSWORD_CHANGE, SEAU_SMTP_*. */
+static void test_invitation_settings(void **state)
+{
+    (void)state;
+    static const char *const vars[] = {"SEAU_INVITE_TTL", "SEAU_FORCE_PASSWORD_CHANGE",
+                                       "SEAU_SMTP_URL", "SEAU_SMTP_FROM", NULL};
+    struct cfg c;
+    struct cfg_problems p = {.len = 0};
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), 0);
+    assert_true(c.invite_ttl_ms == 7LL * 86400 * 1000);
+    assert_true(c.force_password_change);
+    assert_null(c.smtp_url);
+    cfg_done(&c);
+
+    setenv("SEAU_INVITE_TTL", "2h", 1);
+    setenv("SEAU_FORCE_PASSWORD_CHANGE", "false", 1);
+    setenv("SEAU_SMTP_URL", "smtps://mailer:s3cret@mail.example.com:465", 1);
+    setenv("SEAU_SMTP_FROM", "seau@example.com", 1);
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), 0);
+    assert_true(c.invite_ttl_ms == 2LL * 3600 * 1000);
+    assert_false(c.force_password_change);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cfg_print(&c, f);
+    fclose(f);
+    assert_null(strstr(text, "s3cret"));
+    assert_non_null(strstr(text, "SEAU_SMTP_FROM=seau@example.com"));
+    free(text);
+    cfg_done(&c);
+
+    setenv("SEAU_INVITE_TTL", "soon", 1);
+    setenv("SEAU_FORCE_PASSWORD_CHANGE", "perhaps", 1);
+    setenv("SEAU_SMTP_URL", "http://mailer:s3cret@mail.example.com", 1);
+    setenv("SEAU_SMTP_FROM", "seau@example.com\r\nBcc: x@evil.example", 1);
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), SEAU_E_VALIDATION);
+    assert_int_equal(p.len, 4);
+    for (size_t i = 0; i < p.len; i++)
+        assert_null(strstr(p.items[i], "s3cret")); /* the URL is a secret, even when wrong */
+    cfg_problems_done(&p);
+    cfg_done(&c);
+
+    unsetenv("SEAU_SMTP_FROM");
+    setenv("SEAU_INVITE_TTL", "7d", 1);
+    setenv("SEAU_FORCE_PASSWORD_CHANGE", "true", 1);
+    setenv("SEAU_SMTP_URL", "smtp://127.0.0.1:2525", 1);
+    assert_int_equal(cfg_load(&c, 0, NULL, &p), 0);
+    assert_int_equal(cfg_validate(&c, &p), SEAU_E_VALIDATION);
+    assert_int_equal(p.len, 1);
+    assert_non_null(strstr(p.items[0], "SEAU_SMTP_FROM is not"));
+    cfg_problems_done(&p);
+    cfg_done(&c);
+    for (const char *const *v = vars; *v; v++)
+        unsetenv(*v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +253,7 @@ int main(void)
         cmocka_unit_test_setup(test_print_redacts, clear_env),
         cmocka_unit_test_setup(test_database_url_display, clear_env),
         cmocka_unit_test_setup(test_s3_settings, clear_env),
+        cmocka_unit_test_setup(test_invitation_settings, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

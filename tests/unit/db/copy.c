@@ -78,8 +78,15 @@ static void fill(struct db *db)
     assert_int_equal(db_user_get(db, bob, &u), 0);
     u.disabled = true;
     u.last_login_at = 777;
+    u.must_change_password = true;
     a = entry("user.update", 105, admin);
     assert_int_equal(db_user_update(db, &u, DB_REVOKE_NONE, NULL, &a), 0);
+    /* An invitation waiting for ann (migration 0014). */
+    struct db_invitation inv = {.user_id = ann, .created_by = admin, .created_at = 107,
+                                .expires_at = 9000000000000LL};
+    memset(inv.token_hash, 0x3C, sizeof(inv.token_hash));
+    a = entry("user.invitation_created", 107, admin);
+    assert_int_equal(db_invitation_put(db, &inv, &a), 0);
 
     struct db_grant g[2];
     memset(g, 0, sizeof(g));
@@ -196,6 +203,7 @@ static void same_user(const struct db_user *a, const struct db_user *b)
     assert_int_equal(a->disabled, b->disabled);
     assert_true(a->created_at == b->created_at);
     assert_true(a->last_login_at == b->last_login_at);
+    assert_int_equal(a->must_change_password, b->must_change_password);
 }
 
 static void same_str(const char *a, const char *b)
@@ -266,6 +274,14 @@ static void compare(struct db *src, struct db *dst)
     assert_true(sa.user_id == sb.user_id && sa.created_at == sb.created_at &&
                 sa.last_seen_at == sb.last_seen_at && sa.expires_at == sb.expires_at);
     assert_string_equal(su.email, "ann@example.com");
+    assert_int_equal(db_user_get(dst, 3, &su), 0);
+    assert_true(su.must_change_password);
+    unsigned char inv_hash[DB_TOKEN_HASH_LEN];
+    memset(inv_hash, 0x3C, sizeof(inv_hash));
+    struct db_invitation inv;
+    assert_int_equal(db_invitation_get(dst, inv_hash, 1000, &inv, &su), 0);
+    assert_string_equal(su.email, "ann@example.com");
+    assert_true(inv.created_by == 1 && inv.created_at == 107 && inv.expires_at == 9000000000000LL);
 
     struct db_audit_entry *aa = NULL, *ab = NULL;
     all_audit(src, &aa, &na);
@@ -443,9 +459,9 @@ static void test_copy_into_empty_postgres(void **state)
     int64_t rows = 0;
     assert_int_equal(db_copy(src, dst, &rows), 0);
     /* 3 users, 1 session, 2 grants, the audit entries, 1 throttle row, 5 objects, 1 upload,
-     * 2 shares, 4 notifications, 1 handled S3 event. */
+     * 2 shares, 4 notifications, 1 handled S3 event, 1 invitation. */
     int64_t entries = audit_count(src);
-    assert_true(rows == 3 + 1 + 2 + entries + 1 + 5 + 1 + 2 + 4 + 1);
+    assert_true(rows == 3 + 1 + 2 + entries + 1 + 5 + 1 + 2 + 4 + 1 + 1);
     compare(src, dst);
 
     /* The chain was copied, not sealed again: it verifies, and goes on from the copied head. */

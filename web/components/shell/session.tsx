@@ -10,6 +10,7 @@ import { auth, onSessionLost, type User } from '@/lib/api';
 import { useI18n } from '@/lib/i18n';
 
 import { LoadingShell } from './loading-shell';
+import { PasswordChange } from './password-change';
 
 const Ctx = createContext<User | null>(null);
 
@@ -45,6 +46,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
             </main>
         );
     if (!user) return <LoadingShell />;
+    /* An admin chose the password: nothing else works until the person chooses their own. */
+    if (user.mustChangePassword) return <PasswordChange user={user} onChanged={setUser} />;
     return <Ctx.Provider value={user}>{children}</Ctx.Provider>;
 }
 

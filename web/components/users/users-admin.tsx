@@ -8,12 +8,14 @@ import { Dialog } from '@/components/ui/dialog';
 import { Field, SelectField, controlClass } from '@/components/ui/field';
 import { Page, tableClass } from '@/components/ui/page';
 import { useToast } from '@/components/ui/toast';
-import { ROLES, admin, identity, type Role, type User } from '@/lib/api';
+import { ROLES, admin, identity, invitations, type Role, type User } from '@/lib/api';
+import type { Invitation } from '@/lib/api/invitations';
 import { formatDate } from '@/lib/format';
 import { useI18n } from '@/lib/i18n';
 
 import { AccessExplainer } from './access-explainer';
 import { GrantsEditor } from './grants-editor';
+import { InvitationLink, InviteDialog } from './invite-dialog';
 
 function NewUserDialog({ open, onClose, onCreated }: { open: boolean; onClose(): void; onCreated(u: User): void }) {
     const { t, errorText } = useI18n();
@@ -75,6 +77,8 @@ export function UsersAdmin() {
     const [newPassword, setNewPassword] = useState('');
     const [deleting, setDeleting] = useState<User | null>(null);
     const [granting, setGranting] = useState<User | null>(null);
+    const [inviting, setInviting] = useState(false);
+    const [relinked, setRelinked] = useState<{ user: User; invitation: Invitation } | null>(null);
 
     const load = useCallback(() => {
         admin.listUsers().then(setUsers, setError);
@@ -99,6 +103,13 @@ export function UsersAdmin() {
             toast(errorText(e), 'error');
         }
     }
+    async function reissue(u: User) {
+        try {
+            setRelinked(await invitations.reissue(u.id));
+        } catch (e) {
+            toast(errorText(e), 'error');
+        }
+    }
     async function remove(u: User) {
         setDeleting(null);
         try {
@@ -114,9 +125,12 @@ export function UsersAdmin() {
             title={t('users.title')}
             actions={
                 isAdmin ? (
-                    <Button variant="primary" onClick={() => setCreating(true)}>
-                        {t('users.new')}
-                    </Button>
+                    <div className="flex gap-2">
+                        <Button onClick={() => setInviting(true)}>{t('invite.button')}</Button>
+                        <Button variant="primary" onClick={() => setCreating(true)}>
+                            {t('users.new')}
+                        </Button>
+                    </div>
                 ) : null
             }
         >
@@ -162,6 +176,8 @@ export function UsersAdmin() {
                                                     <Button onClick={() => void patch(u, { disabled: !u.disabled })}>{u.disabled ? t('users.enable') : t('users.disable')}</Button>
                                                 ) : null}
                                                 <Button onClick={() => setResetting(u)}>{t('users.resetPassword')}</Button>
+                                                {/* Never signed in, password account: maybe invited and the link lost. */}
+                                                {!u.lastLoginAt && !u.provider && u.id !== me.id ? <Button onClick={() => void reissue(u)}>{t('invite.resend')}</Button> : null}
                                                 {u.role !== 'admin' ? <Button onClick={() => setGranting(u)}>{t('users.grants')}</Button> : null}
                                                 {u.mfa ? <Button onClick={() => void resetMfa(u)}>{t('mfa.admin.reset')}</Button> : null}
                                                 {u.id !== me.id ? (
@@ -188,6 +204,26 @@ export function UsersAdmin() {
                     toast(t('users.created', { email: u.email }), 'success');
                 }}
             />
+            <InviteDialog
+                open={inviting}
+                onClose={() => setInviting(false)}
+                onInvited={(u) => {
+                    setUsers((cur) => [...(cur ?? []), u]);
+                    toast(t('invite.created', { email: u.email }), 'success');
+                }}
+            />
+            <Dialog open={!!relinked} onClose={() => setRelinked(null)} title={t('invite.resend')}>
+                {relinked ? (
+                    <div className="flex flex-col gap-4">
+                        <InvitationLink user={relinked.user} invitation={relinked.invitation} />
+                        <div className="flex justify-end">
+                            <Button variant="primary" onClick={() => setRelinked(null)}>
+                                {t('common.close')}
+                            </Button>
+                        </div>
+                    </div>
+                ) : null}
+            </Dialog>
             <Dialog open={!!resetting} onClose={() => setResetting(null)} title={t('users.resetPassword')}>
                 <form
                     className="flex flex-col gap-3"

@@ -8,6 +8,7 @@ export * as uploads from './uploads';
 export * as shares from './shares';
 export * as uploadLinks from './upload-links';
 export * as admin from './admin';
+export * as invitations from './invitations';
 export * as notifications from './notifications';
 export * as recovery from './recovery';
 export * as trust from './trust';

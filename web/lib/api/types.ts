@@ -18,6 +18,8 @@ export const wireUser = obj({
     /* The identity provider the account signs in with; null (or absent) for a password account. */
     provider: withDefault(nullable(str), null),
     mfa: withDefault(bool, false),
+    /* An admin chose the password: the console asks for a new one before anything else. */
+    mustChangePassword: withDefault(bool, false),
 });
 export type User = Infer<typeof wireUser>;
 

@@ -6,6 +6,7 @@ import { linksEn } from './areas/links.en';
 import { trustEn } from './areas/trust.en';
 import { edgeEn } from './areas/edge.en';
 import { obsEn } from './areas/obs.en';
+import { inviteEn } from './areas/invite.en';
 
 export const en = {
     ...ssoEn,
@@ -15,6 +16,7 @@ export const en = {
     ...trustEn,
     ...edgeEn,
     ...obsEn,
+    ...inviteEn,
     'app.name': 'Seau',
     'app.skip': 'Skip to content',
     'nav.files': 'Files',

@@ -7,6 +7,7 @@ import { linksFr } from './areas/links.fr';
 import { trustFr } from './areas/trust.fr';
 import { edgeFr } from './areas/edge.fr';
 import { obsFr } from './areas/obs.fr';
+import { inviteFr } from './areas/invite.fr';
 
 export const fr: Record<MessageId, string> = {
     ...ssoFr,
@@ -16,6 +17,7 @@ export const fr: Record<MessageId, string> = {
     ...trustFr,
     ...edgeFr,
     ...obsFr,
+    ...inviteFr,
     'app.name': 'Seau',
     'app.skip': 'Aller au contenu',
     'nav.files': 'Fichiers',

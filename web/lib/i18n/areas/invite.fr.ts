@@ -1,0 +1,32 @@
+/* Les textes français d'un domaine de la console ; fr.ts rassemble les domaines. */
+import type { inviteEn } from './invite.en';
+
+export const inviteFr: Record<keyof typeof inviteEn, string> = {
+    'invite.button': 'Inviter',
+    'invite.title': 'Inviter quelqu’un',
+    'invite.hint': 'La personne reçoit un lien qui ne sert qu’une fois, avec lequel elle choisit elle-même son mot de passe.',
+    'invite.send': 'Créer l’invitation',
+    'invite.link': 'Lien d’invitation',
+    'invite.linkHint': 'Valable une seule fois, jusqu’au {date}. Ne le donnez qu’à {email}.',
+    'invite.emailed': 'Le lien a aussi été envoyé par e-mail à {email}.',
+    'invite.notEmailed': 'Le lien n’a pas été envoyé par e-mail : copiez-le et transmettez-le vous-même à {email}.',
+    'invite.copy': 'Copier le lien',
+    'invite.copied': 'Lien copié.',
+    'invite.resend': 'Nouveau lien d’invitation',
+    'invite.created': 'Invitation pour {email} créée.',
+    'invite.page.title': 'Choisissez votre mot de passe',
+    'invite.page.for': 'Vous avez été invité·e sur Seau en tant que {email}. Choisissez un mot de passe pour vous connecter.',
+    'invite.page.password': 'Nouveau mot de passe',
+    'invite.page.confirm': 'Répétez le mot de passe',
+    'invite.page.rules': 'Au moins 12 caractères.',
+    'invite.page.submit': 'Enregistrer et se connecter',
+    'invite.page.mismatch': 'Les deux mots de passe ne sont pas identiques.',
+    'invite.page.checking': 'Vérification de l’invitation…',
+    'invite.page.invalid': 'Ce lien d’invitation ne fonctionne pas : il est inconnu, expiré ou a déjà servi. Demandez-en un nouveau à la personne qui vous a invité·e.',
+    'invite.page.toLogin': 'Aller à la page de connexion',
+    'invite.forced.title': 'Choisissez un nouveau mot de passe',
+    'invite.forced.hint': 'Un administrateur a défini votre mot de passe. Choisissez le vôtre avant de continuer.',
+    'invite.forced.submit': 'Changer le mot de passe',
+    'err.invalid_invitation': 'Ce lien d’invitation ne fonctionne pas : il est inconnu, expiré ou a déjà servi.',
+    'err.password_change_required': 'Choisissez un nouveau mot de passe avant toute autre action.',
+};
