@@ -23,7 +23,7 @@
  *   5. At shutdown every client gets a close frame (1001), and the hub waits
  *      a bounded time for the answers.
  * The hub never close()s a socket itself: the close function the attach
- * gave is called exactly once (with libmicrohttpd, its upgrade close action).
+ * gave is called exactly once.
  *
  * Thread-safety: every function may be called from any thread, except
  * events_hub_free (once, after the HTTP server stopped).

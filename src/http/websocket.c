@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "http/edge.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,14 +112,58 @@ static void upgraded_close(void *ctx)
     MHD_upgrade_action(ctx, MHD_UPGRADE_ACTION_CLOSE);
 }
 
-/* libmicrohttpd, on one of its threads, once the 101 is sent: the socket goes to the user. */
+/* An upgraded socket taken out of libmicrohttpd (see upgraded()). */
+struct ws__taken {
+    int fd;                       /* our duplicate of the socket */
+    struct http__edge_hold *hold; /* its address's place under the per-client cap */
+};
+
+static void taken_close(void *ctx)
+{
+    struct ws__taken *t = ctx;
+    close(t->fd);
+    http__edge_release(t->hold);
+    free(t);
+}
+
+/*
+ * libmicrohttpd, on one of its threads, once the 101 is sent: the socket goes to the user.
+ *
+ * libmicrohttpd 0.9.75 keeps an upgraded connection whole until the
+ * application closes it: its memory pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+ * 32 KiB, written through by the request's read and write buffers), the
+ * connection and the request's own state — about 33 KiB of resident memory
+ * for each idle WebSocket, three quarters of what one cost. So the socket is
+ * taken out instead: the user gets a duplicate of the descriptor, and
+ * libmicrohttpd is told at once that the application is done with the
+ * connection, which it then frees and whose descriptor it closes. For a
+ * plain (not TLS) connection that path never calls shutdown() (it only does
+ * on connections it closes itself, and MHD_USE_TURBO skips even that), so
+ * the TCP connection lives on through the duplicate. The request ends
+ * there: its access-log line, trace span and duration cover the handshake,
+ * and the WebSocket no longer takes one of libmicrohttpd's connection slots
+ * (the hub bounds WebSockets on its own); its address keeps its place under
+ * the per-client cap (http__edge_take) until the socket is closed. When the
+ * duplicate cannot be made, libmicrohttpd keeps the connection as before.
+ */
 static void upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
                      const char *extra_in, size_t extra_in_size, MHD_socket sock,
                      struct MHD_UpgradeResponseHandle *urh)
 {
     (void)con_cls;
     const struct http_ws_upgrade *u = cls;
-    u->fn(u->ctx, connection, sock, extra_in, extra_in_size, upgraded_close, urh);
+    struct ws__taken *t = malloc(sizeof(*t));
+    int fd = t ? fcntl(sock, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0) {
+        free(t);
+        u->fn(u->ctx, connection, sock, extra_in, extra_in_size, upgraded_close, urh);
+        return;
+    }
+    t->fd = fd;
+    t->hold = http__edge_take(connection);
+    /* The user finds its reservation by the connection, still alive here; extra is copied. */
+    u->fn(u->ctx, connection, fd, extra_in, extra_in_size, taken_close, t);
+    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
 int http_ws_reply_upgrade(struct http_req *req, const char *accept,

@@ -13,7 +13,8 @@
  * slow client deserves); it answers close frames and, at shutdown, sends
  * every client a close frame (1001) and waits a bounded time for the
  * answers. It never close()s a socket itself: it calls the close function
- * the attach gave, exactly once (libmicrohttpd: MHD_upgrade_action CLOSE).
+ * the attach gave, exactly once (for a socket from http_ws_reply_upgrade:
+ * closing the duplicate taken out of libmicrohttpd, see websocket.c).
  *
  * Frames sent to clients are encoded once (http_ws_frame_text: a server's
  * frames are not masked, so the bytes are the same for every client) and
