@@ -234,6 +234,30 @@ static void *sender(void *arg)
     return NULL;
 }
 
+/* Seau's CPU time so far (user + system), in milliseconds, from /proc/PID/stat. */
+static double cpu_ms(int pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    double ms = -1;
+    if (f && fgets(line, sizeof(line), f)) {
+        const char *p = strrchr(line, ')'); /* the command may hold spaces */
+        unsigned long long ut = 0, st = 0;
+        /* Fields 14 and 15 (utime, stime); p is at field 2's end. */
+        for (int field = 2; p && field < 14; field++)
+            p = strchr(p + 1, ' ');
+        if (p) {
+            ut = strtoull(p + 1, (char **)&p, 10);
+            st = strtoull(p + 1, NULL, 10);
+            ms = (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+        }
+    }
+    if (f)
+        fclose(f);
+    return ms;
+}
+
 static void print_load(void)
 {
     char line[128] = "";
@@ -375,6 +399,7 @@ int main(int argc, char **argv)
         nsamples = 0;
         events_sent = 0;
         webhook_errors = 0;
+        double cpu0 = cpu_ms(seau_pid);
         pthread_t th;
         atomic_store(&stop_sender, 0);
         pthread_create(&th, NULL, sender, &nevents);
@@ -420,6 +445,9 @@ int main(int argc, char **argv)
                    phase + 1, samples[nsamples / 2] / 1000.0, samples[nsamples * 9 / 10] / 1000.0,
                    samples[nsamples * 99 / 100] / 1000.0, samples[nsamples - 1] / 1000.0);
         }
+        double cpu = cpu_ms(seau_pid) - cpu0;
+        printf("phase %d: seau CPU %.0f ms (%.1f ms an event)\n", phase + 1, cpu,
+               events_sent ? cpu / (double)events_sent : 0.0);
         printf("phase %d: seau RSS %.1f MiB, peak (VmHWM) %.1f MiB\n", phase + 1,
                (double)rss_kb(seau_pid, "VmRSS:") / 1024,
                (double)rss_kb(seau_pid, "VmHWM:") / 1024);
