@@ -137,14 +137,18 @@ static void taken_close(void *ctx)
  * libmicrohttpd 0.9.75 keeps an upgraded connection whole until the
  * application closes it: its memory pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT,
  * 32 KiB, written through by the request's read and write buffers), the
- * connection and the request's own state — about 33 KiB of resident memory
- * for each idle WebSocket, three quarters of what one cost. So the socket is
- * taken out instead: the user gets a duplicate of the descriptor, and
- * libmicrohttpd is told at once that the application is done with the
- * connection, which it then frees and whose descriptor it closes. For a
- * plain (not TLS) connection that path never calls shutdown() (it only does
- * on connections it closes itself, and MHD_USE_TURBO skips even that), so
- * the TCP connection lives on through the duplicate. The request ends
+ * connection and the request's own state — about 27 KiB of resident memory
+ * for each idle WebSocket, 70% of what one cost (bench/README.md). The pool
+ * cannot simply be smaller: every connection shares its size, and request
+ * heads of 16 KiB must fit. So the socket is taken out instead: the user
+ * gets a duplicate of the descriptor, and libmicrohttpd is told at once that
+ * the application is done with the connection, which it then frees and
+ * whose descriptor it closes. For a plain connection that path never calls
+ * shutdown() (libmicrohttpd only does on connections it closes itself, and
+ * MHD_USE_TURBO skips even that), so the TCP connection lives on through the
+ * duplicate. (With libmicrohttpd's own TLS, never used here, the socket
+ * handed over would be one end of a socket pair and this would not hold.)
+ * The request ends
  * there: its access-log line, trace span and duration cover the handshake,
  * and the WebSocket no longer takes one of libmicrohttpd's connection slots
  * (the hub bounds WebSockets on its own); its address keeps its place under
