@@ -4,19 +4,24 @@
  * at every client. Built and run by bench/websocket, which starts Seau and
  * makes the accounts (each token serves up to 64 clients: Seau's limit).
  *
- * Usage: websocket-bench PORT TOKENS_FILE CLIENTS EVENTS SECRET SEAU_PID
+ * Usage: websocket-bench PORT TOKENS_FILE CLIENTS PHASES SECRET SEAU_PID
+ *
+ * PHASES is EVENTS[:GAP_MS][,EVENTS[:GAP_MS]...], e.g. "60:1000,100:100":
+ * 60 events one a second, then 100 ten a second, on the same clients. A
+ * phase without GAP_MS uses BENCH_GAP_MS (default 50).
  *
  * 1. Opens CLIENTS connections (round-robin over the tokens), a few hundred
  *    handshakes in flight at once, and checks each 101.
- * 2. Prints Seau's VmRSS with every client connected and idle.
- * 3. Sends EVENTS S3 event notifications to the webhook (POST
- *    /api/events/s3, one record each, one every BENCH_GAP_MS milliseconds,
- *    default 50, from a second thread),
- *    each with a key holding the microsecond it was sent ("bench/<us>/<n>").
- *    The clients' thread stamps every notification it reads; delay = stamp
+ * 2. Prints Seau's VmRSS (and its anonymous part, RssAnon) with every
+ *    client connected and idle, and the load average.
+ * 3. For each phase, sends EVENTS S3 event notifications to the webhook
+ *    (POST /api/events/s3, one record each, one every GAP_MS milliseconds,
+ *    from a second thread), each with a key holding the phase and the
+ *    microsecond it was sent ("bench/<us>/p<phase>/<n>"). The clients'
+ *    thread stamps every notification of the phase it reads; delay = stamp
  *    minus the key's time, one sample per client and event.
- * 4. Prints p50, p90, p99 and max over all samples, how many arrived, and
- *    Seau's peak RSS (VmHWM).
+ * 4. Prints, per phase, p50, p90, p99 and max over all samples, how many
+ *    arrived, the load average, and Seau's RSS and peak RSS (VmHWM).
  * The clients answer pings. Everything runs on this machine: the clients'
  * thread takes CPU from Seau, so the delays are an upper bound.
  */
@@ -51,12 +56,14 @@ struct client {
 };
 
 static int port;
-static long gap_ms = 50;
+static long gap_ms = 50, default_gap_ms = 50;
+static int phase;
 static const char *secret;
 static atomic_int stop_sender;
 static int64_t *samples;
 static size_t nsamples, cap_samples;
 static int64_t events_sent;
+static int webhook_errors;
 
 static int64_t now_us(void)
 {
@@ -169,8 +176,11 @@ static bool frames(struct client *c, int64_t at)
         unsigned char *p = b + hl;
         if (op == 0x1) {
             const char *k = memmem(p, len, "\"key\":\"bench/", 13);
-            if (k)
-                record(at - strtoll(k + 13, NULL, 10));
+            char *end = NULL;
+            long long sent = k ? strtoll(k + 13, &end, 10) : 0;
+            /* A late delivery of an earlier phase is not this phase's sample. */
+            if (k && end[0] == '/' && end[1] == 'p' && strtol(end + 2, NULL, 10) == phase)
+                record(at - sent);
         } else if (op == 0x9) {
             send_frame(c->fd, 0xA, p, len);
         } else if (op == 0x8) {
@@ -196,9 +206,9 @@ static void *sender(void *arg)
                             "{\"Records\":[{\"eventSource\":\"minio:s3\",\"eventName\":"
                             "\"s3:ObjectCreated:Put\",\"eventTime\":\"2026-01-01T00:00:00Z\","
                             "\"userIdentity\":{\"principalId\":\"bench\"},\"s3\":{\"bucket\":"
-                            "{\"name\":\"bench-a\"},\"object\":{\"key\":\"bench/%lld/%d\","
+                            "{\"name\":\"bench-a\"},\"object\":{\"key\":\"bench/%lld/p%d/%d\","
                             "\"size\":1,\"sequencer\":\"%016llX\"}}}]}",
-                            (long long)t, i, (unsigned long long)t);
+                            (long long)t, phase, i, (unsigned long long)t);
         int rlen = snprintf(req, sizeof(req),
                             "POST /api/events/s3 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                             "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
@@ -211,9 +221,9 @@ static void *sender(void *arg)
             send_all(fd, req, (size_t)rlen);
             char ans[512];
             ssize_t r = read(fd, ans, sizeof(ans) - 1);
-            if (r > 12 && strncmp(ans + 9, "204", 3) != 0) {
+            if (r > 12 && strncmp(ans + 9, "204", 3) != 0 && webhook_errors++ == 0) {
                 ans[r] = '\0';
-                fprintf(stderr, "webhook answered: %s\n", ans);
+                fprintf(stderr, "webhook answered (the first error only): %s\n", ans);
             }
         }
         if (fd >= 0)
@@ -222,6 +232,40 @@ static void *sender(void *arg)
         nanosleep(&gap, NULL);
     }
     return NULL;
+}
+
+/* Seau's CPU time so far (user + system), in milliseconds, from /proc/PID/stat. */
+static double cpu_ms(int pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    double ms = -1;
+    if (f && fgets(line, sizeof(line), f)) {
+        const char *p = strrchr(line, ')'); /* the command may hold spaces */
+        unsigned long long ut = 0, st = 0;
+        /* Fields 14 and 15 (utime, stime); p is at field 2's end. */
+        for (int field = 2; p && field < 14; field++)
+            p = strchr(p + 1, ' ');
+        if (p) {
+            ut = strtoull(p + 1, (char **)&p, 10);
+            st = strtoull(p + 1, NULL, 10);
+            ms = (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+        }
+    }
+    if (f)
+        fclose(f);
+    return ms;
+}
+
+static void print_load(void)
+{
+    char line[128] = "";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fgets(line, sizeof(line), f))
+        printf("load average: %s", line);
+    if (f)
+        fclose(f);
 }
 
 static int cmp64(const void *a, const void *b)
@@ -233,17 +277,18 @@ static int cmp64(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc != 7) {
-        fprintf(stderr, "usage: %s PORT TOKENS_FILE CLIENTS EVENTS SECRET SEAU_PID\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT TOKENS_FILE CLIENTS EVENTS[:GAP_MS][,...] SECRET SEAU_PID\n",
+                argv[0]);
         return 2;
     }
     port = (int)strtol(argv[1], NULL, 10);
-    int nclients = (int)strtol(argv[3], NULL, 10), nevents = (int)strtol(argv[4], NULL, 10);
+    int nclients = (int)strtol(argv[3], NULL, 10);
     secret = argv[5];
     int seau_pid = (int)strtol(argv[6], NULL, 10);
     long base_rss = rss_kb(seau_pid, "VmRSS:");
     const char *gap = getenv("BENCH_GAP_MS");
     if (gap && *gap)
-        gap_ms = strtol(gap, NULL, 10);
+        default_gap_ms = strtol(gap, NULL, 10);
     struct rlimit rl = {200000, 200000};
     setrlimit(RLIMIT_NOFILE, &rl);
 
@@ -335,58 +380,81 @@ int main(int argc, char **argv)
     double connect_s = (double)(now_us() - t0) / 1e6;
     struct timespec settle = {2, 0};
     nanosleep(&settle, NULL);
-    long idle_rss = rss_kb(seau_pid, "VmRSS:");
+    long idle_rss = rss_kb(seau_pid, "VmRSS:"), idle_anon = rss_kb(seau_pid, "RssAnon:");
     printf("clients: %d connected, %d refused, in %.1f s\n", open, failed, connect_s);
-    printf("seau RSS: %.1f MiB before, %.1f MiB with %d idle clients (%.1f KiB per client)\n",
+    printf("seau RSS: %.1f MiB before, %.1f MiB with %d idle clients (%.1f KiB per client; "
+           "RssAnon %.1f MiB)\n",
            (double)base_rss / 1024, (double)idle_rss / 1024, open,
-           open ? (double)(idle_rss - base_rss) / open : 0.0);
+           open ? (double)(idle_rss - base_rss) / open : 0.0, (double)idle_anon / 1024);
+    print_load();
     fflush(stdout);
 
-    pthread_t th;
-    atomic_store(&stop_sender, 0);
-    pthread_create(&th, NULL, sender, &nevents);
-    int64_t want = (int64_t)nevents * open;
-    int64_t deadline = now_us() + (int64_t)nevents * gap_ms * 1000 + 30 * 1000000LL;
-    while ((int64_t)nsamples < want && now_us() < deadline) {
-        struct epoll_event evs[512];
-        int n = epoll_wait(ep, evs, 512, 200);
-        int64_t at = now_us();
-        for (int i = 0; i < n; i++) {
-            struct client *c = evs[i].data.ptr;
-            if (c->state != 1)
-                continue;
-            for (;;) {
-                ssize_t r = recv(c->fd, c->buf + c->len, BUF - c->len, 0);
-                if (r > 0) {
-                    c->len += (size_t)r;
-                    if (!frames(c, at)) {
-                        c->state = 2;
-                        break;
-                    }
+    /* Phases: "EVENTS[:GAP_MS],..." on the same clients, one after the other. */
+    char *spec = strdup(argv[4]);
+    for (char *save = NULL, *tok = strtok_r(spec, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save), phase++) {
+        char *colon = strchr(tok, ':');
+        int nevents = (int)strtol(tok, NULL, 10);
+        gap_ms = colon ? strtol(colon + 1, NULL, 10) : default_gap_ms;
+        nsamples = 0;
+        events_sent = 0;
+        webhook_errors = 0;
+        double cpu0 = cpu_ms(seau_pid);
+        pthread_t th;
+        atomic_store(&stop_sender, 0);
+        pthread_create(&th, NULL, sender, &nevents);
+        int64_t want = (int64_t)nevents * open;
+        int64_t deadline = now_us() + (int64_t)nevents * gap_ms * 1000 + 30 * 1000000LL;
+        while ((int64_t)nsamples < want && now_us() < deadline) {
+            struct epoll_event evs[512];
+            int n = epoll_wait(ep, evs, 512, 200);
+            int64_t at = now_us();
+            for (int i = 0; i < n; i++) {
+                struct client *c = evs[i].data.ptr;
+                if (c->state != 1)
                     continue;
+                for (;;) {
+                    ssize_t r = recv(c->fd, c->buf + c->len, BUF - c->len, 0);
+                    if (r > 0) {
+                        c->len += (size_t)r;
+                        if (!frames(c, at)) {
+                            c->state = 2;
+                            break;
+                        }
+                        continue;
+                    }
+                    if (r == 0 || (errno != EAGAIN && errno != EINTR))
+                        c->state = 2;
+                    break;
                 }
-                if (r == 0 || (errno != EAGAIN && errno != EINTR))
-                    c->state = 2;
-                break;
             }
         }
+        atomic_store(&stop_sender, 1);
+        pthread_join(th, NULL);
+        int still = 0;
+        for (int i = 0; i < nclients; i++)
+            still += cs[i].state == 1;
+        qsort(samples, nsamples, sizeof(*samples), cmp64);
+        printf("phase %d: %lld events sent (one every %ld ms, %d refused), %zu of %lld deliveries "
+               "arrived, %d clients still open\n",
+               phase + 1, (long long)events_sent, gap_ms, webhook_errors, nsamples, (long long)want,
+               still);
+        if (nsamples) {
+            printf("phase %d: delay webhook -> client: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
+                   "max %.1f ms\n",
+                   phase + 1, samples[nsamples / 2] / 1000.0, samples[nsamples * 9 / 10] / 1000.0,
+                   samples[nsamples * 99 / 100] / 1000.0, samples[nsamples - 1] / 1000.0);
+        }
+        double cpu = cpu_ms(seau_pid) - cpu0;
+        printf("phase %d: seau CPU %.0f ms (%.1f ms an event)\n", phase + 1, cpu,
+               events_sent ? cpu / (double)events_sent : 0.0);
+        printf("phase %d: seau RSS %.1f MiB, peak (VmHWM) %.1f MiB\n", phase + 1,
+               (double)rss_kb(seau_pid, "VmRSS:") / 1024,
+               (double)rss_kb(seau_pid, "VmHWM:") / 1024);
+        print_load();
+        fflush(stdout);
     }
-    atomic_store(&stop_sender, 1);
-    pthread_join(th, NULL);
-    long hwm = rss_kb(seau_pid, "VmHWM:");
-    int still = 0;
-    for (int i = 0; i < nclients; i++)
-        still += cs[i].state == 1;
-    qsort(samples, nsamples, sizeof(*samples), cmp64);
-    printf("events: %lld sent (one every %ld ms), %zu of %lld deliveries arrived, %d clients "
-           "still open\n",
-           (long long)events_sent, gap_ms, nsamples, (long long)want, still);
-    if (nsamples) {
-        printf("delay webhook -> client: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-               samples[nsamples / 2] / 1000.0, samples[nsamples * 9 / 10] / 1000.0,
-               samples[nsamples * 99 / 100] / 1000.0, samples[nsamples - 1] / 1000.0);
-    }
-    printf("seau peak RSS (VmHWM): %.1f MiB\n", (double)hwm / 1024);
+    free(spec);
     for (int i = 0; i < nclients; i++)
         if (cs[i].fd > 0)
             close(cs[i].fd);

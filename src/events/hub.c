@@ -351,6 +351,7 @@ int events_hub_new(const struct events_hub_opts *o, struct events_hub **ret)
         .ping_interval_ms = h->o.ping_interval_ms,
         .close_timeout_ms = h->o.close_timeout_ms,
         .sndbuf = h->o.sndbuf,
+        .writers = h->o.writers,
     };
     int rc = http_ws_new(&wo, &hub_callbacks, h, &h->ws);
     if (rc) {

@@ -23,7 +23,7 @@
  *   5. At shutdown every client gets a close frame (1001), and the hub waits
  *      a bounded time for the answers.
  * The hub never close()s a socket itself: the close function the attach
- * gave is called exactly once (with libmicrohttpd, its upgrade close action).
+ * gave is called exactly once.
  *
  * Thread-safety: every function may be called from any thread, except
  * events_hub_free (once, after the HTTP server stopped).
@@ -61,6 +61,7 @@ struct events_hub_opts {
     int64_t ping_interval_ms; /* 0: EVENTS_WS_PING_MS */
     int64_t close_timeout_ms; /* 0: EVENTS_WS_CLOSE_MS */
     int sndbuf;               /* SO_SNDBUF of client sockets; 0: EVENTS_WS_SNDBUF */
+    int writers;              /* http_ws_opts.writers: 0, one per core beyond the first */
 };
 
 /* Starts the hub's thread. Returns 0, SEAU_E_NOMEM or SEAU_E_IO (epoll, eventfd, thread). */

@@ -46,6 +46,14 @@ struct http__edge {
     pthread_t reaper;
     atomic_uint_fast64_t cut;
     atomic_uint_fast64_t refused;
+    size_t holds; /* http__edge_take()n and not released; guarded by lock */
+    bool freed;   /* http__edge_free was called: the last release frees */
+};
+
+/* A taken connection's place under the cap (http__edge_take). */
+struct http__edge_hold {
+    struct http__edge *edge;
+    struct edge__ip *ip;
 };
 
 /* ---- the per-address cap ---- */
@@ -117,6 +125,18 @@ enum MHD_Result http__edge_accept(void *cls, const struct sockaddr *addr, sockle
     return MHD_YES;
 }
 
+/* Gives back one place of p's address (NULL: none); the caller holds e->lock. */
+static void edge__ip_put(struct http__edge *e, struct edge__ip *p)
+{
+    if (p && --p->count == 0) {
+        struct edge__ip **link = &e->ips[edge__bucket(p->addr)];
+        while (*link != p)
+            link = &(*link)->next;
+        *link = p->next;
+        free(p);
+    }
+}
+
 static struct edge__conn *edge__of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
@@ -176,14 +196,7 @@ static void edge__closed(struct http__edge *e, void **socket_context)
         e->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    struct edge__ip *p = c->ip;
-    if (p && --p->count == 0) {
-        struct edge__ip **link = &e->ips[edge__bucket(p->addr)];
-        while (*link != p)
-            link = &(*link)->next;
-        *link = p->next;
-        free(p);
-    }
+    edge__ip_put(e, c->ip);
     pthread_mutex_unlock(&e->lock);
     free(c);
     *socket_context = NULL;
@@ -322,6 +335,13 @@ int http__edge_new(const struct http__edge_opts *o, struct http__edge **ret)
     return 0;
 }
 
+static void edge__destroy(struct http__edge *e)
+{
+    pthread_cond_destroy(&e->wake);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
 void http__edge_free(struct http__edge *e)
 {
     if (!e)
@@ -333,10 +353,44 @@ void http__edge_free(struct http__edge *e)
         pthread_mutex_unlock(&e->lock);
         pthread_join(e->reaper, NULL);
     }
-    /* libmicrohttpd has stopped: every connection was CLOSED, the lists are empty. */
-    pthread_cond_destroy(&e->wake);
-    pthread_mutex_destroy(&e->lock);
-    free(e);
+    /* libmicrohttpd has stopped: every connection was CLOSED, the list is empty; holds of
+     * taken sockets may be left (a WebSocket not yet let go): the last release frees. */
+    pthread_mutex_lock(&e->lock);
+    e->freed = true;
+    bool last = e->holds == 0;
+    pthread_mutex_unlock(&e->lock);
+    if (last)
+        edge__destroy(e);
+}
+
+struct http__edge_hold *http__edge_take(struct MHD_Connection *conn)
+{
+    struct edge__conn *c = edge__of(conn);
+    struct http__edge_hold *h = c && c->ip ? malloc(sizeof(*h)) : NULL;
+    if (!h)
+        return NULL; /* Out of memory: the place is given back with the connection. */
+    struct http__edge *e = c->edge;
+    pthread_mutex_lock(&e->lock);
+    h->edge = e;
+    h->ip = c->ip;
+    c->ip = NULL; /* edge__closed leaves the count to the hold */
+    e->holds++;
+    pthread_mutex_unlock(&e->lock);
+    return h;
+}
+
+void http__edge_release(struct http__edge_hold *h)
+{
+    if (!h)
+        return;
+    struct http__edge *e = h->edge;
+    pthread_mutex_lock(&e->lock);
+    edge__ip_put(e, h->ip);
+    bool last = --e->holds == 0 && e->freed;
+    pthread_mutex_unlock(&e->lock);
+    free(h);
+    if (last)
+        edge__destroy(e);
 }
 
 uint64_t http__edge_heads_cut(const struct http__edge *e)

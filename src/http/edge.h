@@ -52,6 +52,19 @@ void http__edge_head_done(struct MHD_Connection *conn);
 /* The connection's request ended: its next head must arrive within idle + header timeout. */
 void http__edge_request_done(struct http__edge *e, struct MHD_Connection *conn);
 
+/*
+ * An upgraded socket taken out of libmicrohttpd (websocket.c frees
+ * libmicrohttpd's connection and keeps a duplicate of the socket) keeps its
+ * place under the per-address cap: the connection's count moves to the hold
+ * until http__edge_release. Call on the connection's thread, before its
+ * close. Returns NULL when nothing is counted (no cap, an exempt address,
+ * out of memory); release accepts NULL. The edge stays allocated until its
+ * last hold is released, even past http__edge_free.
+ */
+struct http__edge_hold;
+struct http__edge_hold *http__edge_take(struct MHD_Connection *conn);
+void http__edge_release(struct http__edge_hold *h);
+
 /* Heads cut at their deadline, and connections refused by the per-address cap, so far. */
 uint64_t http__edge_heads_cut(const struct http__edge *e);
 uint64_t http__edge_refused(const struct http__edge *e);

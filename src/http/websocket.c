@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "http/edge.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,10 +32,15 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <wslay/wslay.h>
 
-#define TICK_MS 1000
+#define TICK_MS      1000
+#define FLUSH_IOV    16  /* frames of one client in one sendmsg() */
+#define WRITER_MIN   256 /* dirty clients worth waking the writer threads for */
+#define WRITER_SHARE 64  /* clients a writer takes at a time */
+#define WRITERS_MAX  7   /* writer threads beside the loop */
 
 /* ================================= the handshake ===================================== */
 
@@ -111,14 +117,62 @@ static void upgraded_close(void *ctx)
     MHD_upgrade_action(ctx, MHD_UPGRADE_ACTION_CLOSE);
 }
 
-/* libmicrohttpd, on one of its threads, once the 101 is sent: the socket goes to the user. */
+/* An upgraded socket taken out of libmicrohttpd (see upgraded()). */
+struct ws__taken {
+    int fd;                       /* our duplicate of the socket */
+    struct http__edge_hold *hold; /* its address's place under the per-client cap */
+};
+
+static void taken_close(void *ctx)
+{
+    struct ws__taken *t = ctx;
+    close(t->fd);
+    http__edge_release(t->hold);
+    free(t);
+}
+
+/*
+ * libmicrohttpd, on one of its threads, once the 101 is sent: the socket goes to the user.
+ *
+ * libmicrohttpd 0.9.75 keeps an upgraded connection whole until the
+ * application closes it: its memory pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+ * 32 KiB, written through by the request's read and write buffers), the
+ * connection and the request's own state — about 27 KiB of resident memory
+ * for each idle WebSocket, 70% of what one cost (bench/README.md). The pool
+ * cannot simply be smaller: every connection shares its size, and request
+ * heads of 16 KiB must fit. So the socket is taken out instead: the user
+ * gets a duplicate of the descriptor, and libmicrohttpd is told at once that
+ * the application is done with the connection, which it then frees and
+ * whose descriptor it closes. For a plain connection that path never calls
+ * shutdown() (libmicrohttpd only does on connections it closes itself, and
+ * MHD_USE_TURBO skips even that), so the TCP connection lives on through the
+ * duplicate. (With libmicrohttpd's own TLS, never used here, the socket
+ * handed over would be one end of a socket pair and this would not hold.)
+ * The request ends
+ * there: its access-log line, trace span and duration cover the handshake,
+ * and the WebSocket no longer takes one of libmicrohttpd's connection slots
+ * (the hub bounds WebSockets on its own); its address keeps its place under
+ * the per-client cap (http__edge_take) until the socket is closed. When the
+ * duplicate cannot be made, libmicrohttpd keeps the connection as before.
+ */
 static void upgraded(void *cls, struct MHD_Connection *connection, void *con_cls,
                      const char *extra_in, size_t extra_in_size, MHD_socket sock,
                      struct MHD_UpgradeResponseHandle *urh)
 {
     (void)con_cls;
     const struct http_ws_upgrade *u = cls;
-    u->fn(u->ctx, connection, sock, extra_in, extra_in_size, upgraded_close, urh);
+    struct ws__taken *t = malloc(sizeof(*t));
+    int fd = t ? fcntl(sock, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0) {
+        free(t);
+        u->fn(u->ctx, connection, sock, extra_in, extra_in_size, upgraded_close, urh);
+        return;
+    }
+    t->fd = fd;
+    t->hold = http__edge_take(connection);
+    /* The user finds its reservation by the connection, still alive here; extra is copied. */
+    u->fn(u->ctx, connection, fd, extra_in, extra_in_size, taken_close, t);
+    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
 int http_ws_reply_upgrade(struct http_req *req, const char *accept,
@@ -135,7 +189,7 @@ int http_ws_reply_upgrade(struct http_req *req, const char *accept,
 /* ================================= frames ============================================ */
 
 struct http_ws_frame {
-    size_t refs;
+    atomic_size_t refs; /* atomic: the writer threads drop theirs at once (see flush_dirty) */
     size_t len; /* of wire: the frame's header and its payload */
     unsigned char wire[];
 };
@@ -146,7 +200,7 @@ struct http_ws_frame *http_ws_frame_text(const char *text, size_t tlen)
     struct http_ws_frame *f = malloc(sizeof(*f) + hlen + tlen);
     if (!f)
         return NULL;
-    f->refs = 1;
+    atomic_init(&f->refs, 1);
     f->len = hlen + tlen;
     unsigned char *w = f->wire;
     /* RFC 6455 section 5.2: FIN and the text opcode, then the length, unmasked. */
@@ -168,13 +222,24 @@ struct http_ws_frame *http_ws_frame_text(const char *text, size_t tlen)
 
 void http_ws_frame_ref(struct http_ws_frame *f)
 {
-    f->refs++;
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
 }
 
 void http_ws_frame_unref(struct http_ws_frame *f)
 {
-    if (f && --f->refs == 0)
+    if (f && atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
         free(f);
+}
+
+size_t http_ws_frame_refs(const struct http_ws_frame *f)
+{
+    return atomic_load(&f->refs);
+}
+
+const unsigned char *http_ws_frame_wire(const struct http_ws_frame *f, size_t *ret_len)
+{
+    *ret_len = f->len;
+    return f->wire;
 }
 
 /* ================================= clients =========================================== */
@@ -224,6 +289,17 @@ struct http_ws {
     struct http_ws_client *clients;
     struct http_ws_client *dirty;
     int64_t next_tick;
+
+    /* The writers (flush_dirty): helper threads that flush a share of a long dirty list. */
+    unsigned nwriters; /* started */
+    pthread_t *writers;
+    pthread_mutex_t wlock;
+    pthread_cond_t wgo, wdone;
+    unsigned wgen, wrunning; /* a round's number; helpers still in it */
+    bool wquit;
+    struct http_ws_client **batch; /* the round's clients (loop thread grows it) */
+    size_t nbatch, batch_cap;
+    atomic_size_t batch_next; /* the next share to take */
 
     atomic_uint_fast64_t nclients, accepted, sent;
 };
@@ -370,7 +446,7 @@ int http_ws_send(struct http_ws *ws, struct http_ws_client *c, struct http_ws_fr
         c->qcap = ncap;
         c->qhead = 0;
     }
-    f->refs++;
+    http_ws_frame_ref(f);
     c->q[(c->qhead + c->qlen) % c->qcap] = f;
     c->qlen++;
     mark_dirty(ws, c);
@@ -412,15 +488,32 @@ static void head_done(struct http_ws *ws, struct http_ws_client *c)
 /*
  * Writes what can be written now, in an order that keeps frames whole: the
  * rest of a data frame begun, then wslay's control frames, then the next
- * data frames, one send() each. Stops when the socket is full (EPOLLOUT
- * brings the client back).
+ * data frames. Stops when the socket is full (EPOLLOUT brings the client
+ * back). Runs on the loop thread or on a writer (flush_dirty): it touches
+ * only c, the frames' atomic counts and ws's atomic counters.
+ *
+ * The frames waiting go out together, up to FLUSH_IOV in one sendmsg():
+ * when broadcasts come faster than one pass over the clients, a client's
+ * backlog then costs one system call and one TCP segment instead of one of
+ * each per frame, so the hub catches up instead of falling further behind.
  */
 static void client_flush(struct http_ws *ws, struct http_ws_client *c)
 {
     while (!c->dead) {
         if (c->head_off > 0 || (c->qlen > 0 && !c->closing && !wslay_event_want_write(c->wsl))) {
-            struct http_ws_frame *f = c->q[c->qhead];
-            ssize_t w = send(c->fd, f->wire + c->head_off, f->len - c->head_off, MSG_NOSIGNAL);
+            /* Only the rest of the head while wslay waits to write, or the client closes. */
+            size_t n = c->closing || wslay_event_want_write(c->wsl) ? 1 : c->qlen;
+            if (n > FLUSH_IOV)
+                n = FLUSH_IOV;
+            struct iovec iov[FLUSH_IOV];
+            for (size_t i = 0; i < n; i++) {
+                struct http_ws_frame *f = c->q[(c->qhead + i) % c->qcap];
+                size_t skip = i == 0 ? c->head_off : 0;
+                iov[i].iov_base = f->wire + skip;
+                iov[i].iov_len = f->len - skip;
+            }
+            struct msghdr m = {.msg_iov = iov, .msg_iovlen = n};
+            ssize_t w = sendmsg(c->fd, &m, MSG_NOSIGNAL);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0) {
@@ -428,10 +521,14 @@ static void client_flush(struct http_ws *ws, struct http_ws_client *c)
                     c->dead = true;
                 break;
             }
-            c->head_off += (size_t)w;
-            if (c->head_off < f->len)
-                break;
-            head_done(ws, c);
+            size_t left = (size_t)w;
+            for (size_t i = 0; i < n && left >= iov[i].iov_len; i++) {
+                left -= iov[i].iov_len;
+                head_done(ws, c);
+            }
+            c->head_off += left; /* 0 when every frame went whole */
+            if (c->head_off > 0 || w == 0)
+                break; /* the socket is full */
             continue;
         }
         if (!wslay_event_want_write(c->wsl))
@@ -574,6 +671,90 @@ static void tick(struct http_ws *ws, int64_t now)
     }
 }
 
+/* Flushes the round's clients, a share at a time, until none is left; loop thread or writer. */
+static void flush_batch(struct http_ws *ws)
+{
+    for (;;) {
+        size_t at = atomic_fetch_add(&ws->batch_next, WRITER_SHARE);
+        if (at >= ws->nbatch)
+            break;
+        size_t end = at + WRITER_SHARE < ws->nbatch ? at + WRITER_SHARE : ws->nbatch;
+        for (size_t i = at; i < end; i++)
+            client_flush(ws, ws->batch[i]);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct http_ws *ws = arg;
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&ws->wlock);
+        while (!ws->wquit && ws->wgen == seen)
+            pthread_cond_wait(&ws->wgo, &ws->wlock);
+        bool quit = ws->wquit;
+        seen = ws->wgen;
+        pthread_mutex_unlock(&ws->wlock);
+        if (quit)
+            break;
+        flush_batch(ws);
+        pthread_mutex_lock(&ws->wlock);
+        if (--ws->wrunning == 0)
+            pthread_cond_signal(&ws->wdone);
+        pthread_mutex_unlock(&ws->wlock);
+    }
+    return NULL;
+}
+
+/*
+ * Writes to every client marked dirty. One broadcast makes every client
+ * dirty, and its cost is one send() each, almost all of it in the kernel's
+ * TCP path: with thousands of clients that is the loop's whole time. So a
+ * long list is shared with the writer threads (fork and join: the loop
+ * waits for them, so nothing else runs meanwhile and a client is flushed
+ * by one thread only); a short one is flushed here.
+ */
+static void flush_dirty(struct http_ws *ws)
+{
+    size_t n = 0;
+    for (struct http_ws_client *c = ws->dirty; c; c = c->dirty_next)
+        n++;
+    if (n > ws->batch_cap && ws->nwriters > 0 && n >= WRITER_MIN) {
+        struct http_ws_client **nb = realloc(ws->batch, n * sizeof(*nb));
+        if (nb) {
+            ws->batch = nb;
+            ws->batch_cap = n;
+        }
+    }
+    bool share = ws->nwriters > 0 && n >= WRITER_MIN && n <= ws->batch_cap;
+    ws->nbatch = 0;
+    while (ws->dirty) {
+        struct http_ws_client *c = ws->dirty;
+        ws->dirty = c->dirty_next;
+        c->dirty = false;
+        c->dirty_next = NULL;
+        if (c->dead)
+            continue;
+        if (share)
+            ws->batch[ws->nbatch++] = c;
+        else
+            client_flush(ws, c); /* few, or no memory for the list: this thread alone */
+    }
+    if (!share || ws->nbatch == 0)
+        return;
+    atomic_store(&ws->batch_next, 0);
+    pthread_mutex_lock(&ws->wlock);
+    ws->wgen++;
+    ws->wrunning = ws->nwriters;
+    pthread_cond_broadcast(&ws->wgo);
+    pthread_mutex_unlock(&ws->wlock);
+    flush_batch(ws);
+    pthread_mutex_lock(&ws->wlock);
+    while (ws->wrunning > 0)
+        pthread_cond_wait(&ws->wdone, &ws->wlock);
+    pthread_mutex_unlock(&ws->wlock);
+}
+
 static void reap(struct http_ws *ws)
 {
     for (struct http_ws_client *c = ws->clients; c;) {
@@ -638,14 +819,7 @@ static void *loop_main(void *arg)
         if (closing_all && now >= deadline)
             for (struct http_ws_client *c = ws->clients; c; c = c->next)
                 c->dead = true;
-        while (ws->dirty) {
-            struct http_ws_client *c = ws->dirty;
-            ws->dirty = c->dirty_next;
-            c->dirty = false;
-            c->dirty_next = NULL;
-            if (!c->dead)
-                client_flush(ws, c);
-        }
+        flush_dirty(ws);
         reap(ws);
         if ((closing_all && !ws->clients) || quit) {
             pthread_mutex_lock(&ws->lock);
@@ -684,6 +858,24 @@ int http_ws_new(const struct http_ws_opts *o, const struct http_ws_callbacks *cb
         ws->o.sndbuf = HTTP_WS_SNDBUF;
     pthread_mutex_init(&ws->lock, NULL);
     pthread_cond_init(&ws->done, NULL);
+    pthread_mutex_init(&ws->wlock, NULL);
+    pthread_cond_init(&ws->wgo, NULL);
+    pthread_cond_init(&ws->wdone, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int want = ws->o.writers;
+    if (want == 0)
+        want = cores > 1 ? (int)(cores - 1) : 0;
+    if (want < 0)
+        want = 0;
+    if (want > WRITERS_MAX)
+        want = WRITERS_MAX;
+    ws->writers = want > 0 ? calloc((size_t)want, sizeof(*ws->writers)) : NULL;
+    /* Too few writers (no memory, no thread) only makes broadcasts slower. */
+    for (int i = 0; ws->writers && i < want; i++) {
+        if (pthread_create(&ws->writers[i], NULL, writer_main, ws) != 0)
+            break;
+        ws->nwriters++;
+    }
     ws->ep = epoll_create1(EPOLL_CLOEXEC);
     ws->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
@@ -709,7 +901,18 @@ void http_ws_free(struct http_ws *ws)
         wake(ws);
         pthread_join(ws->thread, NULL);
     }
-    /* The thread is gone: what is left is ours alone. */
+    pthread_mutex_lock(&ws->wlock);
+    ws->wquit = true;
+    pthread_cond_broadcast(&ws->wgo);
+    pthread_mutex_unlock(&ws->wlock);
+    for (unsigned i = 0; i < ws->nwriters; i++)
+        pthread_join(ws->writers[i], NULL);
+    free(ws->writers);
+    free(ws->batch);
+    pthread_mutex_destroy(&ws->wlock);
+    pthread_cond_destroy(&ws->wgo);
+    pthread_cond_destroy(&ws->wdone);
+    /* The threads are gone: what is left is ours alone. */
     for (struct http_ws_client *c = ws->clients; c; c = c->next)
         c->dead = true;
     reap(ws);

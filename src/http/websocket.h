@@ -13,17 +13,22 @@
  * slow client deserves); it answers close frames and, at shutdown, sends
  * every client a close frame (1001) and waits a bounded time for the
  * answers. It never close()s a socket itself: it calls the close function
- * the attach gave, exactly once (libmicrohttpd: MHD_upgrade_action CLOSE).
+ * the attach gave, exactly once (for a socket from http_ws_reply_upgrade:
+ * closing the duplicate taken out of libmicrohttpd, see websocket.c).
  *
  * Frames sent to clients are encoded once (http_ws_frame_text: a server's
  * frames are not masked, so the bytes are the same for every client) and
  * shared by reference count among the queues holding them.
  *
+ * Writing is the costly part of a broadcast (one send() per client, in
+ * the kernel's TCP path), so a long round of writes is shared with writer
+ * threads (http_ws_opts.writers) while the loop thread waits for them; a
+ * client's frames waiting go out together in one sendmsg().
+ *
  * Thread-safety: http_ws_attach, http_ws_post and http_ws_shutdown may be
- * called from any thread; http_ws_send, http_ws_close and the frame
- * reference counts only on the loop thread (from the callbacks and posted
- * tasks) once a frame was handed to it; http_ws_free once, after the HTTP
- * server stopped.
+ * called from any thread; http_ws_send and http_ws_close only on the loop
+ * thread (from the callbacks and posted tasks); frame reference counts are
+ * atomic; http_ws_free once, after the HTTP server stopped.
  */
 #ifndef SEAU_HTTP_WEBSOCKET_H
 #define SEAU_HTTP_WEBSOCKET_H
@@ -103,6 +108,9 @@ struct http_ws_frame *http_ws_frame_text(const char *text, size_t len);
 void http_ws_frame_ref(struct http_ws_frame *f);
 /* Drops a reference; the last frees f. Accepts NULL. */
 void http_ws_frame_unref(struct http_ws_frame *f);
+/* For tests: the references held now, and the bytes on the wire (header and payload). */
+size_t http_ws_frame_refs(const struct http_ws_frame *f);
+const unsigned char *http_ws_frame_wire(const struct http_ws_frame *f, size_t *ret_len);
 
 /* ================================= the loop ========================================== */
 
@@ -115,6 +123,12 @@ struct http_ws_opts {
     int64_t ping_interval_ms; /* 0: HTTP_WS_PING_MS */
     int64_t close_timeout_ms; /* 0: HTTP_WS_CLOSE_MS */
     int sndbuf;               /* SO_SNDBUF of client sockets; 0: HTTP_WS_SNDBUF */
+    /*
+     * Writer threads beside the loop's, which share the writes of a round
+     * with many clients to write to (a broadcast): 0, one per core beyond
+     * the first (at most 7); negative: none, the loop writes alone.
+     */
+    int writers;
 };
 
 /* The user's side; every callback runs on the loop thread (or in http_ws_free). */

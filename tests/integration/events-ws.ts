@@ -44,12 +44,12 @@ export class WsClient {
         port: number,
         path: string,
         headers: Record<string, string> = {},
-        opts: { autoPong?: boolean; timeoutMs?: number } = {},
+        opts: { autoPong?: boolean; timeoutMs?: number; localAddress?: string } = {},
     ): Promise<WsClient | WsRefusal> {
         const key = randomBytes(16).toString('base64');
         const expect = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
         return new Promise((resolve, reject) => {
-            const s = net.connect({ host: '127.0.0.1', port });
+            const s = net.connect({ host: '127.0.0.1', port, localAddress: opts.localAddress });
             let head = Buffer.alloc(0);
             const timer = setTimeout(() => {
                 s.destroy();
@@ -109,7 +109,7 @@ export class WsClient {
     }
 
     /** Like open(), but fails unless the upgrade succeeded. */
-    static async connect(port: number, path: string, headers: Record<string, string> = {}, opts: { autoPong?: boolean } = {}): Promise<WsClient> {
+    static async connect(port: number, path: string, headers: Record<string, string> = {}, opts: { autoPong?: boolean; localAddress?: string } = {}): Promise<WsClient> {
         const r = await WsClient.open(port, path, headers, opts);
         if (!(r instanceof WsClient))
             throw new Error(`WebSocket refused: ${r.status} ${r.body}`);

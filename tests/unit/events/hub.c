@@ -425,6 +425,56 @@ static void test_limits(void **state)
     free(f);
 }
 
+/*
+ * Many clients, with writer threads sharing the writes (flush_dirty) and
+ * bursts that queue several frames per client (sent together): every
+ * client gets every notification once, in order, byte for byte the same.
+ */
+static void test_many_clients_with_writers(void **state)
+{
+    (void)state;
+    enum { CLIENTS = 400, NOTES = 30 };
+    struct events_hub_opts o = {.max_per_user = CLIENTS, .writers = 3};
+    struct events_hub *h;
+    assert_int_equal(events_hub_new(&o, &h), 0);
+    struct peer *peers = calloc(CLIENTS, sizeof(*peers));
+    assert_non_null(peers);
+    for (int i = 0; i < CLIENTS; i++)
+        connect_peer(h, &peers[i], &admin, NULL, 0, 0, NULL, 0);
+    struct events_hub_stats st;
+    for (int i = 0; i < 500; i++) {
+        events_hub_stats(h, &st);
+        if (st.clients == CLIENTS)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st.clients, CLIENTS);
+    for (int64_t id = 1; id <= NOTES; id++) {
+        struct db_notification n = note(id, "bk1", "many/key");
+        assert_int_equal(events_hub_broadcast(h, &n), 0);
+    }
+    static char first[NOTES][1024];
+    char text[1024];
+    for (int i = 0; i < CLIENTS; i++) {
+        for (int k = 0; k < NOTES; k++) {
+            assert_true(read_text(peers[i].fd, text, sizeof(text), 5000));
+            assert_int_equal(id_of(text), k + 1);
+            if (i == 0)
+                memcpy(first[k], text, sizeof(text));
+            else
+                assert_string_equal(text, first[k]);
+        }
+    }
+    events_hub_stats(h, &st);
+    assert_int_equal(st.sent, (uint64_t)CLIENTS * NOTES);
+    events_hub_shutdown(h, 200);
+    events_hub_free(h);
+    for (int i = 0; i < CLIENTS; i++)
+        close(peers[i].fd);
+    free(peers);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_pings_and_silent_clients),
         cmocka_unit_test(test_close_user_and_shutdown),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_many_clients_with_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
