@@ -8,6 +8,8 @@
 # port, in a folder under the caller's temporary folder; each Seau or bench
 # program gets a fresh database of its own.
 
+# bench_root: the repository (the caller may set it; else from $0).
+bench_root=${bench_root:-$(cd "$(dirname "$0")/.." && pwd)}
 bench_pg_bin=${SEAU_PG_BIN:-/usr/lib/postgresql/15/bin}
 if [ -z "${BENCH_STORES:-}" ]; then
     BENCH_STORES=sqlite
@@ -32,12 +34,12 @@ bench_pg_up() {
     # The server runs as `postgres` when we are root: it must reach the folder.
     chmod o+x "$(dirname "$bench_pg_state")"
     SEAU_TEST_PG_PORT=${BENCH_PG_PORT:-$(bench_free_port)} \
-        "$(dirname "$0")/../tests/peers/postgres-up.sh" "$bench_pg_state" >"$bench_pg_state.log" 2>&1 ||
+        "$bench_root/tests/peers/postgres-up.sh" "$bench_pg_state" >"$bench_pg_state.log" 2>&1 ||
         { cat "$bench_pg_state.log" >&2; echo "bench: PostgreSQL did not start" >&2; exit 1; }
     bench_pg_url=$(sed -n 's/^export SEAU_TEST_DATABASE_URL=//p' "$bench_pg_state/postgres.env")
 }
 bench_pg_down() {
-    [ -z "$bench_pg_state" ] || "$(dirname "$0")/../tests/peers/postgres-down.sh" "$bench_pg_state" >/dev/null 2>&1 || true
+    [ -z "$bench_pg_state" ] || "$bench_root/tests/peers/postgres-down.sh" "$bench_pg_state" >/dev/null 2>&1 || true
     bench_pg_state=
 }
 
