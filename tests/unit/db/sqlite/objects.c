@@ -322,18 +322,21 @@ static void test_search_uses_trigram_index(void **state)
         return; /* SQLite's trigram index is FTS5's, which the search always uses */
     struct test_db t;
     test_db_open(&t);
+    /* Keys of random-looking characters: a substring of one is rare, its trigrams too. */
     test_db_exec(&t, "INSERT INTO objects (bucket, key, size, last_modified, indexed_at, seen_at) "
-                     "SELECT 'b1', 'team-' || (i % 40) || '/Report-' || lpad(i::text, 6, '0') "
-                     "|| '.pdf', i, i, 1, 1 FROM generate_series(1, 20000) i");
-    test_db_exec(&t, "ANALYZE objects");
+                     "SELECT 'b1', 'team-' || (i % 40) || '/' || md5(i::text) || '.pdf', "
+                     "i, i, 1, 1 FROM generate_series(1, 20000) i");
+    /* As autovacuum would after such a load: statistics, and the GIN index's pending
+     * list merged (the planner prices a long pending list high and avoids the index). */
+    test_db_exec(&t, "VACUUM (ANALYZE) objects");
     const char *name = "objects_key_folded_trgm";
     long long before = pg_index_scans(&t, name);
     struct db_object_scope s = {"b1", ""};
-    struct db_object_query q = query(&s, 1, "REPORT-012345");
+    struct db_object_query q = query(&s, 1, "827CCB0EEA8A"); /* md5('12345'), upper case */
     char out[256];
     int64_t total = 0;
     assert_int_equal(run(t.db, &q, out, sizeof(out), &total), 1);
-    assert_string_equal(out, "team-25/Report-012345.pdf");
+    assert_string_equal(out, "team-25/827ccb0eea8a706c4c34a16891f84e7b.pdf");
     assert_int_equal(total, 1);
     db_close(t.db);
     long long after = before;
