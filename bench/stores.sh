@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by the benchmarks that compare Seau's two stores (bench/run,
 # bench/files-api, bench/search, bench/cluster); POSIX sh.
 #
