@@ -7,9 +7,14 @@
  * stored lower(key COLLATE "und-x-icu") of migration 0013 — with q folded
  * the same way in SQL and its LIKE metacharacters (\, %, _) escaped, so it
  * matches exactly the keys that contain q whatever the case (Unicode case
- * folding by ICU, done once per row written, not per row read). The GIN
- * trigram index on key_folded serves queries of 3 characters or more; each scope is still a key
- * range of the primary key, and the planner picks whichever is cheaper.
+ * folding by ICU, done once per row written, not per row read). The pattern
+ * is given key_folded's collation, "C": left with the ICU collation that
+ * lower() needs, the comparison would not be in the index's collation and
+ * the planner could not use the index at all (every search then read the
+ * whole table). LIKE compares bytes under both, so the matches are the same.
+ * The GIN trigram index on key_folded serves queries of 3 characters or
+ * more; each scope is still a key range of the primary key, and the planner
+ * picks whichever is cheaper.
  * Statements are built per request (the scopes vary) and run unprepared, so
  * each is planned with its actual values.
  */
@@ -96,8 +101,9 @@ static void ss_where(struct search_sql *s, const struct db_object_query *q,
         ss_text(s, " AND o.key > #", cursor_key);
     if (q->q && *q->q)
         ss_text(s,
-                " AND " FOLD_KEY " LIKE '%' || replace(replace(replace(lower(# COLLATE "
-                "\"und-x-icu\"), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'",
+                " AND " FOLD_KEY " LIKE ('%' || replace(replace(replace(lower(# COLLATE "
+                "\"und-x-icu\"), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
+                "COLLATE \"C\"",
                 q->q);
     if (q->kind)
         ss_text(s, " AND o.kind = #", q->kind);
