@@ -31,8 +31,8 @@
 #define FILES_UPLOAD_PROXIED_NAME_MAX  1024 /* bytes of a file name (the form's) */
 /* Parts of a file on their way to S3 at once (files_ingest_opts.parts_in_flight): with the
  * one filling, what an upload holds in memory (3 x 8 MiB for files under 70 GiB). Two keep
- * the request's bytes flowing while a part is sent; a third on the wire added no speed
- * against RGW on two cores and cost 8 MiB more (bench/proxy-transfer). */
+ * the request's bytes flowing while a part is sent; a third held 8 MiB more (past 32 MiB
+ * of growth per upload) for no speed bench/proxy-transfer could tell apart on two cores. */
 #define FILES_UPLOAD_PROXIED_IN_FLIGHT 2
 
 struct files_upload_proxied_opts {
