@@ -1,6 +1,13 @@
 /*
  * The proxied-upload worker (ingest.h). Its S3 calls go through ingest__s3,
  * a table the unit tests replace with an in-memory S3.
+ *
+ * Threads: the request side (hands over part buffers), the worker (jobs in
+ * order: begin, sniff, scan, create, complete or abort) and, for multipart
+ * files with parts_in_flight > 1, sender threads that run UploadPart for
+ * the parts the worker queues. One lock guards the queues, the counters, the
+ * spare buffers, the failure and the part ETags; the worker owns the current
+ * file's fields and changes them only while no part is queued or sending.
  */
 #include "files/ingest.h"
 #include "core/trace.h"
@@ -33,6 +40,14 @@ struct job {
     struct job *next;
 };
 
+/* A part queued for a sender thread. */
+struct part_job {
+    int number;
+    unsigned char *data; /* a part buffer, given back to the spares when sent */
+    size_t len;
+    struct part_job *next;
+};
+
 struct files_ingest {
     struct files_ingest_opts o;
     struct trace_ctx trace; /* the creator's: the worker's S3 calls are its children */
@@ -47,6 +62,20 @@ struct files_ingest {
     char message[FILES_INGEST_MESSAGE_MAX];
     struct files_ingested *results;
     size_t nresults, cap;
+
+    /* Part buffers (part_size bytes each): at most o.parts_in_flight exist at once. */
+    unsigned char *spare[FILES_INGEST_IN_FLIGHT_MAX];
+    size_t nspare;
+    size_t buffers;      /* allocated and not yet freed, spares included */
+    size_t buffers_peak; /* the most there were at once */
+
+    /* Sender threads and the parts queued for them. */
+    pthread_t senders[FILES_INGEST_IN_FLIGHT_MAX];
+    size_t nsenders;
+    pthread_cond_t part_ready, part_done;
+    struct part_job *phead, *ptail;
+    size_t sending; /* parts queued or on the wire */
+    bool senders_quit;
 
     /* Request side: the part being filled. */
     bool finish_sent;
@@ -92,6 +121,47 @@ static const struct ingest__s3_ops ingest__s3_real = {s3_create_multipart_upload
                                                       s3_abort_multipart_upload, s3_put_object};
 static const struct ingest__s3_ops *ingest__s3 = &ingest__s3_real;
 
+/* ------------------------------------ part buffers ----------------------------------- */
+
+/* A part buffer: a spare one when there is, else a new one. NULL for out of memory. */
+static unsigned char *buffer_take(struct files_ingest *in)
+{
+    unsigned char *b = NULL;
+    pthread_mutex_lock(&in->lock);
+    if (in->nspare > 0)
+        b = in->spare[--in->nspare];
+    else if (++in->buffers > in->buffers_peak)
+        in->buffers_peak = in->buffers;
+    pthread_mutex_unlock(&in->lock);
+    if (!b && !(b = malloc(in->o.part_size))) {
+        pthread_mutex_lock(&in->lock);
+        in->buffers--;
+        pthread_mutex_unlock(&in->lock);
+    }
+    return b;
+}
+
+/* Keeps a part buffer for the next part (its pages stay mapped: no page faults again).
+ * Lock held. */
+static void buffer_give_locked(struct files_ingest *in, unsigned char *b)
+{
+    if (!b)
+        return;
+    if (in->nspare < FILES_INGEST_IN_FLIGHT_MAX) {
+        in->spare[in->nspare++] = b;
+        return;
+    }
+    in->buffers--;
+    free(b);
+}
+
+static void buffer_give(struct files_ingest *in, unsigned char *b)
+{
+    pthread_mutex_lock(&in->lock);
+    buffer_give_locked(in, b);
+    pthread_mutex_unlock(&in->lock);
+}
+
 static int push(struct files_ingest *in, enum job_kind kind, char *key, unsigned char *data,
                 size_t len)
 {
@@ -116,16 +186,16 @@ static int push(struct files_ingest *in, enum job_kind kind, char *key, unsigned
     pthread_mutex_unlock(&in->lock);
     if (rc) {
         free(j->key);
-        free(j->data);
+        buffer_give(in, j->data);
         free(j);
     }
     return rc;
 }
 
-static void job_free(struct job *j)
+static void job_free(struct files_ingest *in, struct job *j)
 {
     free(j->key);
-    free(j->data);
+    buffer_give(in, j->data);
     free(j);
 }
 
@@ -139,7 +209,8 @@ static void fail(struct files_ingest *in, int rc, const char *fmt, ...)
 {
     pthread_mutex_lock(&in->lock);
     if (in->error == 0) {
-        in->error = rc;
+        /* Atomic too: current_error reads it without the lock. */
+        __atomic_store_n(&in->error, rc, __ATOMIC_RELEASE);
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(in->message, sizeof(in->message), fmt, ap);
@@ -155,9 +226,25 @@ static void s3_fail(struct files_ingest *in, int rc, const struct s3_error *e)
     fail(in, rc, "%s", why);
 }
 
-/* Forgets the current file; aborts its multipart upload when one is open. */
+/*
+ * Waits until no part is queued or on the wire; returns the failure, if any.
+ * Parts queued after a failure or a cancellation are dropped unsent.
+ */
+static int parts_drain(struct files_ingest *in)
+{
+    pthread_mutex_lock(&in->lock);
+    while (in->sending > 0)
+        pthread_cond_wait(&in->part_done, &in->lock);
+    int rc = in->error;
+    pthread_mutex_unlock(&in->lock);
+    return rc;
+}
+
+/* Forgets the current file; aborts its multipart upload when one is open, once no part is
+ * on the wire any more. */
 static void drop_file(struct files_ingest *in)
 {
+    (void)parts_drain(in);
     if (in->upload_id) {
         struct s3_error e;
         memset(&e, 0, sizeof(e));
@@ -265,7 +352,91 @@ static int scan_verdict(struct files_ingest *in)
     return rc;
 }
 
-static int upload_part(struct files_ingest *in, const unsigned char *data, size_t len)
+/* ------------------------------------ senders ---------------------------------------- */
+
+static void *sender_main(void *arg)
+{
+    struct files_ingest *in = arg;
+    trace_enter(&in->trace, NULL);
+    pthread_mutex_lock(&in->lock);
+    for (;;) {
+        while (!in->phead && !in->senders_quit)
+            pthread_cond_wait(&in->part_ready, &in->lock);
+        struct part_job *pj = in->phead;
+        if (!pj)
+            break;
+        in->phead = pj->next;
+        if (!in->phead)
+            in->ptail = NULL;
+        /* The worker changes the file's fields only when nothing is sending: read them freely. */
+        bool skip = in->error || in->cancelled;
+        pthread_mutex_unlock(&in->lock);
+
+        int rc = 0;
+        struct s3_error e;
+        memset(&e, 0, sizeof(e));
+        struct s3_put_result r;
+        memset(&r, 0, sizeof(r));
+        if (!skip) {
+            struct s3_body body = s3_body_buffer(pj->data, pj->len);
+            rc = ingest__s3->part(in->o.s3, in->bucket, in->key, in->upload_id, pj->number, &body,
+                                  &r, &e);
+            if (rc)
+                s3_fail(in, rc, &e);
+        }
+
+        pthread_mutex_lock(&in->lock);
+        if (!skip && rc == 0)
+            memcpy(in->etags[pj->number - 1], r.etag, sizeof(r.etag));
+        buffer_give_locked(in, pj->data);
+        in->pending -= pj->len;
+        in->sending--;
+        pthread_cond_broadcast(&in->part_done);
+        /* A failure stops the worker at once, not at its next job. */
+        if (rc)
+            pthread_cond_signal(&in->work);
+        if (in->o.wake)
+            in->o.wake(in->o.wake_arg);
+        free(pj);
+    }
+    pthread_mutex_unlock(&in->lock);
+    return NULL;
+}
+
+/*
+ * Starts the sender threads at the first part that can use them; true when
+ * at least one runs (else the worker sends its parts itself, one at a time).
+ */
+static bool senders_start(struct files_ingest *in)
+{
+    if (in->o.parts_in_flight <= 1)
+        return false;
+    /* Fewer threads than asked (none to spare) only means parts wait in the queue longer. */
+    while (in->nsenders < in->o.parts_in_flight &&
+           pthread_create(&in->senders[in->nsenders], NULL, sender_main, in) == 0)
+        in->nsenders++;
+    return in->nsenders > 0;
+}
+
+static void senders_stop(struct files_ingest *in)
+{
+    pthread_mutex_lock(&in->lock);
+    in->senders_quit = true;
+    pthread_cond_broadcast(&in->part_ready);
+    pthread_mutex_unlock(&in->lock);
+    for (size_t i = 0; i < in->nsenders; i++)
+        pthread_join(in->senders[i], NULL);
+    in->nsenders = 0;
+}
+
+/*
+ * Adds the next part of the current file: sent by a sender thread when
+ * *owned (the buffer holding data, whose ownership may move with it) is not
+ * NULL and senders run, else here and now. Creates the multipart upload at
+ * the first part. Returns 0 or the failure (recorded).
+ */
+static int upload_part(struct files_ingest *in, const unsigned char *data, size_t len,
+                       unsigned char **owned)
 {
     struct s3_error e;
     memset(&e, 0, sizeof(e));
@@ -279,12 +450,15 @@ static int upload_part(struct files_ingest *in, const unsigned char *data, size_
     }
     if (in->nparts == in->parts_cap) {
         size_t cap = in->parts_cap ? in->parts_cap * 2 : 16;
+        /* Senders write into etags under the lock: move it under the lock too. */
+        pthread_mutex_lock(&in->lock);
         void *p = realloc(in->parts, cap * sizeof(*in->parts));
         void *t = p ? realloc(in->etags, cap * sizeof(*in->etags)) : NULL;
         if (p)
             in->parts = p;
         if (t)
             in->etags = t;
+        pthread_mutex_unlock(&in->lock);
         if (!p || !t) {
             fail(in, SEAU_E_NOMEM, "The server ran out of memory.");
             return SEAU_E_NOMEM;
@@ -295,19 +469,44 @@ static int upload_part(struct files_ingest *in, const unsigned char *data, size_
         fail(in, SEAU_E_TOO_LARGE, "%.300s needs more than %d parts.", in->key, S3_MAX_PARTS);
         return SEAU_E_TOO_LARGE;
     }
+    int number = (int)in->nparts + 1;
+    in->parts[in->nparts].part_number = number;
+    in->etags[in->nparts][0] = '\0';
+    in->nparts++;
+    in->size += (int64_t)len;
+    if (*owned && senders_start(in)) {
+        /* To a sender: the buffer goes with the part, and counts as pending until it is sent. */
+        struct part_job *pj = calloc(1, sizeof(*pj));
+        if (!pj) {
+            fail(in, SEAU_E_NOMEM, "The server ran out of memory.");
+            return SEAU_E_NOMEM;
+        }
+        pj->number = number;
+        pj->data = *owned;
+        pj->len = len;
+        *owned = NULL;
+        pthread_mutex_lock(&in->lock);
+        if (in->ptail)
+            in->ptail->next = pj;
+        else
+            in->phead = pj;
+        in->ptail = pj;
+        in->sending++; /* its bytes were counted pending when the request side pushed them */
+        pthread_cond_signal(&in->part_ready);
+        pthread_mutex_unlock(&in->lock);
+        return 0;
+    }
     struct s3_body body = s3_body_buffer(data, len);
     struct s3_put_result r;
     memset(&r, 0, sizeof(r));
-    int number = (int)in->nparts + 1;
     if ((rc = ingest__s3->part(in->o.s3, in->bucket, in->key, in->upload_id, number, &body, &r,
                                &e))) {
         s3_fail(in, rc, &e);
         return rc;
     }
-    memcpy(in->etags[in->nparts], r.etag, sizeof(r.etag));
-    in->parts[in->nparts].part_number = number;
-    in->nparts++;
-    in->size += (int64_t)len;
+    pthread_mutex_lock(&in->lock);
+    memcpy(in->etags[number - 1], r.etag, sizeof(r.etag));
+    pthread_mutex_unlock(&in->lock);
     return 0;
 }
 
@@ -340,8 +539,9 @@ static int add_result(struct files_ingest *in, const char *etag)
 }
 
 /* The last bytes of the current file: scan verdict, then store. */
-static int end_file(struct files_ingest *in, const unsigned char *data, size_t len)
+static int end_file(struct files_ingest *in, unsigned char **data_owned, size_t len)
 {
+    const unsigned char *data = *data_owned;
     int rc = sniff(in, data, len, false);
     if (rc == 0)
         rc = scan_data(in, data, len);
@@ -360,7 +560,10 @@ static int end_file(struct files_ingest *in, const unsigned char *data, size_t l
     } else if (rc == 0) {
         /* An empty last piece adds no part: the previous one is the last. */
         if (len > 0)
-            rc = upload_part(in, data, len);
+            rc = upload_part(in, data, len, data_owned);
+        /* Every part in before Complete names them. */
+        if (rc == 0)
+            rc = parts_drain(in);
         for (size_t i = 0; rc == 0 && i < in->nparts; i++)
             in->parts[i].etag = in->etags[i];
         if (rc == 0 && (rc = ingest__s3->complete(in->o.s3, in->bucket, in->key, in->upload_id,
@@ -385,7 +588,7 @@ static void *worker_main(void *arg)
     trace_enter(&in->trace, NULL);
     for (;;) {
         pthread_mutex_lock(&in->lock);
-        while (!in->head && !in->cancelled)
+        while (!in->head && !in->cancelled && !in->error)
             pthread_cond_wait(&in->work, &in->lock);
         if (in->cancelled || in->error) {
             pthread_mutex_unlock(&in->lock);
@@ -408,28 +611,31 @@ static void *worker_main(void *arg)
             if (rc == 0)
                 rc = scan_data(in, j->data, j->len);
             if (rc == 0)
-                rc = upload_part(in, j->data, j->len);
+                rc = upload_part(in, j->data, j->len, &j->data);
             break;
         case JOB_END:
-            rc = end_file(in, j->data, j->len);
+            rc = end_file(in, &j->data, j->len);
             break;
         case JOB_FINISH:
             break;
         }
         pthread_mutex_lock(&in->lock);
-        in->pending -= j->len;
+        /* A part handed to a sender (its buffer went with it) stays pending until it is sent. */
+        if (j->data || j->len == 0)
+            in->pending -= j->len;
         if (j->kind == JOB_FINISH && rc == 0 && in->error == 0)
             in->finished = true;
         /* The request side may go on: room was made, a file is done, or it failed. */
         if (in->o.wake)
             in->o.wake(in->o.wake_arg);
         pthread_mutex_unlock(&in->lock);
-        job_free(j);
+        job_free(in, j);
         if (rc)
             break;
     }
     /* Failed or cancelled: nothing half-written may stay. */
     drop_file(in);
+    senders_stop(in);
     pthread_mutex_lock(&in->lock);
     if (in->o.wake)
         in->o.wake(in->o.wake_arg);
@@ -452,12 +658,18 @@ int files_ingest_new(const struct files_ingest_opts *o, struct files_ingest **re
         free(in);
         return SEAU_E_NOMEM;
     }
+    if (in->o.parts_in_flight > FILES_INGEST_IN_FLIGHT_MAX)
+        in->o.parts_in_flight = FILES_INGEST_IN_FLIGHT_MAX;
     pthread_mutex_init(&in->lock, NULL);
     pthread_cond_init(&in->work, NULL);
+    pthread_cond_init(&in->part_ready, NULL);
+    pthread_cond_init(&in->part_done, NULL);
     trace_current(&in->trace);
     if (pthread_create(&in->thread, NULL, worker_main, in)) {
         pthread_mutex_destroy(&in->lock);
         pthread_cond_destroy(&in->work);
+        pthread_cond_destroy(&in->part_ready);
+        pthread_cond_destroy(&in->part_done);
         free(in->bucket);
         free(in);
         return SEAU_E_IO;
@@ -469,17 +681,22 @@ int files_ingest_new(const struct files_ingest_opts *o, struct files_ingest **re
 bool files_ingest_has_room(struct files_ingest *in)
 {
     pthread_mutex_lock(&in->lock);
-    bool room = in->error || in->pending < in->o.part_size;
+    /* One part at a time: nothing is filled while a part is queued or sent. Several: the
+     * part filling may complete while parts_in_flight - 1 are out, then it waits. */
+    bool room = in->o.parts_in_flight > 1
+                    ? in->pending + in->fill_len < in->o.part_size * in->o.parts_in_flight
+                    : in->pending < in->o.part_size;
+    room = room || in->error;
     pthread_mutex_unlock(&in->lock);
     return room;
 }
 
+/* Without the lock: the multipart parser hands files_ingest_data a piece at every CR of the
+ * file (every 256 bytes of random data), and a lock each time was a seventh of the
+ * request thread's time. */
 static int current_error(struct files_ingest *in)
 {
-    pthread_mutex_lock(&in->lock);
-    int rc = in->error;
-    pthread_mutex_unlock(&in->lock);
-    return rc;
+    return __atomic_load_n(&in->error, __ATOMIC_ACQUIRE);
 }
 
 int files_ingest_begin(struct files_ingest *in, const char *key)
@@ -509,7 +726,7 @@ int files_ingest_data(struct files_ingest *in, const void *data, size_t n)
     const unsigned char *p = data;
     while (n > 0) {
         if (!in->fill) {
-            in->fill = malloc(in->o.part_size);
+            in->fill = buffer_take(in);
             if (!in->fill)
                 return SEAU_E_NOMEM;
             in->fill_cap = in->o.part_size;
@@ -582,8 +799,11 @@ void files_ingest_free(struct files_ingest *in)
     files_ingest_stop(in);
     for (struct job *j = in->head, *next; j; j = next) {
         next = j->next;
-        job_free(j);
+        job_free(in, j);
     }
+    /* The senders are joined (files_ingest_stop): no part is queued any more. */
+    for (size_t i = 0; i < in->nspare; i++)
+        free(in->spare[i]);
     for (size_t i = 0; i < in->nresults; i++)
         free(in->results[i].key);
     free(in->results);
@@ -593,5 +813,7 @@ void files_ingest_free(struct files_ingest *in)
     free(in->bucket);
     pthread_mutex_destroy(&in->lock);
     pthread_cond_destroy(&in->work);
+    pthread_cond_destroy(&in->part_ready);
+    pthread_cond_destroy(&in->part_done);
     free(in);
 }

@@ -13,9 +13,18 @@
  * client gone half way aborts the multipart upload (or never puts), so
  * nothing of it remains.
  *
- * Memory: about three parts per upload (one filling, one queued, one being
- * sent). The request side asks files_ingest_has_room() before handing bytes
- * over; when there is none it waits for the wake callback.
+ * Several parts of a multipart file may be on the wire at once
+ * (parts_in_flight), each sent by a sender thread of the upload's own, while
+ * the worker goes on sniffing and scanning in order and the request side
+ * fills the next part; the file is completed only once every part is in,
+ * and aborted only once none is on the wire any more (a part landing after
+ * AbortMultipartUpload could otherwise outlive it).
+ *
+ * Memory: parts_in_flight part buffers queued or being sent and one
+ * filling, per upload (one in all when parts_in_flight is 0 or 1: nothing
+ * is filled while a part is out); they are reused from part to part. The request side asks
+ * files_ingest_has_room() before handing bytes over; when there is none it
+ * waits for the wake callback.
  */
 #ifndef SEAU_FILES_INGEST_H
 #define SEAU_FILES_INGEST_H
@@ -31,6 +40,8 @@ struct db;
 #define FILES_INGEST_BUSY 1 /* from finish: the worker is not done yet; wait for wake */
 #define FILES_INGEST_PART_MIN (8 * 1024 * 1024)
 #define FILES_INGEST_MESSAGE_MAX 512
+/* The most parts_in_flight may ask. */
+#define FILES_INGEST_IN_FLIGHT_MAX 16
 
 /* What happens when a file's key is already taken in the bucket (files/owner.h). */
 enum files_ingest_existing {
@@ -48,6 +59,10 @@ struct files_ingest_opts {
     int64_t uploaded_by;       /* the account, for the object index */
     uint64_t part_size;        /* bytes per part, at least FILES_INGEST_PART_MIN */
     enum files_ingest_existing existing; /* asked when each file starts */
+    /* Parts queued or on the wire at once (one sender thread each, started at the first
+     * part of a multipart file); 0 or 1: one part at a time, sent by the worker itself.
+     * At most FILES_INGEST_IN_FLIGHT_MAX. */
+    unsigned parts_in_flight;
     /* Called from the worker (with an internal lock held: only wake, never call back). */
     void (*wake)(void *arg);
     void *wake_arg;

@@ -109,6 +109,7 @@ int files_upload_proxied_target(struct files_upload_proxied *u, const char *buck
         .clamav = u->o.clamav,
         .uploaded_by = u->o.uploaded_by ? u->o.uploaded_by : u->o.who->subject.user_id,
         .part_size = u->part_size,
+        .parts_in_flight = FILES_UPLOAD_PROXIED_IN_FLIGHT,
         /* A `user` replaces only its own objects (API.md roles): asked as each file starts. */
         .existing = u->o.never_replace                         ? FILES_INGEST_NUMBER
                     : u->o.who->subject.role == AUTH_ROLE_USER ? FILES_INGEST_OWN_ONLY

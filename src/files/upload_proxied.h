@@ -29,6 +29,11 @@
 #define FILES_UPLOAD_PROXIED_FIELD_MAX 1024 /* bytes of the bucket or prefix */
 #define FILES_UPLOAD_PROXIED_PARTS     9000 /* parts a file may use, below S3's 10,000 */
 #define FILES_UPLOAD_PROXIED_NAME_MAX  1024 /* bytes of a file name (the form's) */
+/* Parts of a file on their way to S3 at once (files_ingest_opts.parts_in_flight): with the
+ * one filling, what an upload holds in memory (3 x 8 MiB for files under 70 GiB). Two keep
+ * the request's bytes flowing while a part is sent; a third held 8 MiB more (past 32 MiB
+ * of growth per upload) for no speed bench/proxy-transfer could tell apart on two cores. */
+#define FILES_UPLOAD_PROXIED_IN_FLIGHT 2
 
 struct files_upload_proxied_opts {
     const struct files_env *env;     /* copied */

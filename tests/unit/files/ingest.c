@@ -4,6 +4,10 @@
  * from the bytes, whatever the name says; a refused type stores nothing; a
  * file of several parts goes up as a multipart upload; and a failure in the
  * middle of a file aborts its multipart upload, so nothing of it is left.
+ * With several parts in flight (sender threads): the parts go up at once,
+ * no more than asked, in no more buffers than promised, completed in order;
+ * a failure or a cancellation with parts on the wire aborts only once none
+ * is left on it, and never completes.
  * (The handler: tests/integration/upload.test.ts.)
  */
 /* Before cmocka: it defines a fail() macro, and ingest.c has a fail() of its own. */
@@ -20,7 +24,12 @@ static struct {
     int fail_part; /* UploadPart number that fails (0: none) */
     char put_key[256], put_type[S3_CONTENT_TYPE_SIZE], create_type[S3_CONTENT_TYPE_SIZE];
     size_t put_len, part_bytes;
+    /* Sender threads call UploadPart at once: the counters above it and these are locked. */
+    int part_delay_ms; /* each UploadPart takes this long */
+    int active, active_max;
+    int active_at_abort;
 } fake;
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int fake_create(struct s3_client *s3, const char *bucket, const char *key,
                        const struct s3_put_options *opt, char **ret_upload_id, struct s3_error *err)
@@ -37,15 +46,27 @@ static int fake_part(struct s3_client *s3, const char *bucket, const char *key,
                      struct s3_put_result *ret, struct s3_error *err)
 {
     (void)s3, (void)bucket, (void)key, (void)upload_id;
+    pthread_mutex_lock(&fake_lock);
+    int delay = fake.part_delay_ms;
+    if (++fake.active > fake.active_max)
+        fake.active_max = fake.active;
+    pthread_mutex_unlock(&fake_lock);
+    if (delay)
+        usleep((useconds_t)delay * 1000);
+    int rc = 0;
+    pthread_mutex_lock(&fake_lock);
+    fake.active--;
     if (part_number == fake.fail_part) {
         err->http_status = 500;
         snprintf(err->code, sizeof(err->code), "InternalError");
-        return SEAU_E_UNAVAILABLE;
+        rc = SEAU_E_UNAVAILABLE;
+    } else {
+        fake.parts++;
+        fake.part_bytes += body->len;
+        snprintf(ret->etag, sizeof(ret->etag), "\"p%d\"", part_number);
     }
-    fake.parts++;
-    fake.part_bytes += body->len;
-    snprintf(ret->etag, sizeof(ret->etag), "\"p%d\"", part_number);
-    return 0;
+    pthread_mutex_unlock(&fake_lock);
+    return rc;
 }
 
 static int fake_complete(struct s3_client *s3, const char *bucket, const char *key,
@@ -53,8 +74,16 @@ static int fake_complete(struct s3_client *s3, const char *bucket, const char *k
                          struct s3_put_result *ret, struct s3_error *err)
 {
     (void)s3, (void)bucket, (void)key, (void)upload_id, (void)err;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         assert_int_equal(parts[i].part_number, (int)i + 1);
+        /* Each part's own ETag, whichever thread sent it. */
+        char want[S3_ETAG_SIZE];
+        snprintf(want, sizeof(want), "\"p%zu\"", i + 1);
+        assert_string_equal(parts[i].etag, want);
+    }
+    pthread_mutex_lock(&fake_lock);
+    assert_int_equal(fake.active, 0);
+    pthread_mutex_unlock(&fake_lock);
     fake.completes++;
     snprintf(ret->etag, sizeof(ret->etag), "\"multi-%zu\"", n);
     return 0;
@@ -65,6 +94,9 @@ static int fake_abort(struct s3_client *s3, const char *bucket, const char *key,
 {
     (void)s3, (void)bucket, (void)key, (void)err;
     assert_string_equal(upload_id, "upload-1");
+    pthread_mutex_lock(&fake_lock);
+    fake.active_at_abort = fake.active;
+    pthread_mutex_unlock(&fake_lock);
     fake.aborts++;
     return 0;
 }
@@ -100,17 +132,24 @@ static void noop_wake(void *arg)
     (void)arg;
 }
 
-static struct files_ingest *start(struct test_db *t, const char *allowed)
+static struct files_ingest *start_in_flight(struct test_db *t, const char *allowed,
+                                            unsigned in_flight)
 {
     struct files_ingest_opts o = {.db = t->db,
                                   .bucket = "b",
                                   .allowed_types = allowed,
                                   .uploaded_by = 7,
                                   .part_size = FILES_INGEST_PART_MIN,
+                                  .parts_in_flight = in_flight,
                                   .wake = noop_wake};
     struct files_ingest *in = NULL;
     assert_int_equal(files_ingest_new(&o, &in), 0);
     return in;
+}
+
+static struct files_ingest *start(struct test_db *t, const char *allowed)
+{
+    return start_in_flight(t, allowed, 0);
 }
 
 /* Hands n bytes over, waiting for room; returns the first failure. */
@@ -256,6 +295,102 @@ static void test_failure_mid_file_aborts(void **state)
     test_db_close(&t);
 }
 
+static void test_parts_in_flight(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    fake.part_delay_ms = 40;
+    struct files_ingest *in = start_in_flight(&t, NULL, 3);
+    size_t size = 9 * FILES_INGEST_PART_MIN + 777;
+    unsigned char *b = text_bytes(size);
+    assert_int_equal(files_ingest_begin(in, "big.txt"), 0);
+    assert_int_equal(feed(in, b, size), 0);
+    assert_int_equal(files_ingest_end(in), 0);
+    assert_int_equal(finish(in), 0);
+    size_t n = 0;
+    const struct files_ingested *r = files_ingest_results(in, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(r[0].size, (int64_t)size);
+    assert_string_equal(r[0].etag, "\"multi-10\"");
+    assert_int_equal(fake.creates, 1);
+    assert_int_equal(fake.parts, 10);
+    assert_int_equal(fake.part_bytes, size);
+    assert_int_equal(fake.completes, 1);
+    assert_int_equal(fake.aborts + fake.puts, 0);
+    /* Parts overlapped, never more than asked; the memory stayed at the promised buffers. */
+    assert_true(fake.active_max >= 2);
+    assert_true(fake.active_max <= 3);
+    assert_true(in->buffers_peak <= 3 + 1);
+    files_ingest_free(in);
+    free(b);
+    test_db_close(&t);
+}
+
+static void test_failure_in_flight_aborts_after_parts(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    fake.part_delay_ms = 30;
+    fake.fail_part = 3;
+    struct files_ingest *in = start_in_flight(&t, NULL, 3);
+    size_t size = 12 * FILES_INGEST_PART_MIN;
+    unsigned char *b = text_bytes(size);
+    assert_int_equal(files_ingest_begin(in, "big.txt"), 0);
+    int rc = feed(in, b, size);
+    if (rc == 0)
+        rc = files_ingest_end(in);
+    if (rc == 0)
+        rc = finish(in);
+    assert_int_equal(rc, SEAU_E_UNAVAILABLE);
+    files_ingest_stop(in);
+    size_t n = 9;
+    (void)files_ingest_results(in, &n);
+    assert_int_equal(n, 0);
+    /* Aborted once, never completed, and only when no part was on the wire any more. */
+    assert_int_equal(fake.creates, 1);
+    assert_int_equal(fake.completes, 0);
+    assert_int_equal(fake.aborts, 1);
+    assert_int_equal(fake.active_at_abort, 0);
+    /* The parts queued behind the failure were not sent. */
+    assert_true(fake.parts < 11);
+    assert_true(in->buffers_peak <= 3 + 1);
+    files_ingest_free(in);
+    free(b);
+    test_db_close(&t);
+}
+
+static void test_cancel_in_flight_aborts(void **state)
+{
+    (void)state;
+    struct test_db t;
+    test_db_open(&t);
+    fake.part_delay_ms = 50;
+    struct files_ingest *in = start_in_flight(&t, NULL, 3);
+    size_t size = 3 * FILES_INGEST_PART_MIN;
+    unsigned char *b = text_bytes(size);
+    assert_int_equal(files_ingest_begin(in, "gone.txt"), 0);
+    assert_int_equal(feed(in, b, size), 0);
+    for (int i = 0; i < 5000; i++) {
+        pthread_mutex_lock(&fake_lock);
+        int active = fake.active;
+        pthread_mutex_unlock(&fake_lock);
+        if (active > 0)
+            break;
+        usleep(1000);
+    }
+    /* The client goes away with parts on the wire: no end, no finish. */
+    files_ingest_stop(in);
+    assert_int_equal(fake.creates, 1);
+    assert_int_equal(fake.completes, 0);
+    assert_int_equal(fake.aborts, 1);
+    assert_int_equal(fake.active_at_abort, 0);
+    files_ingest_free(in);
+    free(b);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +398,9 @@ int main(void)
         cmocka_unit_test_setup(test_refused_type_stores_nothing, setup),
         cmocka_unit_test_setup(test_multipart, setup),
         cmocka_unit_test_setup(test_failure_mid_file_aborts, setup),
+        cmocka_unit_test_setup(test_parts_in_flight, setup),
+        cmocka_unit_test_setup(test_failure_in_flight_aborts_after_parts, setup),
+        cmocka_unit_test_setup(test_cancel_in_flight_aborts, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
