@@ -35,8 +35,9 @@ const proxy = {
     port: 0,
 };
 
+/** Listings of folder/ that reached S3 (not the index's own walk of the bucket, which may run meanwhile). */
 function listings(): number {
-    return proxy.seen.filter((s) => s.startsWith('GET ') && s.includes('list-type=2')).length;
+    return proxy.seen.filter((s) => s.startsWith('GET ') && s.includes('list-type=2') && /[?&]prefix=folder(%2F|\/)/.test(s)).length;
 }
 
 function startProxy(port = 0): Promise<void> {
