@@ -9,7 +9,7 @@
 #include "core/jsonx.h"
 #include "core/timeutil.h"
 #include "db/db.h"
-#include "files/files.h"
+#include "files/browse.h"
 #include "files/index.h"
 #include "files/stats.h"
 
