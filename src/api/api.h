@@ -145,6 +145,8 @@ int api_query_limit(struct http_req *req, struct jsonx_check *check, size_t *ret
 
 /* Answers validation_failed with the fields collected in check (consumed). */
 int api_reply_invalid(struct http_req *req, struct jsonx_check *check);
+/* Answers validation_failed naming one field (a problem found after parsing, e.g. by a service). */
+int api_reply_invalid_field(struct http_req *req, const char *field, const char *why);
 
 /* Answers 429 with Retry-After (and details.retryAfter) in seconds. */
 int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s);

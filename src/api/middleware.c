@@ -286,6 +286,14 @@ int api_reply_invalid(struct http_req *req, struct jsonx_check *check)
     return http_reply_error(req, SEAU_E_VALIDATION, NULL, jsonx_check_take_details(check));
 }
 
+int api_reply_invalid_field(struct http_req *req, const char *field, const char *why)
+{
+    struct jsonx_check check;
+    jsonx_check_init(&check);
+    jsonx_check_fail(&check, field, why);
+    return api_reply_invalid(req, &check);
+}
+
 int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s)
 {
     char v[32];

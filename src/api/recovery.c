@@ -74,9 +74,7 @@ int api_versions_list(struct http_req *req)
     int rc = files_versions_list(&env, api_who(req), bucket, key, http_req_query(req, "cursor"),
                                  limit, &pg, &e);
     if (rc == SEAU_E_VALIDATION) {
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, "cursor", "is not a cursor this server gave out");
     }
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
@@ -131,9 +129,8 @@ int api_versions_restore(struct http_req *req)
     int rc =
         files_version_restore_audited(&env, api_who(req), &actor.actor, bucket, key, vid, &w, &e);
     if (rc == SEAU_E_VALIDATION) {
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "versionId", "names a delete marker, which holds no file");
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, "versionId",
+                                       "names a delete marker, which holds no file");
     }
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
@@ -249,9 +246,7 @@ int api_trash_list(struct http_req *req)
     int rc = files_trash_list(&env, api_who(req), bucket, prefix, http_req_query(req, "cursor"),
                               limit, &pg, &e);
     if (rc == SEAU_E_VALIDATION) {
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "cursor", "is not a cursor this server gave out");
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, "cursor", "is not a cursor this server gave out");
     }
     if (rc)
         return api_reply_s3_failure(req, rc, &e);
@@ -499,11 +494,10 @@ int api_tags_put(struct http_req *req)
         files_tags_set_audited(&env, api_who(req), &actor.actor, bucket, key, tags, n, &field, &e);
     if (rc == SEAU_E_VALIDATION && field) {
         free(tags);
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, field,
-                         "holds at most 10 tags; keys of 1 to 128 characters, values of at most "
-                         "256, without control characters (and no aws: prefix)");
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(
+            req, field,
+            "holds at most 10 tags; keys of 1 to 128 characters, values of at most 256, without "
+            "control characters (and no aws: prefix)");
     }
     json_t *out = rc ? NULL : json_pack("{s:o}", "tags", pairs_json(tags, n));
     free(tags);
@@ -558,13 +552,11 @@ int api_object_patch(struct http_req *req)
     json_t *meta_out = rc == 0 ? pairs_json(now, nnow) : NULL;
     files_pairs_free(now, nnow);
     if (rc == SEAU_E_VALIDATION && field) {
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, field,
-                         strcmp(field, "contentType") == 0
-                             ? "must be a media type such as text/plain"
-                             : "names are letters, digits, '-' and '_'; values printable ASCII; "
-                               "2 KiB in all");
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, field,
+                                       strcmp(field, "contentType") == 0
+                                           ? "must be a media type such as text/plain"
+                                           : "names are letters, digits, '-' and '_'; values "
+                                             "printable ASCII; 2 KiB in all");
     }
     if (rc)
         return api_reply_s3_failure(req, rc, &e);

@@ -41,10 +41,7 @@ int api_stats(struct http_req *req)
     if (bucket && !*bucket)
         bucket = NULL;
     if (bucket && s3name_bucket_problem(bucket)) {
-        struct jsonx_check check;
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(bucket));
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, "bucket", s3name_bucket_problem(bucket));
     }
     const struct files_who *who = api_who(req);
     int rc;

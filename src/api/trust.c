@@ -26,10 +26,7 @@ static const char *bucket_of(struct http_req *req, const struct files_env *env, 
         return NULL;
     }
     if (s3name_bucket_problem(bucket)) {
-        struct jsonx_check check;
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "bucket", s3name_bucket_problem(bucket));
-        *rc = api_reply_invalid(req, &check);
+        *rc = api_reply_invalid_field(req, "bucket", s3name_bucket_problem(bucket));
         return NULL;
     }
     return bucket;
@@ -48,10 +45,7 @@ int api_prefix_totals(struct http_req *req)
     if (!prefix)
         prefix = "";
     if (*prefix && s3name_prefix_problem(prefix)) {
-        struct jsonx_check check;
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "prefix", s3name_prefix_problem(prefix));
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, "prefix", s3name_prefix_problem(prefix));
     }
     const struct files_who *who = api_who(req);
     struct files_prefix_totals t;
@@ -77,10 +71,7 @@ int api_capabilities(struct http_req *req)
     if (!prefix)
         prefix = "";
     if (*prefix && s3name_prefix_problem(prefix)) {
-        struct jsonx_check check;
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, "prefix", s3name_prefix_problem(prefix));
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, "prefix", s3name_prefix_problem(prefix));
     }
     const struct files_who *who = api_who(req);
     struct files_store_caps caps;

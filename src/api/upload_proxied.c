@@ -57,10 +57,7 @@ static int refuse(struct upload *u, int rc, const char *field, const char *why)
         return rc;
     u->replied = true;
     if (field) {
-        struct jsonx_check check;
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, field, why);
-        api_reply_invalid(u->req, &check);
+        api_reply_invalid_field(u->req, field, why);
     } else {
         http_reply_error(u->req, rc, why && *why ? why : NULL, NULL);
     }

@@ -77,10 +77,7 @@ static int send_zip(struct http_req *req, struct files_zip *job)
 static int reply_problem(struct http_req *req, int rc, struct files_zip_problem *pb)
 {
     if (rc == SEAU_E_VALIDATION && pb->field) {
-        struct jsonx_check check;
-        jsonx_check_init(&check);
-        jsonx_check_fail(&check, pb->field, pb->why);
-        return api_reply_invalid(req, &check);
+        return api_reply_invalid_field(req, pb->field, pb->why);
     }
     if (rc == SEAU_E_TOO_LARGE) {
         char msg[160];
