@@ -309,11 +309,13 @@ struct pg__conn *pg__acquire(struct db *db)
     struct pg__conn *c = &s->conns[s->free_stack[--s->nfree]];
     pthread_mutex_unlock(&s->lock);
     /* A connection the server dropped (a restart, a failover) is opened again. An idle
-     * connection has nothing to read: input there is the server's goodbye (or its EOF),
-     * which libpq takes in here, so the first request after a restart does not fail on it. */
+     * pooled connection has nothing to read (it never LISTENs): any input there is the
+     * server's goodbye (its FATAL, then EOF), so it is closed whatever libpq made of it.
+     * Asking libpq instead is not enough: it may read the FATAL without the EOF yet, still
+     * say CONNECTION_OK, and the first request after a restart would fail on it. */
     if (c->handle && PQstatus(c->handle) == CONNECTION_OK) {
         struct pollfd pfd = {.fd = PQsocket(c->handle), .events = POLLIN, .revents = 0};
-        if (pfd.fd < 0 || (poll(&pfd, 1, 0) > 0 && !PQconsumeInput(c->handle)))
+        if (pfd.fd < 0 || poll(&pfd, 1, 0) > 0)
             conn_close(c);
     }
     if (!c->handle || PQstatus(c->handle) != CONNECTION_OK) {
