@@ -90,15 +90,13 @@ static void ss_int(struct search_sql *s, const char *fmt, int64_t v)
 
 /* Appends the conditions of one scope and the query's filters. */
 static void ss_where(struct search_sql *s, const struct db_object_query *q,
-                     const struct db_object_scope *scope, const char *hi, const char *cursor_key)
+                     const struct db_object_scope *scope, const char *hi)
 {
     ss_text(s, " FROM objects o WHERE o.bucket = #", scope->bucket);
     if (*scope->prefix)
         ss_text(s, " AND o.key >= #", scope->prefix);
     if (hi)
         ss_text(s, " AND o.key < #", hi);
-    if (cursor_key)
-        ss_text(s, " AND o.key > #", cursor_key);
     if (q->q && *q->q)
         ss_text(s,
                 " AND " FOLD_KEY " LIKE ('%' || replace(replace(replace(lower(# COLLATE "
@@ -126,43 +124,70 @@ static void ss_where(struct search_sql *s, const struct db_object_query *q,
     }
 }
 
-/* Appends up to `want` rows of one scope to rows[*n]. */
-static int search_scope_rows(struct pg__conn *c, const struct db_object_query *q,
-                             const struct db_object_scope *scope, const char *hi,
-                             const char *cursor_key, size_t want, struct db_object *rows, size_t *n)
+/* Appends the text s->sql[from, to) again (the same conditions, the same $N parameters). */
+static void ss_repeat(struct search_sql *s, size_t from, size_t to)
+{
+    size_t n = to - from;
+    if (s->overflow || s->len + n >= sizeof(s->sql)) {
+        s->overflow = true;
+        return;
+    }
+    memcpy(s->sql + s->len, s->sql + from, n); /* from..to lies before len: no overlap */
+    s->len += n;
+    s->sql[s->len] = '\0';
+}
+
+/*
+ * One scope's part of a search, in one statement: up to `want` rows after
+ * cursor_key appended to rows[*n] (want 0: none), and the count of its
+ * matches up to `cap` into *ret_count (cap 0: not counted; the cursor does
+ * not apply). With both, the count is a one-row subquery the page is
+ * left-joined to, so an empty page still brings the count (one row whose
+ * page columns are NULL), and both see the statement's one snapshot. The
+ * conditions are written once and referenced twice by the same $N.
+ */
+static int search_scope(struct pg__conn *c, const struct db_object_query *q,
+                        const struct db_object_scope *scope, const char *hi,
+                        const char *cursor_key, size_t want, int64_t cap,
+                        struct db_object *rows, size_t *n, int64_t *ret_count)
 {
     struct search_sql s = {.len = 0};
-    ss_add(&s, "SELECT " PG__OBJECT_COLS);
-    ss_where(&s, q, scope, hi, cursor_key);
-    ss_int(&s, " ORDER BY o.key LIMIT #", (int64_t)want);
+    size_t where_from = 0, where_to = 0;
+    if (cap > 0) {
+        ss_add(&s, want ? "SELECT p.*, c.total FROM (" : "");
+        ss_add(&s, "SELECT count(*) AS total FROM (SELECT 1");
+        where_from = s.len;
+        ss_where(&s, q, scope, hi);
+        where_to = s.len;
+        ss_int(&s, " LIMIT #) m", cap);
+    }
+    if (want) {
+        ss_add(&s, cap > 0 ? ") c LEFT JOIN (SELECT " PG__OBJECT_COLS : "SELECT " PG__OBJECT_COLS);
+        if (cap > 0)
+            ss_repeat(&s, where_from, where_to);
+        else
+            ss_where(&s, q, scope, hi);
+        if (cursor_key)
+            ss_text(&s, " AND o.key > #", cursor_key);
+        ss_int(&s, " ORDER BY o.key LIMIT #", (int64_t)want);
+        if (cap > 0)
+            ss_add(&s, ") p ON true ORDER BY p.key");
+    }
     if (s.overflow)
         return SEAU_E_INTERNAL;
     PGresult *r = pg__run_text(c, s.sql, &s.p);
     int rc = pg__status(c, r);
     int nrows = rc == 0 ? PQntuples(r) : 0;
-    for (int i = 0; i < nrows && (size_t)i < want; i++)
-        pg__read_object(r, i, &rows[(*n)++]);
-    PQclear(r);
-    return rc;
-}
-
-/* Counts up to `cap` matches in one scope (the cursor does not apply). */
-static int search_scope_count(struct pg__conn *c, const struct db_object_query *q,
-                              const struct db_object_scope *scope, const char *hi, int64_t cap,
-                              int64_t *ret)
-{
-    struct search_sql s = {.len = 0};
-    ss_add(&s, "SELECT count(*) FROM (SELECT 1");
-    ss_where(&s, q, scope, hi, NULL);
-    ss_int(&s, " LIMIT #) m", cap);
-    if (s.overflow)
-        return SEAU_E_INTERNAL;
-    PGresult *r = pg__run_text(c, s.sql, &s.p);
-    int rc = pg__status(c, r);
-    if (rc == 0 && PQntuples(r) != 1)
+    int count_col = want ? PG__OBJECT_NCOLS : 0;
+    if (rc == 0 && cap > 0 && (nrows < 1 || PQnfields(r) != count_col + 1))
         rc = SEAU_E_DB;
-    if (rc == 0)
-        *ret = pg__i64(r, 0, 0);
+    for (int i = 0; rc == 0 && want && i < nrows && (size_t)i < want; i++) {
+        if (PQgetisnull(r, i, 0))
+            break; /* the count's row with an empty page */
+        pg__read_object(r, i, &rows[(*n)++]);
+    }
+    if (rc == 0 && cap > 0)
+        *ret_count = pg__i64(r, 0, count_col);
     PQclear(r);
     return rc;
 }
@@ -183,10 +208,14 @@ int pg__object_search(struct db *db, const struct db_object_query *q, struct db_
         nscopes = db__scopes_normalize(scopes, nscopes);
     }
     struct pg__conn *c = pg__acquire(db);
-    /* One snapshot: the page and its count see the same state. */
-    if (rc == 0)
+    /*
+     * One snapshot: the pages and counts of every scope see the same state.
+     * A single scope is a single statement, which has one by itself, so it
+     * needs no transaction (and saves two round trips).
+     */
+    if (rc == 0 && nscopes > 1)
         rc = pg__read_begin(c);
-    bool in_tx = rc == 0;
+    bool in_tx = rc == 0 && nscopes > 1;
     for (size_t i = 0; rc == 0 && i < nscopes; i++) {
         const struct db_object_scope *sc = &scopes[i];
         char hi[DB_PREFIX_MAX + 2];
@@ -199,13 +228,12 @@ int pg__object_search(struct db *db, const struct db_object_query *q, struct db_
             if (d == 0)
                 cursor_key = q->after_key ? q->after_key : "";
         }
-        if (!before_cursor && n < q->limit)
-            rc = search_scope_rows(c, q, sc, hip, cursor_key, q->limit - n, rows, &n);
-        if (rc == 0 && q->count_cap > 0 && total <= q->count_cap) {
-            int64_t part = 0;
-            rc = search_scope_count(c, q, sc, hip, q->count_cap + 1 - total, &part);
-            total += part;
-        }
+        size_t want = !before_cursor && n < q->limit ? q->limit - n : 0;
+        int64_t cap = q->count_cap > 0 && total <= q->count_cap ? q->count_cap + 1 - total : 0;
+        int64_t part = 0;
+        if (want || cap)
+            rc = search_scope(c, q, sc, hip, cursor_key, want, cap, rows, &n, &part);
+        total += part;
     }
     if (in_tx)
         pg__read_end(c);

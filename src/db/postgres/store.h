@@ -169,8 +169,9 @@ int pg__audit_write(struct db *db, struct pg__conn *c, int rc, struct db_audit_e
 #define PG__OBJECT_COLS                                                                            \
     "o.bucket, o.key, o.size, o.etag, o.last_modified, o.content_type, o.kind, o.uploaded_by, "    \
     "o.indexed_at"
+#define PG__OBJECT_NCOLS 9 /* the columns of PG__OBJECT_COLS */
 
-/* Reads PG__OBJECT_COLS from row at column base. */
+/* Reads PG__OBJECT_COLS from row, starting at column 0. */
 void pg__read_object(const PGresult *r, int row, struct db_object *o);
 
 /* ------------------------------------------------------------ the operations */

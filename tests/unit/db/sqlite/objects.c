@@ -195,6 +195,28 @@ static void test_paging(void **state)
         }
         assert_int_equal(seen, 250);
     }
+    /* One scope, the cursor past its last match: an empty page still brings the count. */
+    struct db_object_scope one[] = {{"b1", ""}};
+    struct db_object_query q1 = query(one, 1, "file");
+    q1.limit = 7;
+    q1.count_cap = 1000;
+    q1.after_bucket = "b1";
+    q1.after_key = "zzz";
+    struct db_object *none = NULL;
+    size_t nnone = 99;
+    int64_t total1 = 0;
+    assert_int_equal(db_object_search(t.db, &q1, &none, &nnone, &total1), 0);
+    assert_int_equal(nnone, 0);
+    assert_int_equal(total1, 125);
+    free(none);
+    /* The same scope from the start: a full page and the same count. */
+    q1.after_bucket = NULL;
+    q1.after_key = NULL;
+    assert_int_equal(db_object_search(t.db, &q1, &none, &nnone, &total1), 0);
+    assert_int_equal(nnone, 7);
+    assert_int_equal(total1, 125);
+    assert_string_equal(none[0].key, "d0/file-003.log");
+    free(none);
     /* The count stops at cap + 1. */
     struct db_object_query q = query(s, 4, NULL);
     q.count_cap = 10;
