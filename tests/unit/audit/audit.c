@@ -166,6 +166,26 @@ static void test_seal_covers_every_field(void **state)
     assert_string_not_equal(e.hash, base.hash);
 }
 
+/*
+ * The seal is SHA-256 over the length-prefixed fields in a fixed order: a
+ * log written by any earlier build must still verify. The expected value was
+ * computed outside Seau (Python's hashlib over the same encoding).
+ */
+static void test_seal_known_answer(void **state)
+{
+    (void)state;
+    static const char prev[] = "0000000000000000000000000000000000000000000000000000000000000000";
+    struct audit_actor a = {7, "ann@example.com", "10.1.2.3", "agent"};
+    struct db_audit_entry e;
+    audit_entry_init(&e, &a, "user.update", "success", "{}", 1000);
+    e.id = 1;
+    e.bucket = "b";
+    e.key = "k";
+    audit_seal(prev, &e);
+    assert_string_equal(e.hash, "fd89d78d21ebf737c3f0fa6d12c36f5b4ba270aec7b588bda9ae5e25f333dfb1");
+    assert_string_equal(e.prev_hash, prev);
+}
+
 /* Pages of the log, newest first: limit entries each, more while older ones match. */
 static void test_list_pages(void **state)
 {
@@ -203,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_intact),          cmocka_unit_test(test_append_only),
         cmocka_unit_test(test_edit_detected),   cmocka_unit_test(test_rehash_detected),
         cmocka_unit_test(test_delete_detected), cmocka_unit_test(test_seal_covers_every_field),
+        cmocka_unit_test(test_seal_known_answer),
         cmocka_unit_test(test_list_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
