@@ -551,6 +551,7 @@ int cli_serve(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     atomic_store(&app.ready, 0);
+    http_server_closing(server);
     log_event(LOG_INFO, "shutting down",
               json_pack("{s:s, s:I, s:I}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                         "drainMs", (json_int_t)c.shutdown_drain_ms, "timeoutMs",

@@ -22,6 +22,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct http_server_opts o;
     atomic_uint in_flight;
+    atomic_bool closing;         /* http_server_closing: answers end their connection */
     struct http_parking parking; /* connections of streamed responses and bodies */
     struct http__edge *edge;     /* head deadlines, per-address cap, the library's errors */
     struct http__offload *offload; /* handlers that call S3, off libmicrohttpd's workers */
@@ -85,6 +86,10 @@ static void apply_headers(struct http_server *s, struct http_req *req)
         MHD_add_response_header(r, "Cache-Control", "no-store");
     for (size_t i = 0; i < req->nextra; i++)
         MHD_add_response_header(r, req->extra[i].name, req->extra[i].value);
+    /* libmicrohttpd closes the connection after an answer that says so. */
+    if (atomic_load_explicit(&s->closing, memory_order_relaxed) &&
+        req->status != MHD_HTTP_SWITCHING_PROTOCOLS)
+        MHD_add_response_header(r, "Connection", "close");
 }
 
 static enum MHD_Result queue(struct http_server *s, struct http_req *req)
@@ -446,6 +451,7 @@ int http_server_start(const struct http_server_opts *opts, struct http_server **
         return SEAU_E_NOMEM;
     s->o = *opts;
     atomic_init(&s->in_flight, 0);
+    atomic_init(&s->closing, false);
     struct http__edge_opts eo = {
         .header_timeout_ms = opts->header_timeout_ms,
         .idle_timeout_ms = (int64_t)opts->idle_timeout_s * 1000,
@@ -503,8 +509,15 @@ uint64_t http_server_connections_refused(const struct http_server *s)
     return s->edge ? http__edge_refused(s->edge) : 0;
 }
 
+void http_server_closing(struct http_server *s)
+{
+    if (s)
+        atomic_store(&s->closing, true);
+}
+
 unsigned http_server_stop(struct http_server *s, int64_t timeout_ms)
 {
+    http_server_closing(s); /* also without a drain: answers still in flight end theirs */
     if (!s)
         return 0;
     MHD_socket lfd = MHD_quiesce_daemon(s->daemon);

@@ -89,6 +89,15 @@ uint64_t http_server_heads_cut(const struct http_server *s);
 uint64_t http_server_connections_refused(const struct http_server *s);
 
 /*
+ * The process is going away (SEAU_SHUTDOWN_DRAIN): from now on every answer
+ * but a WebSocket's 101 carries "Connection: close", so a client or a load
+ * balancer with kept-alive connections stops reusing them while the server
+ * still answers, instead of sending its next request into a connection the
+ * stop is about to close (a request a proxy must not retry if it is a POST).
+ */
+void http_server_closing(struct http_server *s);
+
+/*
  * Stops accepting connections, waits up to timeout_ms for in-flight
  * requests to finish, then closes everything. Returns the number of
  * requests that were still running when the bound was reached.

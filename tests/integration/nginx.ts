@@ -1,9 +1,9 @@
 /*
  * nginx in front of several replicas, as `make cluster` and a Kubernetes
- * Service put them: least_conn, WebSocket upgrades passed through, a new
- * connection per proxied request (no upstream keep-alive), and the default
- * passive failover (a replica that refuses a connection is skipped and the
- * request goes to the next one). Started in the foreground on a free port;
+ * Service put them: least_conn, WebSocket upgrades passed through, kept-alive
+ * connections to the replicas (`keepalive 32`, as scripts/cluster), and the
+ * default passive failover (a replica that refuses a connection is skipped
+ * and the request goes to the next one). Started in the foreground on a free port;
  * stopped by the harness's `after` hook.
  */
 import assert from 'node:assert/strict';
@@ -53,10 +53,11 @@ http {
     fastcgi_temp_path ${dir}/fastcgi;
     uwsgi_temp_path ${dir}/uwsgi;
     scgi_temp_path ${dir}/scgi;
-    map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+    map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
     upstream seau {
         least_conn;
-${upstreams}    }
+${upstreams}        keepalive 32;
+    }
     server {
         listen 127.0.0.1:${port};
         client_max_body_size 0;

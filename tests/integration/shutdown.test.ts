@@ -78,7 +78,7 @@ test('a request in flight at SIGTERM still gets its complete answer, then the pr
 });
 
 test('with SEAU_SHUTDOWN_DRAIN, /api/ready is 503 while /api/health stays 200, then the process exits 0', async () => {
-    const srv = await startServer({ env: { SEAU_SHUTDOWN_DRAIN: '1s' } });
+    const srv = await startServer({ env: { SEAU_SHUTDOWN_DRAIN: '2s' } });
     const t0 = Date.now();
     srv.kill('SIGTERM');
     const notReady = await poll('readiness to turn 503', async () => {
@@ -92,11 +92,24 @@ test('with SEAU_SHUTDOWN_DRAIN, /api/ready is 503 while /api/health stays 200, t
     assert.equal(health.body.status, 'ok');
     const metrics = await req(srv, 'GET', '/api/metrics', { timeoutMs: 2000 });
     assert.match(metrics.text, /^seau_ready 0$/m);
+    /*
+     * A kept-alive connection (a load balancer's) still gets its answer, but
+     * told to go: "Connection: close", then the server closes it, so the
+     * balancer sends its next request elsewhere instead of into a socket the
+     * stop is about to cut.
+     */
+    const kept = await RawConnection.connect(srv.port);
+    await kept.write(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`);
+    const answer = await kept.response({ timeoutMs: 2000 });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.connection, 'close', answer.raw.slice(0, 400));
+    await kept.waitClosed(2000);
+    kept.close();
 
     srv.assertCleanExit(await srv.waitForExit(10_000));
     const took = Date.now() - t0;
-    assert.ok(took >= 950, `the drain of 1s was honoured (exited after ${took} ms)`);
-    assert.ok(took < 6000, `exited after ${took} ms`);
+    assert.ok(took >= 1950, `the drain of 2s was honoured (exited after ${took} ms)`);
+    assert.ok(took < 7000, `exited after ${took} ms`);
 });
 
 test('a request stuck beyond SEAU_SHUTDOWN_TIMEOUT does not keep the process alive', async () => {
