@@ -11,6 +11,17 @@ local paths = {
 }
 local n = 0
 
+-- BENCH_THINK_MS: each connection waits a random 0 to 2 x this many ms
+-- after every answer before its next request, as people using the console
+-- do (mean: this value); 0 is a closed loop, each connection sending as soon
+-- as it has its answer, which measures saturation.
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "0") or 0
+if think > 0 then
+    delay = function()
+        return math.random(0, 2 * think)
+    end
+end
+
 request = function()
     n = n + 1
     local p = paths[(n % #paths) + 1]

@@ -391,6 +391,9 @@ int cli_serve(int argc, char **argv)
         cfg_done(&c);
         return 1;
     }
+    /* Without it every request reads its session from the store: slower, still right. */
+    if (db_session_cache_enable(db, c.session_cache_ms))
+        log_event(LOG_WARN, "the session cache is off: out of memory", NULL);
     int rc = bootstrap_admin(db, &c);
     if (rc) {
         log_event(LOG_ERROR, "cannot create the first admin",

@@ -43,6 +43,11 @@ static const struct cfg_option cfg_options[] = {
         "a session unused this long expires", false),
     OPT("SEAU_SESSION_MAX_AGE", "session-max-age", session_max_age_text, "7d",
         "a session expires this long after login, used or not", false),
+    OPT("SEAU_SESSION_CACHE", "session-cache", session_cache_text, "1s",
+        "how long a session read from the store answers the same token's next requests "
+        "(0: every request reads it; at most 10s); a sign-out on another replica is seen "
+        "within it",
+        false),
     OPT("SEAU_HTTP_THREADS", "http-threads", http_threads_text, "0",
         "HTTP worker threads (0: one per core, at least 2)", false),
     OPT("SEAU_MAX_CONNECTIONS", "max-connections", max_connections_text, "4096",
@@ -695,6 +700,11 @@ int cfg_validate(struct cfg *c, struct cfg_problems *p)
     check_duration(p, "SEAU_SESSION_IDLE_TIMEOUT", c->session_idle_text, 60000, &c->session_idle_ms);
     check_duration(p, "SEAU_SESSION_MAX_AGE", c->session_max_age_text, 60000,
                    &c->session_max_age_ms);
+    check_duration(p, "SEAU_SESSION_CACHE", c->session_cache_text, 0, &c->session_cache_ms);
+    if (c->session_cache_ms > 10000)
+        problem(p, "SEAU_SESSION_CACHE='%s' is over 10s: a session ended on another replica "
+                   "would stay usable that long",
+                c->session_cache_text);
     check_int(p, "SEAU_HTTP_THREADS", c->http_threads_text, 0, 256, &c->http_threads);
     check_int(p, "SEAU_MAX_CONNECTIONS", c->max_connections_text, 16, 1000000, &c->max_connections);
     check_int(p, "SEAU_MAX_CONNECTIONS_PER_CLIENT", c->max_per_client_text, 0, 1000000,

@@ -34,6 +34,7 @@ struct cfg {
     char *admin_email;
     char *admin_password; /* secret: wiped on free, never printed */
     char *session_idle_text;
+    char *session_cache_text;
     char *session_max_age_text;
     char *http_threads_text;
     char *max_connections_text;
@@ -86,6 +87,7 @@ struct cfg {
     bool public_https;     /* the public URL is https: Secure cookies, HSTS */
     char *public_origin;   /* "https://files.example.com" or NULL */
     int64_t session_idle_ms;
+    int64_t session_cache_ms;
     int64_t session_max_age_ms;
     int64_t http_threads;
     int64_t max_connections;

@@ -15,6 +15,8 @@
 #include "core/embed.h"
 #include "db/db.h"
 
+#include <stdatomic.h>
+
 struct db_ops {
     const char *name;
     int (*migrate)(struct db *db, int *ret_applied);
@@ -202,7 +204,22 @@ struct db {
     const struct db_ops *ops;
     db_audit_seal_fn seal; /* set by db_open after the constructor returns */
     void *impl;            /* the backend's own state */
+    /* db_session_cache_enable; NULL: off. */
+    struct db__session_cache *session_cache;
+    /* Moved on by every write of a session or a user through this handle (session_cache.c). */
+    atomic_uint_least64_t auth_generation;
 };
+
+/* session_cache.c: recent db_session_get answers, valid while the generation holds. */
+int db__session_cache_new(int64_t ttl_ms, struct db__session_cache **ret);
+void db__session_cache_free(struct db__session_cache *c);
+/* True and the copy when one for token_hash, taken under generation, is within its time to live. */
+bool db__session_cache_get(struct db__session_cache *c, const unsigned char *token_hash,
+                           uint64_t generation, struct db_session *ret_s, struct db_user *ret_u);
+/* Keeps a lookup's answer (without the password hash); generation and time: its start's. */
+void db__session_cache_put(struct db__session_cache *c, const unsigned char *token_hash,
+                           uint64_t generation, int64_t fetched_ns, const struct db_session *sess,
+                           const struct db_user *user);
 
 /*
  * Backend constructors. Each takes what follows the URL scheme ("sqlite:" ->

@@ -8,6 +8,9 @@
 #include "db/backend.h"
 
 #include "core/err.h"
+#include "core/timeutil.h"
+
+#include <sodium.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,8 +127,30 @@ size_t db__scopes_normalize(struct db_object_scope *s, size_t n)
 
 void db_close(struct db *db)
 {
-    if (db)
-        db->ops->close(db);
+    if (!db)
+        return;
+    db__session_cache_free(db->session_cache);
+    db->session_cache = NULL;
+    db->ops->close(db);
+}
+
+int db_session_cache_enable(struct db *db, int64_t ttl_ms)
+{
+    if (ttl_ms <= 0 || db->session_cache)
+        return 0;
+    return db__session_cache_new(ttl_ms, &db->session_cache);
+}
+
+/*
+ * After a write that may change a session or a user: copies of
+ * db_session_get answers taken before it are no longer used. Moved on
+ * whatever the write's outcome, as a failed write may have half-happened
+ * from the reader's point of view (a retried transaction).
+ */
+static int auth_bump(struct db *db, int rc)
+{
+    atomic_fetch_add(&db->auth_generation, 1);
+    return rc;
 }
 
 void db_audit_entries_free(struct db_audit_entry *entries, size_t n)
@@ -184,38 +209,50 @@ int db_user_list(struct db *db, struct db_user **ret, size_t *ret_n)
 int db_user_update(struct db *db, const struct db_user *u, enum db_revoke revoke,
                    const unsigned char *keep_token_hash, struct db_audit_entry *audit)
 {
-    return db->ops->user_update(db, u, revoke, keep_token_hash, audit);
+    return auth_bump(db, db->ops->user_update(db, u, revoke, keep_token_hash, audit));
 }
 
 int db_user_delete(struct db *db, int64_t id, struct db_audit_entry *audit)
 {
-    return db->ops->user_delete(db, id, audit);
+    return auth_bump(db, db->ops->user_delete(db, id, audit));
 }
 
 int db_session_create(struct db *db, const struct db_session *s, struct db_audit_entry *audit)
 {
-    return db->ops->session_create(db, s, audit);
+    return auth_bump(db, db->ops->session_create(db, s, audit));
 }
 
 int db_session_get(struct db *db, const unsigned char *token_hash, struct db_session *ret_s,
                    struct db_user *ret_u)
 {
-    return db->ops->session_get(db, token_hash, ret_s, ret_u);
+    uint64_t generation = atomic_load(&db->auth_generation);
+    if (db->session_cache &&
+        db__session_cache_get(db->session_cache, token_hash, generation, ret_s, ret_u))
+        return 0;
+    int64_t started = time_mono_ns();
+    int rc = db->ops->session_get(db, token_hash, ret_s, ret_u);
+    if (rc == 0) {
+        sodium_memzero(ret_u->password_hash, sizeof(ret_u->password_hash));
+        if (db->session_cache)
+            db__session_cache_put(db->session_cache, token_hash, generation, started, ret_s,
+                                  ret_u);
+    }
+    return rc;
 }
 
 int db_session_touch(struct db *db, const unsigned char *token_hash, int64_t now)
 {
-    return db->ops->session_touch(db, token_hash, now);
+    return auth_bump(db, db->ops->session_touch(db, token_hash, now));
 }
 
 int db_session_delete(struct db *db, const unsigned char *token_hash, struct db_audit_entry *audit)
 {
-    return db->ops->session_delete(db, token_hash, audit);
+    return auth_bump(db, db->ops->session_delete(db, token_hash, audit));
 }
 
 int db_session_purge(struct db *db, int64_t idle_before, int64_t now)
 {
-    return db->ops->session_purge(db, idle_before, now);
+    return auth_bump(db, db->ops->session_purge(db, idle_before, now));
 }
 
 int db_grants_get(struct db *db, int64_t user_id, struct db_grant **ret, size_t *ret_n)
@@ -457,7 +494,7 @@ int db_oidc_login_take(struct db *db, const unsigned char *key_hash, int64_t now
 int db_oidc_sign_in(struct db *db, const struct db_oidc_identity *id, struct db_session *s,
                     struct db_audit_entry *audit, struct db_user *ret)
 {
-    return db->ops->oidc_sign_in(db, id, s, audit, ret);
+    return auth_bump(db, db->ops->oidc_sign_in(db, id, s, audit, ret));
 }
 
 /* ------------------------------------------------------------ notifications */
@@ -590,13 +627,13 @@ int db_session_list(struct db *db, int64_t user_id, int64_t idle_before, int64_t
 int db_session_delete_id(struct db *db, int64_t user_id, const char *id,
                          struct db_audit_entry *audit)
 {
-    return db->ops->session_delete_id(db, user_id, id, audit);
+    return auth_bump(db, db->ops->session_delete_id(db, user_id, id, audit));
 }
 
 int db_session_delete_others(struct db *db, int64_t user_id, const unsigned char *keep,
                              struct db_audit_entry *audit, int64_t *ret_n)
 {
-    return db->ops->session_delete_others(db, user_id, keep, audit, ret_n);
+    return auth_bump(db, db->ops->session_delete_others(db, user_id, keep, audit, ret_n));
 }
 
 int db_mfa_get(struct db *db, int64_t user_id, struct db_mfa *ret)
@@ -613,7 +650,7 @@ int db_mfa_enable(struct db *db, int64_t user_id, int64_t step,
                   const unsigned char (*codes)[DB_TOKEN_HASH_LEN], size_t n,
                   struct db_audit_entry *audit)
 {
-    return db->ops->mfa_enable(db, user_id, step, codes, n, audit);
+    return auth_bump(db, db->ops->mfa_enable(db, user_id, step, codes, n, audit));
 }
 
 int db_mfa_use_step(struct db *db, int64_t user_id, int64_t step)
@@ -633,7 +670,7 @@ int db_mfa_recovery_left(struct db *db, int64_t user_id, int64_t *ret)
 
 int db_mfa_delete(struct db *db, int64_t user_id, struct db_audit_entry *audit)
 {
-    return db->ops->mfa_delete(db, user_id, audit);
+    return auth_bump(db, db->ops->mfa_delete(db, user_id, audit));
 }
 
 int db_mfa_challenge_create(struct db *db, const unsigned char *token_hash, int64_t user_id,
@@ -739,5 +776,5 @@ int db_invitation_accept(struct db *db, const unsigned char *token_hash, int64_t
                          const char *password_hash, struct db_audit_entry *audit,
                          struct db_user *ret_u)
 {
-    return db->ops->invitation_accept(db, token_hash, now, password_hash, audit, ret_u);
+    return auth_bump(db, db->ops->invitation_accept(db, token_hash, now, password_hash, audit, ret_u));
 }

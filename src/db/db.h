@@ -455,6 +455,14 @@ void db_close(struct db *db);
 int db_migrate(struct db *db, int *ret_applied);
 int db_ping(struct db *db);
 
+/*
+ * Keeps db_session_get's answers for ttl_ms (0: off, the default), so that
+ * requests in a row with one token read the store once (SEAU_SESSION_CACHE).
+ * Writes of sessions and users through this handle are seen at once; those
+ * made elsewhere (another replica, another process) within ttl_ms.
+ */
+int db_session_cache_enable(struct db *db, int64_t ttl_ms);
+
 /* Accounts: users, sessions, grants, and the login throttle. */
 int db_user_count(struct db *db, int64_t *ret);
 int db_user_insert(struct db *db, struct db_user *u, struct db_audit_entry *audit);
@@ -465,6 +473,12 @@ int db_user_update(struct db *db, const struct db_user *u, enum db_revoke revoke
                    const unsigned char *keep_token_hash, struct db_audit_entry *audit);
 int db_user_delete(struct db *db, int64_t id, struct db_audit_entry *audit);
 int db_session_create(struct db *db, const struct db_session *s, struct db_audit_entry *audit);
+/*
+ * The session and its user (without the password hash, which nothing that
+ * authenticates by session needs). With the session cache on, a lookup of
+ * the same token within its time to live, with no write of a session or a
+ * user through this handle since, is answered from memory.
+ */
 int db_session_get(struct db *db, const unsigned char *token_hash, struct db_session *ret_s,
                    struct db_user *ret_u);
 int db_session_touch(struct db *db, const unsigned char *token_hash, int64_t now);

@@ -8,7 +8,7 @@ static const char *const seau_vars[] = {
     "SEAU_LISTEN",        "SEAU_DATABASE_URL", "SEAU_PUBLIC_URL",    "SEAU_LOG_LEVEL",
     "SEAU_LOG_FORMAT",    "SEAU_TRUSTED_PROXIES", "SEAU_WEB_ROOT",   "SEAU_ADMIN_EMAIL",
     "SEAU_ADMIN_PASSWORD", "SEAU_SESSION_MAX_AGE", "SEAU_HTTP_THREADS", "SEAU_S3_ENDPOINT",
-    "AWS_ENDPOINT_URL_S3", "SEAU_S3_FORCE_PATH_STYLE", "SEAU_BUCKETS", NULL};
+    "AWS_ENDPOINT_URL_S3", "SEAU_S3_FORCE_PATH_STYLE", "SEAU_BUCKETS", "SEAU_SESSION_CACHE", NULL};
 
 static int clear_env(void **state)
 {
@@ -31,6 +31,7 @@ static void test_defaults(void **state)
     assert_false(c.public_https);
     assert_int_equal(c.log_level, LOG_INFO);
     assert_true(c.session_idle_ms == 12 * 3600 * 1000);
+    assert_true(c.session_cache_ms == 1000);
     assert_true(c.login_window_ms == 15 * 60 * 1000);
     cfg_done(&c);
 }
@@ -61,6 +62,7 @@ static void test_every_problem_named(void **state)
     setenv("SEAU_LISTEN", "nope", 1);
     setenv("SEAU_LOG_LEVEL", "loud", 1);
     setenv("SEAU_SESSION_MAX_AGE", "forever", 1);
+    setenv("SEAU_SESSION_CACHE", "1m", 1); /* over 10s: revocation elsewhere would lag */
     setenv("SEAU_TRUSTED_PROXIES", "10.0.0.0/99", 1);
     setenv("SEAU_ADMIN_PASSWORD", "short", 1);
     char *argv[] = {"--bogus=1", "stray"};
@@ -69,7 +71,8 @@ static void test_every_problem_named(void **state)
     assert_int_equal(cfg_load(&c, 2, argv, &p), SEAU_E_VALIDATION);
     assert_int_equal(cfg_validate(&c, &p), SEAU_E_VALIDATION);
     const char *expect[] = {"--bogus", "stray", "SEAU_LISTEN", "SEAU_LOG_LEVEL",
-                            "SEAU_SESSION_MAX_AGE", "SEAU_TRUSTED_PROXIES", "SEAU_ADMIN_PASSWORD"};
+                            "SEAU_SESSION_MAX_AGE", "SEAU_SESSION_CACHE", "SEAU_TRUSTED_PROXIES",
+                            "SEAU_ADMIN_PASSWORD"};
     for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
         bool found = false;
         for (size_t k = 0; k < p.len; k++)
