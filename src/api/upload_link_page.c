@@ -166,6 +166,7 @@ struct link_upload {
     struct files_who who; /* the creator's rights */
     bool who_loaded;
     char label[DB_SHARE_ID_MAX + 16];
+    char arrived[DB_PREFIX_MAX + 64]; /* each stored file's notification */
     struct audit_actor visitor;
     char user_agent[513];
     bool transfer;
@@ -369,16 +370,12 @@ static void body_release(void *ctx)
         rc = SEAU_E_CANCELLED;
     size_t n = 0;
     int64_t stored = 0;
-    const char *first = NULL;
     if (u->svc) {
         /* Stops the worker: what it had not stored is abandoned and does not count. */
         files_upload_proxied_stop(u->svc);
         const struct files_ingested *r = files_upload_proxied_results(u->svc, &n);
         for (size_t i = 0; i < n; i++)
             stored += r[i].size;
-        first = n ? r[0].key : NULL;
-        if (n)
-            files_upload_link_notify(&u->env, &u->link, n, stored, first);
     }
     files_upload_proxied_free(u->svc, rc);
     /* What was reserved and not stored goes back to the link. */
@@ -478,6 +475,7 @@ int api_upload_link_upload(struct http_req *req)
         return req->response ? 0 : rc;
     }
     const struct cfg *cfg = api_app(req)->cfg;
+    files_upload_link_event_message(&u->link, u->arrived, sizeof(u->arrived));
     struct files_upload_proxied_opts o = {
         .env = &u->env,
         .who = &u->who,
@@ -489,6 +487,7 @@ int api_upload_link_upload(struct http_req *req)
         .never_replace = true,
         .uploaded_by = u->link.created_by,
         .via = "upload-link",
+        .event_message = u->arrived,
         .before_file = take_file,
         .before_file_arg = u,
         .wake = wake,

@@ -281,24 +281,8 @@ void files_upload_link_audit(const struct files_env *env, const struct db_upload
     free(details);
 }
 
-void files_upload_link_notify(const struct files_env *env, const struct db_upload_link *l,
-                              size_t n, int64_t bytes, const char *first_key)
+void files_upload_link_event_message(const struct db_upload_link *l, char *out, size_t n)
 {
-    if (n == 0)
-        return;
-    char msg[DB_PREFIX_MAX + 200];
-    const char *where = l->prefix[0] ? l->prefix : l->bucket;
-    if (n == 1)
-        snprintf(msg, sizeof(msg), "A file arrived through the upload link to %s", where);
-    else
-        snprintf(msg, sizeof(msg), "%zu files arrived through the upload link to %s", n, where);
-    char actor[DB_SHARE_ID_MAX + 16];
-    snprintf(actor, sizeof(actor), "upload-link:%s", l->id);
-    events_publish(env->events, &(struct event){.type = EVENTS_UPLOAD,
-                                                .bucket = l->bucket,
-                                                .key = n == 1 ? first_key : l->prefix,
-                                                .size = bytes,
-                                                .actor = actor,
-                                                .actor_id = 0,
-                                                .message = msg});
+    snprintf(out, n, "A file arrived through the upload link to %s",
+             l->prefix[0] ? l->prefix : l->bucket);
 }

@@ -139,11 +139,11 @@ void files_upload_link_audit(const struct files_env *env, const struct db_upload
                              const char *reason, int64_t now);
 
 /*
- * After an upload through l stored files (n > 0): one notification to
- * everyone who sees the folder, the creator included ("3 files arrived
- * through the upload link to finance/in/").
+ * The sentence of the notification each file stored through l sends to
+ * everyone who sees the folder, the creator included ("A file arrived
+ * through the upload link to finance/in/"), into out (n bytes): the
+ * upload's own event per file, so one file is one notification.
  */
-void files_upload_link_notify(const struct files_env *env, const struct db_upload_link *l,
-                              size_t n, int64_t bytes, const char *first_key);
+void files_upload_link_event_message(const struct db_upload_link *l, char *out, size_t n);
 
 #endif

@@ -256,7 +256,8 @@ static void record_stored(struct files_upload_proxied *u)
                                                       .size = r[i].size,
                                                       .etag = r[i].etag,
                                                       .actor = u->o.actor->email,
-                                                      .actor_id = u->o.actor->user_id});
+                                                      .actor_id = u->o.actor->user_id,
+                                                      .message = u->o.event_message});
     }
     u->recorded = n;
 }

@@ -45,11 +45,14 @@ struct files_upload_proxied_opts {
     int64_t content_length;          /* the request's, or 0 when unknown: sizes the parts */
     /* Upload links (files/upload_links.h): a taken name gets a number instead of being
      * replaced; uploaded_by (not 0) is recorded as the uploader instead of who's account;
-     * via names the path in the audit entries ("proxy" when NULL); before_file (when set)
-     * is asked as each file begins and may refuse it with its code. */
+     * via names the path in the audit entries ("proxy" when NULL); event_message (when
+     * set, borrowed) is the sentence of each stored file's notification instead of one
+     * made from its fields; before_file (when set) is asked as each file begins and may
+     * refuse it with its code. */
     bool never_replace;
     int64_t uploaded_by;
     const char *via;
+    const char *event_message;
     int (*before_file)(void *arg);
     void *before_file_arg;
     /* Called from the ingest worker when it can take more (files_ingest_opts.wake). */
