@@ -100,28 +100,40 @@ test('requests answer 503 while PostgreSQL is down, also under load, and Seau re
         }
     }));
 
-    pgStop();
     try {
-        const r = await req(srv, 'GET', '/api/ready');
-        const err = assertError(r, 503, 'upstream_unavailable');
-        assert.equal(err.details.checks.database, 'failed');
-        assertError(await req(srv, 'GET', '/api/auth/me', { token: admin }), 503, 'upstream_unavailable');
-        assertError(await req(srv, 'GET', '/api/users', { token: admin }), 503, 'upstream_unavailable');
-        assertError(await req(srv, 'GET', '/api/notifications', { token: admin }), 503, 'upstream_unavailable');
-        assertError(await req(srv, 'POST', '/api/auth/login', { json: ADMIN }), 503, 'upstream_unavailable');
-        /* The liveness probe does not need the store. */
-        assert.equal((await req(srv, 'GET', '/api/health')).status, 200);
-        assert.ok(srv.running, 'seau must survive the database going away');
-    } finally {
-        pgStart();
-    }
+        pgStop();
+        try {
+            const r = await req(srv, 'GET', '/api/ready');
+            const err = assertError(r, 503, 'upstream_unavailable');
+            assert.equal(err.details.checks.database, 'failed');
+            /*
+             * A session read within the last SEAU_SESSION_CACHE (1s) still answers
+             * the requests that need nothing else from the store; past it, every
+             * request that needs the store answers 503.
+             */
+            const me = await poll('/api/auth/me to answer 503 once the session cache has expired', async () => {
+                const m = await req(srv, 'GET', '/api/auth/me', { token: admin });
+                return m.status === 200 ? undefined : m;
+            }, 5_000, 100);
+            assertError(me, 503, 'upstream_unavailable');
+            assertError(await req(srv, 'GET', '/api/users', { token: admin }), 503, 'upstream_unavailable');
+            assertError(await req(srv, 'GET', '/api/notifications', { token: admin }), 503, 'upstream_unavailable');
+            assertError(await req(srv, 'POST', '/api/auth/login', { json: ADMIN }), 503, 'upstream_unavailable');
+            /* The liveness probe does not need the store. */
+            assert.equal((await req(srv, 'GET', '/api/health')).status, 200);
+            assert.ok(srv.running, 'seau must survive the database going away');
+        } finally {
+            pgStart();
+        }
 
-    /* Back by itself: the first requests after the restart already succeed. */
-    await poll('/api/ready to answer 200 again', async () => (await req(srv, 'GET', '/api/ready')).status === 200, 15_000, 100);
-    const me = await req(srv, 'GET', '/api/auth/me', { token: admin });
-    assert.equal(me.status, 200, me.text);
-    loading = false;
-    await load;
+        /* Back by itself: the first requests after the restart already succeed. */
+        await poll('/api/ready to answer 200 again', async () => (await req(srv, 'GET', '/api/ready')).status === 200, 15_000, 100);
+        const back = await req(srv, 'GET', '/api/auth/me', { token: admin });
+        assert.equal(back.status, 200, back.text);
+    } finally {
+        loading = false; /* also when an assertion failed: the load must not outlive the test */
+        await load;
+    }
     assert.deepEqual([...seen.keys()].filter((k) => k !== '200' && k !== '503'), [], JSON.stringify([...seen]));
     assert.ok((seen.get('503') ?? 0) > 0 && (seen.get('200') ?? 0) > 0, JSON.stringify([...seen]));
     const list = await req(srv, 'GET', '/api/users', { token: admin });
