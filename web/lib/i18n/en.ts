@@ -7,6 +7,7 @@ import { trustEn } from './areas/trust.en';
 import { edgeEn } from './areas/edge.en';
 import { obsEn } from './areas/obs.en';
 import { inviteEn } from './areas/invite.en';
+import { validationEn } from './areas/validation.en';
 
 export const en = {
     ...ssoEn,
@@ -17,6 +18,7 @@ export const en = {
     ...edgeEn,
     ...obsEn,
     ...inviteEn,
+    ...validationEn,
     'app.name': 'Seau',
     'app.skip': 'Skip to content',
     'nav.files': 'Files',

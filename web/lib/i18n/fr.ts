@@ -8,6 +8,7 @@ import { trustFr } from './areas/trust.fr';
 import { edgeFr } from './areas/edge.fr';
 import { obsFr } from './areas/obs.fr';
 import { inviteFr } from './areas/invite.fr';
+import { validationFr } from './areas/validation.fr';
 
 export const fr: Record<MessageId, string> = {
     ...ssoFr,
@@ -18,6 +19,7 @@ export const fr: Record<MessageId, string> = {
     ...edgeFr,
     ...obsFr,
     ...inviteFr,
+    ...validationFr,
     'app.name': 'Seau',
     'app.skip': 'Aller au contenu',
     'nav.files': 'Fichiers',

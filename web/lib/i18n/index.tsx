@@ -78,15 +78,28 @@ export function useI18n(): I18n {
 }
 
 const KNOWN = new Set<string>(Object.keys(en).filter((k) => k.startsWith('err.')).map((k) => k.slice(4)));
+const MESSAGES = new Set<string>(Object.keys(en));
+
+/*
+ * One field of a validation_failed answer in the reader's language: the
+ * field's label and the server's reason (English, API.md) when the catalogue
+ * knows them (areas/validation.*.ts), else as the server wrote them.
+ */
+export function validationDetail(t: T, field: string, why: unknown): string {
+    const label = MESSAGES.has(`vfield.${field}`) ? t(`vfield.${field}` as MessageId) : field;
+    if (typeof why !== 'string') return label;
+    const reason = MESSAGES.has(`vwhy.${why}`) ? t(`vwhy.${why}` as MessageId) : why;
+    return t('vformat', { field: label, why: reason });
+}
 
 export function errorText(t: T, e: unknown): string {
     if (e instanceof ApiError) {
         if (e.status === 404 && e.code !== 'not_found') return t('err.not_available');
         if (e.status === 405) return t('err.not_available');
         if (e.code === 'validation_failed') {
-            /* API.md: details name the fields; {"fields": {"key": "is too long"}} reads best as "key is too long". */
+            /* API.md: details name the fields; {"fields": {"key": "is too long"}} reads best as "name is too long". */
             const fields = e.details.fields;
-            const named = fields && typeof fields === 'object' ? Object.entries(fields as Record<string, unknown>).map(([k, v]) => (typeof v === 'string' ? `${k} ${v}` : k)) : [];
+            const named = fields && typeof fields === 'object' ? Object.entries(fields as Record<string, unknown>).map(([k, v]) => validationDetail(t, k, v)) : [];
             const detail = named.length ? named.join('; ') : e.message || Object.keys(e.details).join(', ');
             return t('err.validation_failed', { detail });
         }
