@@ -114,6 +114,28 @@ static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
+/*
+ * Random bytes for request ids, drawn from the kernel a pool at a time per
+ * thread: randombytes_buf is one getrandom() call each time, which cost 2 to
+ * 3 % of a cheap request's CPU. The ids stay unpredictable (the pool is the
+ * kernel's randomness); only the system calls are shared.
+ */
+#define REQUEST_ID_RANDOM     12
+#define REQUEST_ID_POOL_BYTES (REQUEST_ID_RANDOM * 32)
+
+static void request_id_random(unsigned char out[REQUEST_ID_RANDOM])
+{
+    static _Thread_local unsigned char pool[REQUEST_ID_POOL_BYTES];
+    static _Thread_local size_t used = REQUEST_ID_POOL_BYTES;
+    if (used == REQUEST_ID_POOL_BYTES) {
+        randombytes_buf(pool, sizeof(pool));
+        used = 0;
+    }
+    memcpy(out, pool + used, REQUEST_ID_RANDOM);
+    sodium_memzero(pool + used, REQUEST_ID_RANDOM); /* handed out once */
+    used += REQUEST_ID_RANDOM;
+}
+
 /* Accepts a client's X-Request-Id when it is short and plain; else makes one. */
 static void set_request_id(struct http_req *req)
 {
@@ -131,8 +153,8 @@ static void set_request_id(struct http_req *req)
             return;
         }
     }
-    unsigned char rnd[12];
-    randombytes_buf(rnd, sizeof(rnd));
+    unsigned char rnd[REQUEST_ID_RANDOM];
+    request_id_random(rnd);
     str_hex(rnd, sizeof(rnd), req->request_id);
 }
 

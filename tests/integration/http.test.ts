@@ -80,6 +80,17 @@ test('an unknown API path is 404 with the JSON error shape and a request id', as
     assertError(await req(srv, 'GET', '/api/users/1/nope'), 404, 'not_found');
 });
 
+test('request ids are never repeated, across the random pool each worker thread refills', async () => {
+    /* 200 requests use each thread's pool of 32 ids several times over. */
+    const ids = await Promise.all(Array.from({ length: 200 }, async () => {
+        const r = await req(srv, 'GET', '/api/health');
+        return r.headers.get('x-request-id') ?? '';
+    }));
+    for (const id of ids)
+        assert.match(id, /^[0-9a-f]{24}$/);
+    assert.equal(new Set(ids).size, ids.length);
+});
+
 test('a wrong method is 405 with Allow', async () => {
     const r = await req(srv, 'DELETE', '/api/health');
     assertError(r, 405, 'method_not_allowed');
