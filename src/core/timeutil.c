@@ -20,24 +20,45 @@ int64_t time_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Writes v's last `digits` decimal digits at p. */
+static void put_digits(char *p, unsigned v, int digits)
+{
+    for (int i = digits - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+}
+
+/*
+ * Pure arithmetic, no gmtime_r: glibc's takes the time-zone lock even for
+ * UTC, and this runs for every access-log line and every date of a listing,
+ * from every worker thread at once. The civil date of a day count is the
+ * proleptic Gregorian calendar's, counted in 400-year eras (H. Hinnant's
+ * days-to-civil method); the unit test holds it to gmtime_r.
+ */
 void time_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN])
 {
     int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    int millis = (int)(ms - secs * 1000);
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        memcpy(out, "1970-01-01T00:00:00.000Z", TIME_RFC3339_LEN);
-        return;
-    }
+    unsigned millis = (unsigned)(ms - secs * 1000);
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    unsigned sod = (unsigned)(secs - days * 86400);
+    int64_t z = days + 719468; /* days since 0000-03-01 */
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                     /* March is 0 */
+    unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = (int64_t)yoe + era * 400 + (month <= 2);
     /* Years past 9999 do not fit RFC 3339's four digits: clamp rather than overflow. */
-    int year = tm.tm_year + 1900;
     year = year < 0 ? 0 : year > 9999 ? 9999 : year;
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-    memcpy(out, tmp, TIME_RFC3339_LEN - 1);
-    out[TIME_RFC3339_LEN - 1] = '\0';
+    memcpy(out, "0000-00-00T00:00:00.000Z", TIME_RFC3339_LEN);
+    put_digits(out, (unsigned)year, 4);
+    put_digits(out + 5, month, 2);
+    put_digits(out + 8, day, 2);
+    put_digits(out + 11, sod / 3600, 2);
+    put_digits(out + 14, sod / 60 % 60, 2);
+    put_digits(out + 17, sod % 60, 2);
+    put_digits(out + 20, millis, 3);
 }
 
 /* Reads exactly n digits at *p, advancing it. */

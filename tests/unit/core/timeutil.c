@@ -4,6 +4,10 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 static void test_format(void **state)
 {
     (void)state;
@@ -14,6 +18,52 @@ static void test_format(void **state)
     assert_string_equal(out, "2026-11-23T20:15:00.123Z");
     time_rfc3339(951782400000LL, out); /* leap day 2000 */
     assert_string_equal(out, "2000-02-29T00:00:00.000Z");
+}
+
+/* What time_rfc3339 wrote before it did its own arithmetic: gmtime_r and snprintf. */
+static void reference(int64_t ms, char out[TIME_RFC3339_LEN])
+{
+    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    time_t t = (time_t)secs;
+    struct tm tm;
+    assert_non_null(gmtime_r(&t, &tm));
+    int year = tm.tm_year + 1900;
+    year = year < 0 ? 0 : year > 9999 ? 9999 : year;
+    snprintf(out, TIME_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - secs * 1000));
+}
+
+static void test_format_matches_gmtime(void **state)
+{
+    (void)state;
+    static const int64_t edges[] = {
+        0, -1, 999, -999, -1000, -1001, 86399999, 86400000, -86400000, -86400001,
+        951868799999LL,   /* 2000-02-29 23:59:59.999 */
+        4107542399999LL,  /* 2100-02-28: 2100 is no leap year */
+        -2203891200000LL, /* 1900-02-28 */
+        -62135596800000LL, /* 0001-01-01 */
+        253402300799999LL, /* 9999-12-31 23:59:59.999 */
+        253402300800000LL, /* 10000-01-01: clamped to 9999 */
+    };
+    char got[TIME_RFC3339_LEN], want[TIME_RFC3339_LEN];
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        time_rfc3339(edges[i], got);
+        reference(edges[i], want);
+        assert_string_equal(got, want);
+    }
+    /* And 200,000 moments spread over the years 1 to 9999, the same every run. */
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    const int64_t lo = -62135596800000LL, span = 253402300799999LL - lo;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t ms = lo + (int64_t)(x % (uint64_t)span);
+        time_rfc3339(ms, got);
+        reference(ms, want);
+        if (strcmp(got, want) != 0)
+            fail_msg("%lld: %s, gmtime_r says %s", (long long)ms, got, want);
+    }
 }
 
 static void test_parse(void **state)
@@ -59,6 +109,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_matches_gmtime),
         cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
