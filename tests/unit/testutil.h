@@ -125,4 +125,18 @@ static inline void test_db_close(struct test_db *t)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Inserts an account with a placeholder password hash; u gets its id. */
+static inline void test_db_make_user(struct db *db, const char *email, const char *role,
+                                     struct db_user *u)
+{
+    memset(u, 0, sizeof(*u));
+    snprintf(u->email, sizeof(u->email), "%s", email);
+    snprintf(u->name, sizeof(u->name), "%s", "Someone");
+    snprintf(u->role, sizeof(u->role), "%s", role);
+    snprintf(u->password_hash, sizeof(u->password_hash), "%s", "$argon2id$fake");
+    u->created_at = 1;
+    assert_int_equal(db_user_insert(db, u, NULL), 0);
+    assert_true(u->id > 0);
+}
+
 #endif

@@ -14,20 +14,9 @@
 
 #include <time.h>
 
-static void make_user_as(struct db *db, const char *email, const char *role, struct db_user *u)
-{
-    memset(u, 0, sizeof(*u));
-    snprintf(u->email, sizeof(u->email), "%s", email);
-    snprintf(u->name, sizeof(u->name), "%s", "Someone");
-    snprintf(u->role, sizeof(u->role), "%s", role);
-    snprintf(u->password_hash, sizeof(u->password_hash), "%s", "$argon2id$fake");
-    u->created_at = 1;
-    assert_int_equal(db_user_insert(db, u, NULL), 0);
-}
-
 static void make_user(struct db *db, const char *email, struct db_user *u)
 {
-    make_user_as(db, email, "user", u);
+    test_db_make_user(db, email, "user", u);
 }
 
 static void make_session(struct db *db, int64_t user_id, unsigned char fill, struct db_session *s)
@@ -94,7 +83,7 @@ static void test_own_writes_seen_at_once(void **state)
     assert_int_equal(db_session_cache_enable(t.db, 60000), 0);
     struct db_user admin, u, got;
     struct db_session s, s2, gs;
-    make_user_as(t.db, "root@x.io", "admin", &admin); /* the store keeps one enabled admin */
+    test_db_make_user(t.db, "root@x.io", "admin", &admin); /* the store keeps one enabled admin */
     make_user(t.db, "a@x.io", &u);
     make_session(t.db, u.id, 3, &s);
     make_session(t.db, u.id, 4, &s2);

@@ -10,14 +10,7 @@
 
 static void make_user(struct db *db, const char *email, const char *role, struct db_user *u)
 {
-    memset(u, 0, sizeof(*u));
-    snprintf(u->email, sizeof(u->email), "%s", email);
-    snprintf(u->name, sizeof(u->name), "%s", "Someone");
-    snprintf(u->role, sizeof(u->role), "%s", role);
-    snprintf(u->password_hash, sizeof(u->password_hash), "%s", "$argon2id$fake");
-    u->created_at = 1;
-    assert_int_equal(db_user_insert(db, u, NULL), 0);
-    assert_true(u->id > 0);
+    test_db_make_user(db, email, role, u);
 }
 
 static void test_migrate_idempotent(void **state)
