@@ -29,8 +29,8 @@ export const PART_AIM_MAX = 64 * MiB;
  * server's partSize is the one used): the size over 32 parts, at least 8 MiB
  * and at most 64 MiB, yet large enough for 10,000 parts, in whole MiB.
  * Fewer, larger parts because each part costs Chromium a request, a CORS
- * preflight and several milliseconds of CPU (measured in bench/web-client-upload:
- * 1 GiB in 8 MiB parts took 6.2 CPU-seconds of Chromium, in 32 MiB parts about 4.3).
+ * preflight and several milliseconds of CPU (bench/README.md: 1 GiB in 8 MiB
+ * parts took 6.2 CPU-seconds of Chromium, in 32 MiB parts about 4).
  */
 export function choosePartSize(size: number): number {
     const n = Math.max(0, size);
@@ -89,9 +89,9 @@ export function resumePlan(plan: Part[], completed: readonly DonePart[]): { todo
 
 /**
  * Parts of one file in flight at once: as many as Chromium opens to one
- * host over HTTP/1.1 (6), fewer when the file has fewer parts. Measured
- * (1 GiB, 32 MiB parts, beside aws s3 cp): 4 in flight 154-169 MiB/s,
- * 6 in flight 178 MiB/s and less CPU.
+ * host over HTTP/1.1 (6; more would only queue), fewer when the file has
+ * fewer parts. Measured with 1 GiB in 32 MiB parts: six ahead of four in
+ * two comparisons of three (bench/README.md).
  */
 export const MAX_PARTS_IN_FLIGHT = 6;
 
