@@ -22,10 +22,17 @@
 
 int64_t files_upload_part_size(int64_t size)
 {
-    int64_t need = size > 0 ? (size + S3_MAX_PARTS - 1) / S3_MAX_PARTS : 0;
-    if (need <= FILES_UPLOAD_PART_MIN)
-        return FILES_UPLOAD_PART_MIN;
-    return (need + FILES_UPLOAD_PART_ALIGN - 1) / FILES_UPLOAD_PART_ALIGN * FILES_UPLOAD_PART_ALIGN;
+    int64_t n = size > 0 ? size : 0;
+    /* FILES_UPLOAD_PART_AIM parts, within [PART_MIN, PART_CAP]; then what 10,000 parts need. */
+    int64_t part = (n + FILES_UPLOAD_PART_AIM - 1) / FILES_UPLOAD_PART_AIM;
+    if (part < FILES_UPLOAD_PART_MIN)
+        part = FILES_UPLOAD_PART_MIN;
+    if (part > FILES_UPLOAD_PART_CAP)
+        part = FILES_UPLOAD_PART_CAP;
+    int64_t need = (n + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
+    if (need > part)
+        part = need;
+    return (part + FILES_UPLOAD_PART_ALIGN - 1) / FILES_UPLOAD_PART_ALIGN * FILES_UPLOAD_PART_ALIGN;
 }
 
 int64_t files_upload_part_count(const struct db_upload *u)

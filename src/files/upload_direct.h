@@ -53,14 +53,20 @@ struct s3_error;
 #define FILES_UPLOAD_URLS_MAX   100                 /* part URLs in one answer */
 #define FILES_UPLOAD_PART_MIN   (8LL * 1024 * 1024) /* smallest part size chosen */
 #define FILES_UPLOAD_PART_ALIGN (1024LL * 1024)     /* part sizes are multiples of this */
+#define FILES_UPLOAD_PART_AIM   32                  /* parts a file is cut into... */
+#define FILES_UPLOAD_PART_CAP   (64LL * 1024 * 1024) /* ...when they stay this small */
 #define FILES_UPLOAD_OPEN_MAX   1000                /* unfinished sessions per user */
 #define FILES_UPLOAD_LEASE_MS   (15LL * 60 * 1000)  /* longest one complete or abort may take */
 #define FILES_UPLOAD_ID_LEN     32                  /* base64url of 24 random bytes */
 
 /*
- * The part size for a file of size bytes: at least FILES_UPLOAD_PART_MIN, a
- * multiple of FILES_UPLOAD_PART_ALIGN, and large enough that at most
- * S3_MAX_PARTS parts are needed. Pure.
+ * The part size for a file of size bytes: the size over FILES_UPLOAD_PART_AIM
+ * parts, kept within FILES_UPLOAD_PART_MIN and FILES_UPLOAD_PART_CAP
+ * (each part costs a browser a request, a CORS preflight and several
+ * milliseconds of CPU, so a large file goes in fewer, larger parts; a lost
+ * or retried part re-sends at most 64 MiB), yet large enough that at most
+ * S3_MAX_PARTS parts are needed; a multiple of FILES_UPLOAD_PART_ALIGN.
+ * 8 MiB up to 256 MiB, 32 MiB for 1 GiB, 64 MiB from 2 GiB to 625 GiB. Pure.
  */
 int64_t files_upload_part_size(int64_t size);
 

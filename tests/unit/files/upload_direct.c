@@ -24,8 +24,12 @@ static void test_part_size(void **state)
         {0, 8 * MiB},
         {1, 8 * MiB},
         {16 * MiB, 8 * MiB},
-        {8 * MiB * 10000, 8 * MiB},         /* exactly 10,000 parts of 8 MiB */
-        {8 * MiB * 10000 + 1, 9 * MiB},     /* one byte more: the next MiB */
+        {256 * MiB, 8 * MiB},               /* 32 parts of the smallest size */
+        {256 * MiB + 1, 9 * MiB},           /* one byte more: the next MiB */
+        {1024 * MiB, 32 * MiB},             /* 1 GiB: 32 parts */
+        {2048 * MiB, 64 * MiB},             /* 2 GiB: 32 parts of the largest aimed-at size */
+        {64 * MiB * 10000, 64 * MiB},       /* exactly 10,000 parts of 64 MiB */
+        {64 * MiB * 10000 + 1, 65 * MiB},   /* one byte more: 10,000 parts need the next MiB */
         {5 * 1024 * 1024 * MiB, 525 * MiB}, /* 5 TiB: 524.3 MiB rounded up */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

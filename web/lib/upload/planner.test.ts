@@ -19,20 +19,25 @@ import {
     type ResumeRecord,
 } from './planner.ts';
 
-test('part size: 8 MiB for ordinary files, doubled until 10,000 parts suffice', () => {
+test('part size: the size over 32 parts, 8 to 64 MiB, larger only for 10,000 parts (the server\'s rule)', () => {
     const cases: [number, number][] = [
         [0, 8 * MiB],
         [1, 8 * MiB],
         [100 * MiB, 8 * MiB],
-        [8 * MiB * S3_MAX_PARTS, 8 * MiB],
-        [8 * MiB * S3_MAX_PARTS + 1, 16 * MiB],
-        [1024 * GiB, 128 * MiB],
-        [5 * 1024 * GiB, 1024 * MiB],
+        [256 * MiB, 8 * MiB],
+        [256 * MiB + 1, 9 * MiB],
+        [1 * GiB, 32 * MiB],
+        [2 * GiB, 64 * MiB],
+        [64 * MiB * S3_MAX_PARTS, 64 * MiB],
+        [64 * MiB * S3_MAX_PARTS + 1, 65 * MiB],
+        [1024 * GiB, 105 * MiB],
+        [5 * 1024 * GiB, 525 * MiB],
     ];
     for (const [size, want] of cases) {
         const got = choosePartSize(size);
         assert.equal(got, want, `size ${size}`);
         assert.equal(checkPartSize(size, got), null, `S3 accepts the chosen size for ${size}`);
+        assert.ok(Math.ceil(size / got) <= S3_MAX_PARTS);
     }
 });
 
@@ -112,7 +117,9 @@ test('pruneRecords drops expired ones and keeps the newest', () => {
 test('concurrency and retry back-off stay bounded', () => {
     assert.equal(concurrencyFor(1, 8 * MiB), 1);
     assert.equal(concurrencyFor(20 * MiB, 8 * MiB), 3);
-    assert.equal(concurrencyFor(1 * GiB, 8 * MiB), 4);
+    assert.equal(concurrencyFor(1 * GiB, 8 * MiB), 6, 'as many as Chromium opens to one host');
+    assert.equal(concurrencyFor(1 * GiB, 32 * MiB), 6);
+    assert.equal(concurrencyFor(5 * 32 * MiB, 32 * MiB), 5);
     assert.equal(retryDelay(1, 0), 250);
     assert.equal(retryDelay(1, 0.5), 375);
     assert.equal(retryDelay(10, 0.5), 6000, 'capped at 8 s before jitter');
