@@ -776,5 +776,6 @@ int db_invitation_accept(struct db *db, const unsigned char *token_hash, int64_t
                          const char *password_hash, struct db_audit_entry *audit,
                          struct db_user *ret_u)
 {
-    return auth_bump(db, db->ops->invitation_accept(db, token_hash, now, password_hash, audit, ret_u));
+    return auth_bump(db,
+                     db->ops->invitation_accept(db, token_hash, now, password_hash, audit, ret_u));
 }
