@@ -148,6 +148,14 @@ int api_reply_invalid(struct http_req *req, struct jsonx_check *check);
 /* Answers validation_failed naming one field (a problem found after parsing, e.g. by a service). */
 int api_reply_invalid_field(struct http_req *req, const char *field, const char *why);
 
+/*
+ * A new account's email, name and role from body (POST /api/users, with or
+ * without invite): each required and checked by auth's rules, problems into
+ * check; what is missing is NULL. users.c.
+ */
+void api_account_fields(struct jsonx_check *check, json_t *body, const char **ret_email,
+                        const char **ret_name, const char **ret_role);
+
 /* Answers 429 with Retry-After (and details.retryAfter) in seconds. */
 int api_reply_rate_limited(struct http_req *req, int64_t retry_after_s);
 

@@ -79,16 +79,8 @@ int api_users_invite(struct http_req *req)
     if (json_object_get(body, "password"))
         jsonx_check_fail(&check, "password",
                          "must not be given with invite: the person chooses it");
-    const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
-    const char *name = jsonx_get_string(&check, body, "name", true, DB_NAME_MAX);
-    const char *role = jsonx_get_string(&check, body, "role", true, 16);
-    const char *why;
-    if (email && (why = auth_email_problem(email)))
-        jsonx_check_fail(&check, "email", why);
-    if (name && (why = auth_name_problem(name)))
-        jsonx_check_fail(&check, "name", why);
-    if (role && auth_role_parse(role) == AUTH_ROLE_NONE)
-        jsonx_check_fail(&check, "role", "must be admin, manager or user");
+    const char *email, *name, *role;
+    api_account_fields(&check, body, &email, &name, &role);
     if (!jsonx_check_ok(&check))
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);

@@ -27,6 +27,24 @@ int api_users_list(struct http_req *req)
     return http_reply_json(req, 200, json_pack("{s:o}", "users", list));
 }
 
+void api_account_fields(struct jsonx_check *check, json_t *body, const char **ret_email,
+                        const char **ret_name, const char **ret_role)
+{
+    const char *email = jsonx_get_string(check, body, "email", true, DB_EMAIL_MAX);
+    const char *name = jsonx_get_string(check, body, "name", true, DB_NAME_MAX);
+    const char *role = jsonx_get_string(check, body, "role", true, 16);
+    const char *why;
+    if (email && (why = auth_email_problem(email)))
+        jsonx_check_fail(check, "email", why);
+    if (name && (why = auth_name_problem(name)))
+        jsonx_check_fail(check, "name", why);
+    if (role && auth_role_parse(role) == AUTH_ROLE_NONE)
+        jsonx_check_fail(check, "role", "must be admin, manager or user");
+    *ret_email = email;
+    *ret_name = name;
+    *ret_role = role;
+}
+
 int api_users_create(struct http_req *req)
 {
     struct app *app = api_app(req);
@@ -41,19 +59,12 @@ int api_users_create(struct http_req *req)
         jsonx_check_fail(&check, "invite", "must be true or false");
     static const char *const allowed[] = {"email", "name", "password", "role", "invite", NULL};
     jsonx_reject_unknown(&check, body, allowed);
-    const char *email = jsonx_get_string(&check, body, "email", true, DB_EMAIL_MAX);
-    const char *name = jsonx_get_string(&check, body, "name", true, DB_NAME_MAX);
+    const char *email, *name, *role;
+    api_account_fields(&check, body, &email, &name, &role);
     const char *password = jsonx_get_string(&check, body, "password", true, AUTH_PASSWORD_MAX);
-    const char *role = jsonx_get_string(&check, body, "role", true, 16);
     const char *why;
-    if (email && (why = auth_email_problem(email)))
-        jsonx_check_fail(&check, "email", why);
-    if (name && (why = auth_name_problem(name)))
-        jsonx_check_fail(&check, "name", why);
     if (password && (why = auth_password_problem(password)))
         jsonx_check_fail(&check, "password", why);
-    if (role && auth_role_parse(role) == AUTH_ROLE_NONE)
-        jsonx_check_fail(&check, "role", "must be admin, manager or user");
     if (!jsonx_check_ok(&check))
         return api_reply_invalid(req, &check);
     jsonx_check_done(&check);
